@@ -1,0 +1,239 @@
+import { type DagGraph, DagNode, type EdgeOptions, type NodeSpec } from "./DagNode.js";
+import {
+  DagCycle,
+  type DagInvalid,
+  DuplicateLabel,
+  EmptyDag,
+  ForeignEdge,
+  InvalidNodeTarget,
+  SchemaMismatch,
+} from "./errors.js";
+import type { NodeFn } from "./NodeContext.js";
+import type { NodeOptions } from "./NodeOptions.js";
+import { schemaMismatch } from "./schemaAssignable.js";
+import { type DagEdge, topologicalOrder } from "./topologicalOrder.js";
+
+/**
+ * Something registered in a namespace that a DAG node can run: a `NamespaceNode`
+ * satisfies it. Declared here so that `dag/` does not import `namespace/`.
+ *
+ * @example
+ * ```ts
+ * dag.node(ns.get("market:fetch")); // a NodeSource
+ * ```
+ */
+export interface NodeSource<in I, out O> {
+  readonly nsref: string;
+  readonly spec: NodeSpec;
+  /** @internal Phantom field carrying the types. */
+  readonly _types?: { readonly in: (input: I) => void; readonly out: () => O };
+}
+
+/**
+ * Options of `dag.node(...)`: a label (default: the nsref's leaf, or the function's
+ * name) and per-node options that override the registered ones.
+ *
+ * @example
+ * ```ts
+ * dag.node(fetchPrices, { label: "fetch_eu", timeout: 2_000 });
+ * ```
+ */
+export interface DagNodeOptions extends NodeOptions {
+  readonly label?: string;
+}
+
+/** What a run's result looks like to `dag.run` (defined in `run/`, typed loosely here). */
+type RunResultLike = { readonly runId: string; readonly status: string };
+
+/**
+ * A directed acyclic graph of nodes. Build it with `node()` and `.to()`, check it with
+ * `validate()`, run it with a `DagRunner` (or `dag.run(input)` for a run without history).
+ *
+ * Input wiring (the default rule): a source node receives the run's input object; a
+ * node with one upstream receives that upstream's output; a node with several
+ * upstreams receives an object keyed by upstream label (or by the edge's `as` name).
+ *
+ * @example
+ * ```ts
+ * const dag = new Dag();
+ * const fetch = dag.node(fetchPrices);
+ * fetch.to(dag.node(summarize));
+ * const result = await dag.run({});
+ * ```
+ */
+export class Dag implements DagGraph {
+  readonly #nodes = new Map<string, DagNode<any, any>>();
+  readonly #edges: DagEdge[] = [];
+  readonly #foreign: ForeignEdge[] = [];
+
+  /**
+   * Adds a node that runs a function, a namespace node, or a whole DAG (a call node).
+   *
+   * @example
+   * ```ts
+   * const a = dag.node(async () => 1);
+   * const b = dag.node(ns.get("market:summarize"));
+   * const c = dag.node(subDag, { label: "enrich" });
+   * ```
+   */
+  node<I, O>(fn: NodeFn<I, O>, options?: DagNodeOptions): DagNode<I, Awaited<O>>;
+  node<I, O>(source: NodeSource<I, O>, options?: DagNodeOptions): DagNode<I, O>;
+  node(dag: Dag, options?: DagNodeOptions): DagNode<unknown, unknown>;
+  node(target: unknown, options: DagNodeOptions = {}): DagNode<any, any> {
+    const { label: given, ...overrides } = options;
+    const { spec, label: defaultLabel } = this.#specOf(target, overrides);
+    const label = given ?? defaultLabel;
+    if (this.#nodes.has(label)) throw new DuplicateLabel({ label });
+    const node = new DagNode<any, any>(this, label, spec);
+    this.#nodes.set(label, node);
+    return node;
+  }
+
+  /** @internal Called by `DagNode.to`. */
+  addEdge(from: DagNode<any, any>, to: DagNode<any, any>, options: EdgeOptions): void {
+    if (this.#nodes.get(from.label) !== from || this.#nodes.get(to.label) !== to) {
+      // Kept, not thrown: validate() reports it with the rest, before any run starts.
+      this.#foreign.push(new ForeignEdge({ from: from.label, to: to.label }));
+      return;
+    }
+    this.#edges.push({ from: from.label, to: to.label, as: options.as });
+  }
+
+  /** The nodes in insertion order. */
+  get nodes(): readonly DagNode<any, any>[] {
+    return [...this.#nodes.values()];
+  }
+
+  /** The edges in insertion order. */
+  get edges(): readonly DagEdge[] {
+    return this.#edges;
+  }
+
+  /** The node with this label, or `undefined`. */
+  get(label: string): DagNode<any, any> | undefined {
+    return this.#nodes.get(label);
+  }
+
+  /** Edges that end at `label`, in insertion order. */
+  upstreamEdges(label: string): readonly DagEdge[] {
+    return this.#edges.filter((edge) => edge.to === label);
+  }
+
+  /** Edges that start at `label`, in insertion order. */
+  downstreamEdges(label: string): readonly DagEdge[] {
+    return this.#edges.filter((edge) => edge.from === label);
+  }
+
+  /** Nodes without upstreams: they receive the run's input. */
+  sources(): readonly DagNode<any, any>[] {
+    const fed = new Set(this.#edges.map((edge) => edge.to));
+    return this.nodes.filter((node) => !fed.has(node.label));
+  }
+
+  /** Nodes without downstreams: their outputs are the run's outputs. */
+  sinks(): readonly DagNode<any, any>[] {
+    const feeding = new Set(this.#edges.map((edge) => edge.from));
+    return this.nodes.filter((node) => !feeding.has(node.label));
+  }
+
+  /**
+   * The nodes so that each comes after all its upstreams; ties keep insertion order.
+   * Throws `DagCycle` when there is a cycle.
+   */
+  topologicalOrder(): readonly DagNode<any, any>[] {
+    const result = topologicalOrder([...this.#nodes.keys()], this.#edges);
+    if ("cycle" in result) throw new DagCycle({ cycle: result.cycle });
+    return result.order.map((label) => this.#nodes.get(label) as DagNode<any, any>);
+  }
+
+  /**
+   * The first problem that would stop this DAG from running, or `undefined`:
+   * no nodes, an edge to another DAG's node, a cycle, or schemas that cannot meet.
+   *
+   * @example
+   * ```ts
+   * const problem = dag.check();
+   * if (problem) console.error(problem.message);
+   * ```
+   */
+  check(dagNsref?: string): DagInvalid | undefined {
+    if (this.#nodes.size === 0) return new EmptyDag({ dagNsref });
+    if (this.#foreign.length > 0) return this.#foreign[0];
+    const result = topologicalOrder([...this.#nodes.keys()], this.#edges);
+    if ("cycle" in result) return new DagCycle({ cycle: result.cycle });
+    for (const edge of this.#edges) {
+      const output = this.#nodes.get(edge.from)?.spec.options.output;
+      const input = this.#nodes.get(edge.to)?.spec.options.input;
+      // A fan-in input is an object of upstreams, so only a single edge is compared whole.
+      if (output && input && this.upstreamEdges(edge.to).length === 1 && edge.as === undefined) {
+        const reason = schemaMismatch(output, input);
+        if (reason !== undefined)
+          return new SchemaMismatch({ from: edge.from, to: edge.to, reason });
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Throws the first problem `check()` finds.
+   *
+   * @example
+   * ```ts
+   * dag.validate(); // throws DagCycle, ForeignEdge, EmptyDag or SchemaMismatch
+   * ```
+   */
+  validate(): void {
+    const problem = this.check();
+    if (problem) throw problem;
+  }
+
+  /**
+   * Runs the DAG once without history (`NullProvenance`) and resolves to its result.
+   *
+   * @example
+   * ```ts
+   * const { status, outputs } = await dag.run({ symbol: "AAPL" });
+   * ```
+   */
+  async run(input?: unknown): Promise<RunResultLike> {
+    // The one injection point from dag/ up to run/ (DESIGN.md): a lazy import keeps the
+    // module graph acyclic while keeping the seed's `dag.run(...)` convenience.
+    const { DagRunner } = await import("../run/DagRunner.js");
+    return new DagRunner(this).run(input);
+  }
+
+  #specOf(target: unknown, overrides: NodeOptions): { spec: NodeSpec; label: string } {
+    if (typeof target === "function") {
+      const fn = target as NodeFn<unknown, unknown>;
+      return {
+        spec: { kind: "function", fn, options: overrides },
+        label: fn.name || `node${this.#nodes.size + 1}`,
+      };
+    }
+    if (target instanceof Dag) {
+      return {
+        spec: { kind: "dag", dag: target, options: overrides },
+        label: `dag${this.#nodes.size + 1}`,
+      };
+    }
+    if (isNodeSource(target)) {
+      const leaf = target.nsref.slice(target.nsref.lastIndexOf(":") + 1);
+      return {
+        spec: { ...target.spec, options: { ...target.spec.options, ...overrides } },
+        label: leaf,
+      };
+    }
+    throw new InvalidNodeTarget({
+      received: target === null ? "null" : Array.isArray(target) ? "an array" : typeof target,
+    });
+  }
+}
+
+function isNodeSource(value: unknown): value is NodeSource<unknown, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as { nsref?: unknown; spec?: { kind?: unknown } };
+  return (
+    typeof candidate.nsref === "string" &&
+    (candidate.spec?.kind === "function" || candidate.spec?.kind === "dag")
+  );
+}

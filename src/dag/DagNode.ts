@@ -1,0 +1,93 @@
+import type { NodeFn } from "./NodeContext.js";
+import type { NodeOptions } from "./NodeOptions.js";
+
+/**
+ * What a node runs: a function (possibly registered in a namespace under `nsref`) or
+ * a whole sub-DAG (a call node). The sub-DAG is typed loosely here so that this file
+ * does not import `Dag` (no cycle); the runner checks it.
+ *
+ * @example
+ * ```ts
+ * const spec: NodeSpec = { kind: "function", fn: (x: number) => x + 1, options: {} };
+ * ```
+ */
+export type NodeSpec =
+  | {
+      readonly kind: "function";
+      readonly fn: NodeFn<any, any>;
+      readonly nsref?: string;
+      readonly options: NodeOptions;
+    }
+  | {
+      readonly kind: "dag";
+      readonly dag: object;
+      readonly nsref?: string;
+      readonly options: NodeOptions;
+    };
+
+/**
+ * Options of an edge: `as` names the key under which this upstream's output reaches
+ * a fan-in node (default: the upstream's label).
+ *
+ * @example
+ * ```ts
+ * fetch.to(report, { as: "prices" });
+ * ```
+ */
+export interface EdgeOptions {
+  readonly as?: string;
+}
+
+/**
+ * The graph a node belongs to, as seen from the node: enough to add an edge.
+ * `Dag` implements it.
+ */
+export interface DagGraph {
+  addEdge(from: DagNode<any, any>, to: DagNode<any, any>, options: EdgeOptions): void;
+}
+
+/**
+ * A node of a `Dag`: a label and what it runs. `I` is the input it accepts and `O`
+ * the output it produces; `.to()` uses them so that the compiler rejects wiring an
+ * output into a node that cannot take it.
+ *
+ * @example
+ * ```ts
+ * const dag = new Dag();
+ * dag.node(fetchPrices).to(dag.node(summarize)).to(dag.node(publish));
+ * ```
+ */
+export class DagNode<in I, out O> {
+  /** @internal Phantom fields carrying the type parameters. */
+  declare readonly _in: (input: I) => void;
+  /** @internal */
+  declare readonly _out: () => O;
+
+  constructor(
+    /** The graph that created this node. */
+    readonly graph: DagGraph,
+    /** Unique within its DAG. */
+    readonly label: string,
+    /** What the node runs. */
+    readonly spec: NodeSpec,
+  ) {}
+
+  /**
+   * Adds the edge `this → next` and returns `next`, so chains read left to right.
+   * Without `as`, `next` must accept this node's output (checked by the compiler).
+   * With `as` (fan-in), the output arrives under that key of `next`'s input object.
+   *
+   * @example
+   * ```ts
+   * a.to(b).to(c);          // chain
+   * a.to(b); a.to(c);       // fan-out
+   * b.to(d, { as: "left" }); c.to(d, { as: "right" }); // fan-in
+   * ```
+   */
+  to<N extends DagNode<O, unknown>>(next: N): N;
+  to<N extends DagNode<any, unknown>>(next: N, options: EdgeOptions): N;
+  to<N extends DagNode<any, unknown>>(next: N, options: EdgeOptions = {}): N {
+    this.graph.addEdge(this, next, options);
+    return next;
+  }
+}

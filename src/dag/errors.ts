@@ -1,0 +1,102 @@
+import { Data } from "effect";
+
+/**
+ * The DAG's edges form a cycle; `cycle` lists the labels around it, first label repeated last.
+ *
+ * @example
+ * ```ts
+ * // a.to(b); b.to(a); dag.validate() → DagCycle { cycle: ["a", "b", "a"] }
+ * ```
+ */
+export class DagCycle extends Data.TaggedError("DagCycle")<{ readonly cycle: readonly string[] }> {
+  override get message() {
+    return `The DAG has a cycle: ${this.cycle.join(" → ")}. Remove one of these edges.`;
+  }
+}
+
+/**
+ * An edge joins a node of this DAG to a node created by another `Dag`.
+ *
+ * @example
+ * ```ts
+ * // dagA.node(f).to(dagB.node(g)) → ForeignEdge { from: "f", to: "g" }
+ * ```
+ */
+export class ForeignEdge extends Data.TaggedError("ForeignEdge")<{
+  readonly from: string;
+  readonly to: string;
+}> {
+  override get message() {
+    return `The edge ${this.from} → ${this.to} joins nodes of two different DAGs. Create both nodes with the same dag.node(...).`;
+  }
+}
+
+/**
+ * Two nodes of one DAG got the same label.
+ *
+ * @example
+ * ```ts
+ * // dag.node(fetch); dag.node(fetch) → DuplicateLabel { label: "fetch" }
+ * ```
+ */
+export class DuplicateLabel extends Data.TaggedError("DuplicateLabel")<{
+  readonly label: string;
+}> {
+  override get message() {
+    return `The DAG already has a node labelled "${this.label}". Pass a distinct label: dag.node(fn, { label: "${this.label}_2" }).`;
+  }
+}
+
+/**
+ * A DAG without nodes cannot run.
+ *
+ * @example
+ * ```ts
+ * new Dag().validate(); // throws EmptyDag
+ * ```
+ */
+export class EmptyDag extends Data.TaggedError("EmptyDag")<{
+  readonly dagNsref: string | undefined;
+}> {
+  override get message() {
+    return `The DAG${this.dagNsref ? ` "${this.dagNsref}"` : ""} has no nodes. Add at least one with dag.node(fn).`;
+  }
+}
+
+/**
+ * Both ends of an edge declare a schema and the upstream's output schema cannot
+ * feed the downstream's input schema.
+ *
+ * @example
+ * ```ts
+ * // output Schema.String → input Schema.Number: SchemaMismatch { from, to, reason }
+ * ```
+ */
+export class SchemaMismatch extends Data.TaggedError("SchemaMismatch")<{
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `The output schema of "${this.from}" cannot feed the input schema of "${this.to}": ${this.reason}.`;
+  }
+}
+
+/**
+ * A value given to `dag.node(...)` is neither a function, a namespace node nor a DAG.
+ *
+ * @example
+ * ```ts
+ * dag.node(42 as any); // throws InvalidNodeTarget
+ * ```
+ */
+export class InvalidNodeTarget extends Data.TaggedError("InvalidNodeTarget")<{
+  readonly received: string;
+}> {
+  override get message() {
+    return `dag.node() takes a function, a namespace node (ns.get(...)) or a Dag; it got ${this.received}.`;
+  }
+}
+
+/** Every error `dag.validate()` can report. */
+export type DagInvalid = DagCycle | ForeignEdge | EmptyDag | SchemaMismatch;

@@ -1,0 +1,115 @@
+import { Dag } from "../dag/Dag.js";
+import type { NamespaceLike, NodeFn } from "../dag/NodeContext.js";
+import type { NodeOptions } from "../dag/NodeOptions.js";
+import type { DagRunResult } from "../run/DagRunner.js";
+import { DuplicateNsref, NsrefNotFound } from "./errors.js";
+import { NamespaceNode } from "./NamespaceNode.js";
+import { nearest } from "./nearest.js";
+import { parseNsref } from "./nsref.js";
+import { compileTagQuery } from "./tagQuery.js";
+
+/**
+ * Options of `ns.register(...)`.
+ *
+ * @example
+ * ```ts
+ * ns.register(fetchPrices, { nsref: "market:fetch", tags: ["market", "io"], timeout: 5_000 });
+ * ```
+ */
+export interface RegisterOptions extends NodeOptions {
+  readonly nsref: string;
+  readonly tags?: readonly string[];
+}
+
+/**
+ * A registry of callables (functions and DAGs) by nsref, queried by tag; the place
+ * triggers look DAGs up.
+ *
+ * @example
+ * ```ts
+ * const ns = new Namespace();
+ * ns.register(fetchPrices, { nsref: "market:fetch" });
+ * ns.register(summarize, { nsref: "market:summarize" });
+ * const dag = new Dag();
+ * dag.node(ns.get("market:fetch")).to(dag.node(ns.get("market:summarize")));
+ * ns.register(dag, { nsref: "pipelines:market_summary" });
+ * ```
+ */
+export class Namespace implements NamespaceLike {
+  readonly #nodes = new Map<string, NamespaceNode<any, any, any>>();
+
+  /**
+   * Registers a function or a DAG under an nsref. Throws `InvalidNsref`,
+   * `DuplicateNsref`, or (for a DAG) what `dag.validate()` finds.
+   *
+   * @example
+   * ```ts
+   * const fetch = ns.register(async () => ({ AAPL: 185 }), { nsref: "market:fetch" });
+   * ```
+   */
+  register<I, O>(fn: NodeFn<I, O>, options: RegisterOptions): NamespaceNode<I, Awaited<O>>;
+  register(dag: Dag, options: RegisterOptions): NamespaceNode<unknown, unknown, DagRunResult>;
+  register(target: NodeFn<unknown, unknown> | Dag, options: RegisterOptions) {
+    const { nsref, tags = [], ...nodeOptions } = options;
+    parseNsref(nsref);
+    if (this.#nodes.has(nsref)) throw new DuplicateNsref({ nsref });
+    if (target instanceof Dag) target.validate();
+    const node = new NamespaceNode<any, any, any>(
+      nsref,
+      target instanceof Dag
+        ? { kind: "dag", dag: target, nsref, options: nodeOptions }
+        : { kind: "function", fn: target, nsref, options: nodeOptions },
+      new Set(tags),
+      this,
+    );
+    this.#nodes.set(nsref, node);
+    return node;
+  }
+
+  /**
+   * The node registered under `nsref`. Throws `InvalidNsref`, or `NsrefNotFound`
+   * naming the nearest registered nsrefs.
+   *
+   * @example
+   * ```ts
+   * const node = ns.get("market:fetch");
+   * ```
+   */
+  get(nsref: string): NamespaceNode<any, any, any> {
+    const node = this.#nodes.get(nsref);
+    if (node) return node;
+    parseNsref(nsref);
+    throw new NsrefNotFound({ nsref, nearest: nearest(nsref, this.#nodes.keys()) });
+  }
+
+  /** Whether something is registered under `nsref`. */
+  has(nsref: string): boolean {
+    return this.#nodes.has(nsref);
+  }
+
+  /**
+   * Every registered node, sorted by nsref.
+   *
+   * @example
+   * ```ts
+   * ns.list().map((n) => n.nsref); // ["market:fetch", "market:summarize", ...]
+   * ```
+   */
+  list(): readonly NamespaceNode<any, any, any>[] {
+    return [...this.#nodes.values()].sort((a, b) => a.nsref.localeCompare(b.nsref));
+  }
+
+  /**
+   * The nodes whose tags satisfy a tag expression (`&`, `|`, `~`, parentheses),
+   * sorted by nsref. Throws `InvalidTagQuery`.
+   *
+   * @example
+   * ```ts
+   * ns.query("market & ~slow");
+   * ```
+   */
+  query(expression: string): readonly NamespaceNode<any, any, any>[] {
+    const matches = compileTagQuery(expression);
+    return this.list().filter((node) => matches(node.tags));
+  }
+}

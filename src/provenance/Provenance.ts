@@ -1,0 +1,158 @@
+import { Context, type Effect } from "effect";
+import type {
+  DatabaseCorrupt,
+  DatabaseLocked,
+  DatabaseReadOnly,
+  DiskFull,
+  StoreError,
+} from "../store/errors.js";
+
+/** Any failure of the storage behind a provenance record. */
+export type ProvenanceError =
+  | StoreError
+  | DatabaseLocked
+  | DatabaseReadOnly
+  | DiskFull
+  | DatabaseCorrupt;
+
+/** Final and intermediate statuses of a run. */
+export type RunStatus = "running" | "completed" | "failed" | "interrupted" | "paused";
+
+/** Statuses of one node execution. */
+export type NodeStatus =
+  | "pending"
+  | "running"
+  | "completed"
+  | "skipped"
+  | "failed"
+  | "interrupted"
+  | "paused";
+
+/** A node as declared when its run starts. */
+export interface NodeDeclaration {
+  readonly label: string;
+  readonly isSource: boolean;
+  readonly isSink: boolean;
+}
+
+/** The facts of a new run. */
+export interface RunStart {
+  readonly runId: string;
+  readonly dagNsref: string | undefined;
+  readonly parentRunId: string | undefined;
+  readonly expansionKey: string | undefined;
+  readonly fingerprint: string;
+  readonly startedAt: number;
+  readonly input: unknown;
+  readonly nodes: readonly NodeDeclaration[];
+}
+
+/** A node about to be called (one try). */
+export interface NodeStart {
+  readonly label: string;
+  readonly input: unknown;
+  readonly attempt: number;
+  readonly startedAt: number;
+}
+
+/** A node that produced its output, with the edges its output now travels. */
+export interface NodeCompletion {
+  readonly label: string;
+  readonly output: unknown;
+  readonly finishedAt: number;
+  readonly edges: readonly { readonly from: string; readonly to: string }[];
+  /** `skipped` when a replay copied the output from an earlier run. */
+  readonly status: "completed" | "skipped";
+}
+
+/** A node that ended without an output: recorded with the run's end. */
+export interface NodeEnd {
+  readonly label: string;
+  readonly status: "failed" | "interrupted" | "paused";
+  readonly error: string | undefined;
+  readonly finishedAt: number;
+}
+
+/** The facts of a run's end. */
+export interface RunEnd {
+  readonly status: Exclude<RunStatus, "running">;
+  readonly finishedAt: number;
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly error: string | undefined;
+  readonly nodes: readonly NodeEnd[];
+}
+
+/** A node's record as loaded for restart or replay. */
+export interface StoredNode {
+  readonly label: string;
+  readonly status: NodeStatus;
+  readonly attempt: number;
+  readonly output: unknown;
+}
+
+/** What a restart or replay needs to know of an earlier run. */
+export interface StoredRunState {
+  readonly runId: string;
+  readonly dagNsref: string | undefined;
+  readonly status: RunStatus;
+  readonly fingerprint: string;
+  readonly input: unknown;
+  readonly nodes: ReadonlyMap<string, StoredNode>;
+}
+
+/**
+ * Where a `DagRunner` writes what happens. Each method is one commit, and the
+ * starts of the nodes that become ready ride along with the commit that made them
+ * ready: a 3-node chain commits 5 times (run start, 3 completions, run end), and a
+ * node's start is on disk before its function is called (write-ahead).
+ *
+ * @example
+ * ```ts
+ * const program = runner.runEffect(input).pipe(Effect.provide(NullProvenance.layer));
+ * ```
+ */
+export interface ProvenanceService {
+  /** A new run, and the nodes that start with it. */
+  readonly runStarted: (
+    run: RunStart,
+    starting: readonly NodeStart[],
+  ) => Effect.Effect<void, ProvenanceError>;
+  /** An existing run continues (restart): its status goes back to `running`. */
+  readonly runResumed: (
+    runId: string,
+    starting: readonly NodeStart[],
+  ) => Effect.Effect<void, ProvenanceError>;
+  /** A node start that no other commit carries (a retry, or a start freed by a finished node). */
+  readonly nodesStarted: (
+    runId: string,
+    starting: readonly NodeStart[],
+  ) => Effect.Effect<void, ProvenanceError>;
+  /** A node's output and edges, and the nodes that start because of it. */
+  readonly nodeCompleted: (
+    runId: string,
+    done: NodeCompletion,
+    starting: readonly NodeStart[],
+  ) => Effect.Effect<void, ProvenanceError>;
+  /** The run's end with the nodes that ended without output, in one commit. */
+  readonly runFinished: (runId: string, end: RunEnd) => Effect.Effect<void, ProvenanceError>;
+  /** An earlier run's state, or `undefined` when there is no such run. */
+  readonly loadRunState: (
+    runId: string,
+  ) => Effect.Effect<StoredRunState | undefined, ProvenanceError>;
+}
+
+/**
+ * The `Provenance` service tag.
+ *
+ * @example
+ * ```ts
+ * const program = Effect.gen(function* () {
+ *   const provenance = yield* Provenance;
+ *   return yield* provenance.loadRunState(runId);
+ * });
+ * ```
+ */
+export class Provenance extends Context.Tag("tickflow/Provenance")<
+  Provenance,
+  ProvenanceService
+>() {}

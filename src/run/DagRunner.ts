@@ -1,0 +1,653 @@
+import { randomUUID } from "node:crypto";
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  type Layer,
+  ParseResult,
+  Queue,
+  Schema,
+} from "effect";
+import { Dag } from "../dag/Dag.js";
+import type { DagNode } from "../dag/DagNode.js";
+import type { DagInvalid } from "../dag/errors.js";
+import { fingerprint } from "../dag/fingerprint.js";
+import type { NamespaceLike, NodeContext } from "../dag/NodeContext.js";
+import { NullProvenance } from "../provenance/NullProvenance.js";
+import {
+  type NodeEnd,
+  type NodeStart,
+  Provenance,
+  type ProvenanceError,
+  type ProvenanceService,
+} from "../provenance/Provenance.js";
+import {
+  DagPause,
+  InputInvalid,
+  MissingInput,
+  type NodeError,
+  NodeFailed,
+  NodeTimedOut,
+  OutputInvalid,
+  type SchemaIssue,
+} from "./errors.js";
+import { retryDelayMs } from "./retryDelay.js";
+
+/**
+ * The outcome of a DAG run. `outputs` holds the outputs of the sinks that finished,
+ * keyed by label; a failed run names the node and carries its typed error.
+ *
+ * @example
+ * ```ts
+ * const result = await runner.run({ symbol: "AAPL" });
+ * if (result.status === "failed") console.error(result.failedNode, result.error?.message);
+ * ```
+ */
+export interface DagRunResult {
+  readonly runId: string;
+  readonly status: "completed" | "failed" | "interrupted" | "paused";
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly failedNode?: string;
+  readonly error?: NodeError;
+}
+
+/** Errors of a run as an Effect: a node's error, an invalid DAG, or the history store's. */
+export type RunError = NodeError | DagInvalid | ProvenanceError;
+
+/**
+ * Anything that can supply the `Provenance` service: `NullProvenance`, or a
+ * `DagProvenance` (SQLite).
+ *
+ * @example
+ * ```ts
+ * new DagRunner(dag, { provenance: new DagProvenance("./data/provenance.db") });
+ * ```
+ */
+export interface ProvenanceProvider {
+  readonly layer: Layer.Layer<Provenance>;
+}
+
+/**
+ * Options of a `DagRunner`.
+ *
+ * @example
+ * ```ts
+ * new DagRunner(dag, { dagNsref: "pipelines:market_summary", concurrency: 4 });
+ * ```
+ */
+export interface DagRunnerOptions {
+  /** Where the run is recorded (default `NullProvenance`). */
+  readonly provenance?: ProvenanceProvider;
+  /** The nsref the DAG is registered under, for the record and the node context. */
+  readonly dagNsref?: string;
+  /** Most nodes running at once (default: no limit). */
+  readonly concurrency?: number;
+  /** Given to nodes as `ctx.namespace`. */
+  readonly namespace?: NamespaceLike;
+}
+
+/**
+ * Options of one run.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * runner.run(input, { signal: controller.signal, runId: "run-42" });
+ * ```
+ */
+export interface RunOptions {
+  /** Chosen up front by callers that must record it before the run starts (triggers). */
+  readonly runId?: string;
+  /** Aborting it interrupts the run, which ends `interrupted`. */
+  readonly signal?: AbortSignal;
+  /** Set when this run is a sub-DAG run of another. */
+  readonly parentRunId?: string;
+  /** Which expansion of the parent this run is (e.g. `"label[3]"`). */
+  readonly expansionKey?: string;
+}
+
+/** @internal What one execution starts from: nothing for a new run, stored state for a resume. */
+export interface ExecutionPlan {
+  readonly runId: string;
+  readonly input: unknown;
+  readonly resume: boolean;
+  /** Outputs already known (completed before, or copied by a replay). */
+  readonly known: ReadonlyMap<string, { readonly output: unknown; readonly copied: boolean }>;
+  /** Tries already spent per node (a resumed node starts at the next attempt). */
+  readonly attemptsSpent: ReadonlyMap<string, number>;
+  readonly parentRunId: string | undefined;
+  readonly expansionKey: string | undefined;
+}
+
+type Message =
+  | { readonly kind: "done"; readonly label: string; readonly output: unknown }
+  | { readonly kind: "failed"; readonly label: string; readonly error: NodeError }
+  | { readonly kind: "paused"; readonly label: string }
+  | { readonly kind: "storeFailed"; readonly label: string; readonly error: ProvenanceError };
+
+/** Mutable bookkeeping of one execution; read by the interruption finalizer too. */
+interface RunState {
+  readonly outputs: Map<string, unknown>;
+  readonly waiting: Map<string, number>;
+  readonly ready: string[];
+  readonly running: Map<string, Fiber.RuntimeFiber<void>>;
+  readonly ended: NodeEnd[];
+  failed: { readonly label: string; readonly error: NodeError } | undefined;
+  pauseRequested: boolean;
+}
+
+/**
+ * Runs a `Dag`: each run is an Effect program that calls every node once all its
+ * upstreams have finished (independent branches concurrently), records what
+ * happens through the `Provenance` service, and ends `completed`, `failed`,
+ * `paused` or `interrupted`.
+ *
+ * @example
+ * ```ts
+ * const runner = new DagRunner(dag, { provenance: new DagProvenance("runs.db") });
+ * const result = await runner.run({ symbol: "AAPL" });  // Promise form
+ * const effect = runner.runEffect({ symbol: "AAPL" });  // Effect form
+ * ```
+ */
+export class DagRunner {
+  readonly #order: readonly DagNode<any, any>[] | undefined;
+
+  constructor(
+    readonly dag: Dag,
+    readonly options: DagRunnerOptions = {},
+  ) {
+    this.#order = dag.check(options.dagNsref) === undefined ? dag.topologicalOrder() : undefined;
+  }
+
+  /**
+   * The run as an Effect: succeeds with the result of a completed or paused run, fails
+   * with the node's typed error, or with `DagInvalid` before anything runs.
+   *
+   * @example
+   * ```ts
+   * const result = yield* runner.runEffect({ symbol: "AAPL" });
+   * ```
+   */
+  runEffect(
+    input?: unknown,
+    options: RunOptions = {},
+  ): Effect.Effect<DagRunResult, RunError, Provenance> {
+    return this.executeEffect(this.newPlan(input, options)).pipe(
+      Effect.flatMap((result) =>
+        result.status === "failed" && result.error
+          ? Effect.fail<RunError>(result.error)
+          : Effect.succeed(result),
+      ),
+    );
+  }
+
+  /**
+   * The run as a Promise: resolves to the result whatever the run's status; rejects
+   * only for misuse (an invalid DAG) or a failing history store.
+   *
+   * @example
+   * ```ts
+   * const { status, outputs } = await runner.run({ symbol: "AAPL" });
+   * ```
+   */
+  run(input?: unknown, options: RunOptions = {}): Promise<DagRunResult> {
+    return this.runPlan(this.newPlan(input, options), options.signal);
+  }
+
+  /** @internal A new run's plan. */
+  newPlan(input: unknown, options: RunOptions): ExecutionPlan {
+    return {
+      runId: options.runId ?? randomUUID(),
+      input,
+      resume: false,
+      known: new Map(),
+      attemptsSpent: new Map(),
+      parentRunId: options.parentRunId,
+      expansionKey: options.expansionKey,
+    };
+  }
+
+  /** @internal Runs a plan as a Promise, resolving interruption to an `interrupted` result. */
+  async runPlan(plan: ExecutionPlan, signal?: AbortSignal): Promise<DagRunResult> {
+    const provider = this.options.provenance ?? NullProvenance;
+    const exit = await Effect.runPromiseExit(
+      this.executeEffect(plan).pipe(Effect.provide(provider.layer)),
+      signal ? { signal } : undefined,
+    );
+    if (Exit.isSuccess(exit)) return exit.value;
+    if (Cause.isInterruptedOnly(exit.cause)) {
+      return { runId: plan.runId, status: "interrupted", outputs: {} };
+    }
+    throw Cause.squash(exit.cause);
+  }
+
+  /**
+   * @internal Executes a plan: the result for every status but interruption from
+   * outside, which interrupts the Effect after recording `interrupted`.
+   */
+  executeEffect(
+    plan: ExecutionPlan,
+  ): Effect.Effect<DagRunResult, DagInvalid | ProvenanceError, Provenance> {
+    const problem = this.dag.check(this.options.dagNsref);
+    if (problem !== undefined || this.#order === undefined) {
+      return Effect.fail(problem ?? this.dag.check() ?? (undefined as never));
+    }
+    const order = this.#order;
+    return Effect.gen(this, function* () {
+      const provenance = yield* Provenance;
+      const state = this.#initialState(order, plan);
+      return yield* Effect.scoped(this.#loop(provenance, plan, state)).pipe(
+        Effect.onInterrupt(() => this.#recordInterrupted(provenance, plan, state)),
+      );
+    });
+  }
+
+  #initialState(order: readonly DagNode<any, any>[], plan: ExecutionPlan): RunState {
+    const outputs = new Map<string, unknown>();
+    for (const [label, known] of plan.known) outputs.set(label, known.output);
+    const waiting = new Map<string, number>();
+    const ready: string[] = [];
+    for (const node of order) {
+      if (outputs.has(node.label)) continue;
+      const pending = this.dag
+        .upstreamEdges(node.label)
+        .filter((edge) => !outputs.has(edge.from)).length;
+      waiting.set(node.label, pending);
+      if (pending === 0) ready.push(node.label);
+    }
+    return {
+      outputs,
+      waiting,
+      ready,
+      running: new Map(),
+      ended: [],
+      failed: undefined,
+      pauseRequested: false,
+    };
+  }
+
+  #loop(
+    provenance: ProvenanceService,
+    plan: ExecutionPlan,
+    state: RunState,
+  ): Effect.Effect<DagRunResult, ProvenanceError, import("effect").Scope.Scope> {
+    return Effect.gen(this, function* () {
+      const inbox = yield* Queue.unbounded<Message>();
+      const now = yield* Clock.currentTimeMillis;
+      const starting = this.#takeStarts(plan, state, now);
+      if (plan.resume) {
+        yield* provenance.runResumed(plan.runId, starting);
+      } else {
+        const sinks = new Set(this.dag.sinks().map((node) => node.label));
+        const sources = new Set(this.dag.sources().map((node) => node.label));
+        yield* provenance.runStarted(
+          {
+            runId: plan.runId,
+            dagNsref: this.options.dagNsref,
+            parentRunId: plan.parentRunId,
+            expansionKey: plan.expansionKey,
+            fingerprint: fingerprint(this.dag),
+            startedAt: now,
+            input: plan.input,
+            nodes: this.dag.nodes.map((node) => ({
+              label: node.label,
+              isSource: sources.has(node.label),
+              isSink: sinks.has(node.label),
+            })),
+          },
+          starting,
+        );
+        for (const [label, known] of plan.known) {
+          if (!known.copied) continue;
+          yield* provenance.nodeCompleted(
+            plan.runId,
+            { label, output: known.output, finishedAt: now, edges: [], status: "skipped" },
+            [],
+          );
+        }
+      }
+      yield* this.#launch(provenance, plan, state, inbox, starting);
+
+      while (state.running.size > 0) {
+        const message = yield* Queue.take(inbox);
+        state.running.delete(message.label);
+        const at = yield* Clock.currentTimeMillis;
+        if (message.kind === "storeFailed") {
+          // The history store failed mid-run: stop here; the scope interrupts the rest and
+          // the run stays `running` on disk, where findUnfinishedRuns() finds it.
+          return yield* Effect.fail(message.error);
+        }
+        if (message.kind === "failed") {
+          state.failed = { label: message.label, error: message.error };
+          state.ended.push({
+            label: message.label,
+            status: "failed",
+            error: message.error.message,
+            finishedAt: at,
+          });
+          // A failure stops the run: nothing new starts, what is in flight is interrupted.
+          for (const [label, fiber] of state.running) {
+            yield* Fiber.interrupt(fiber);
+            state.ended.push({ label, status: "interrupted", error: undefined, finishedAt: at });
+          }
+          state.running.clear();
+          break;
+        }
+        if (message.kind === "paused") {
+          state.pauseRequested = true;
+          state.ended.push({
+            label: message.label,
+            status: "paused",
+            error: undefined,
+            finishedAt: at,
+          });
+          continue;
+        }
+        state.outputs.set(message.label, message.output);
+        for (const edge of this.dag.downstreamEdges(message.label)) {
+          const left = (state.waiting.get(edge.to) ?? 1) - 1;
+          state.waiting.set(edge.to, left);
+          if (left === 0) this.#enqueueReady(state, edge.to);
+        }
+        const next = this.#takeStarts(plan, state, at);
+        yield* provenance.nodeCompleted(
+          plan.runId,
+          {
+            label: message.label,
+            output: message.output,
+            finishedAt: at,
+            edges: this.dag
+              .downstreamEdges(message.label)
+              .map((edge) => ({ from: edge.from, to: edge.to })),
+            status: "completed",
+          },
+          next,
+        );
+        yield* this.#launch(provenance, plan, state, inbox, next);
+      }
+
+      const finishedAt = yield* Clock.currentTimeMillis;
+      const outputs = this.#sinkOutputs(state);
+      const status = state.failed
+        ? "failed"
+        : state.pauseRequested || state.ready.length > 0
+          ? "paused"
+          : "completed";
+      yield* provenance.runFinished(plan.runId, {
+        status,
+        finishedAt,
+        outputs,
+        error: state.failed?.error.message,
+        nodes: state.ended,
+      });
+      const result: DagRunResult = state.failed
+        ? {
+            runId: plan.runId,
+            status,
+            outputs,
+            failedNode: state.failed.label,
+            error: state.failed.error,
+          }
+        : { runId: plan.runId, status, outputs };
+      return result;
+    });
+  }
+
+  #enqueueReady(state: RunState, label: string): void {
+    // Keep the ready list in topological order so starts are stable from run to run.
+    const order = this.#order ?? [];
+    const rank = (l: string) => order.findIndex((node) => node.label === l);
+    const at = state.ready.findIndex((other) => rank(other) > rank(label));
+    state.ready.splice(at === -1 ? state.ready.length : at, 0, label);
+  }
+
+  /** Takes the ready nodes that may start now (concurrency, pause) and describes their starts. */
+  #takeStarts(plan: ExecutionPlan, state: RunState, now: number): NodeStart[] {
+    if (state.pauseRequested || state.failed) return [];
+    const limit = this.options.concurrency ?? Number.POSITIVE_INFINITY;
+    const starts: NodeStart[] = [];
+    while (state.ready.length > 0 && state.running.size + starts.length < limit) {
+      const label = state.ready.shift() as string;
+      starts.push({
+        label,
+        input: this.#wiredInput(plan, state, label),
+        attempt: (plan.attemptsSpent.get(label) ?? 0) + 1,
+        startedAt: now,
+      });
+    }
+    return starts;
+  }
+
+  #launch(
+    provenance: ProvenanceService,
+    plan: ExecutionPlan,
+    state: RunState,
+    inbox: Queue.Queue<Message>,
+    starts: readonly NodeStart[],
+  ): Effect.Effect<void, never, import("effect").Scope.Scope> {
+    return Effect.forEach(
+      starts,
+      (start) =>
+        Effect.gen(this, function* () {
+          const fiber = yield* Effect.forkScoped(
+            this.#runNode(provenance, plan, state, start).pipe(
+              Effect.catchAll(
+                (error): Effect.Effect<Message> =>
+                  Effect.succeed({ kind: "storeFailed", label: start.label, error }),
+              ),
+              Effect.flatMap((message) => Queue.offer(inbox, message)),
+              Effect.asVoid,
+            ),
+          );
+          state.running.set(start.label, fiber);
+        }),
+      { discard: true },
+    );
+  }
+
+  /** The default wiring rule: run input for sources, the upstream's output, or an object of upstreams. */
+  #wiredInput(plan: ExecutionPlan, state: RunState, label: string): unknown {
+    const upstream = this.dag.upstreamEdges(label);
+    if (upstream.length === 0) return plan.input;
+    const [only] = upstream;
+    if (upstream.length === 1 && only !== undefined && only.as === undefined) {
+      return state.outputs.get(only.from);
+    }
+    return Object.fromEntries(
+      upstream.map((edge) => [edge.as ?? edge.from, state.outputs.get(edge.from)]),
+    );
+  }
+
+  /** One node: its tries (with retry and backoff) until an output, a pause or a final error. */
+  #runNode(
+    provenance: ProvenanceService,
+    plan: ExecutionPlan,
+    state: RunState,
+    start: NodeStart,
+  ): Effect.Effect<Message, ProvenanceError> {
+    const node = this.dag.get(start.label) as DagNode<any, any>;
+    const retry = node.spec.options.retry;
+    const maxTries = Math.max(1, retry?.attempts ?? 1);
+    const firstAttempt = start.attempt;
+    const attemptOnce = (attempt: number): Effect.Effect<Message, ProvenanceError> =>
+      this.#callOnce(plan, state, node, start.input, attempt).pipe(
+        Effect.map((output): Message => ({ kind: "done", label: node.label, output })),
+        Effect.catchAll((error): Effect.Effect<Message, ProvenanceError> => {
+          if (error instanceof DagPause)
+            return Effect.succeed({ kind: "paused", label: node.label });
+          const retryable = error._tag === "NodeFailed" || error._tag === "NodeTimedOut";
+          const tries = attempt - firstAttempt + 1;
+          if (!retryable || tries >= maxTries || retry === undefined) {
+            return Effect.succeed({ kind: "failed", label: node.label, error });
+          }
+          return Effect.gen(this, function* () {
+            yield* Effect.sleep(Duration.millis(retryDelayMs(retry, tries)));
+            const startedAt = yield* Clock.currentTimeMillis;
+            yield* provenance.nodesStarted(plan.runId, [
+              { label: node.label, input: start.input, attempt: attempt + 1, startedAt },
+            ]);
+            return yield* attemptOnce(attempt + 1);
+          });
+        }),
+      );
+    return attemptOnce(firstAttempt);
+  }
+
+  #callOnce(
+    plan: ExecutionPlan,
+    state: RunState,
+    node: DagNode<any, any>,
+    rawInput: unknown,
+    attempt: number,
+  ): Effect.Effect<unknown, NodeError | DagPause, never> {
+    const { spec } = node;
+    const label = node.label;
+    return Effect.gen(this, function* () {
+      const upstream = this.dag.upstreamEdges(label);
+      const [only] = upstream;
+      const expectsInput =
+        spec.options.input !== undefined || (spec.kind === "function" && spec.fn.length > 0);
+      if (
+        upstream.length === 1 &&
+        only &&
+        only.as === undefined &&
+        rawInput === undefined &&
+        expectsInput
+      ) {
+        return yield* Effect.fail(new MissingInput({ nodeLabel: label, upstream: only.from }));
+      }
+      const input = spec.options.input
+        ? yield* decode(
+            spec.options.input,
+            rawInput,
+            (issues, field) => new InputInvalid({ nodeLabel: label, field, issues }),
+          )
+        : rawInput;
+      const call = Effect.tryPromise({
+        try: (signal) => this.#invoke(plan, state, node, input, attempt, signal),
+        catch: (cause): NodeFailed | DagPause =>
+          cause instanceof DagPause ? cause : new NodeFailed({ nodeLabel: label, attempt, cause }),
+      });
+      const timeoutMs = spec.options.timeout;
+      const output =
+        timeoutMs === undefined
+          ? yield* call
+          : yield* call.pipe(
+              Effect.timeoutFail({
+                duration: Duration.millis(timeoutMs),
+                onTimeout: () => new NodeTimedOut({ nodeLabel: label, attempt, timeoutMs }),
+              }),
+            );
+      if (spec.options.output) {
+        const check = Schema.validateEither(spec.options.output)(output);
+        if (Either.isLeft(check)) {
+          const issues = issuesOf(check.left);
+          return yield* Effect.fail(
+            new OutputInvalid({ nodeLabel: label, field: fieldOf(issues), issues }),
+          );
+        }
+      }
+      return output;
+    });
+  }
+
+  async #invoke(
+    plan: ExecutionPlan,
+    state: RunState,
+    node: DagNode<any, any>,
+    input: unknown,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    const { spec } = node;
+    if (spec.kind === "dag") {
+      if (!(spec.dag instanceof Dag)) throw new TypeError(`node "${node.label}" holds no Dag`);
+      // A call node: the sub-DAG runs as a child run of this one, in the same history.
+      const child = new DagRunner(spec.dag, {
+        ...this.options,
+        dagNsref: spec.nsref ?? node.label,
+      });
+      const result = await child.runPlan(
+        child.newPlan(input, { parentRunId: plan.runId, expansionKey: node.label }),
+        signal,
+      );
+      if (result.status !== "completed")
+        throw result.error ?? new Error(`sub-DAG ${result.status}`);
+      const values = Object.values(result.outputs);
+      return values.length === 1 ? values[0] : result.outputs;
+    }
+    const ctx: NodeContext = {
+      runId: plan.runId,
+      nodeLabel: node.label,
+      dagNsref: this.options.dagNsref,
+      attempt,
+      signal,
+      namespace: this.options.namespace,
+      pause: () => {
+        state.pauseRequested = true;
+      },
+    };
+    return spec.fn(input, ctx);
+  }
+
+  #sinkOutputs(state: RunState): Record<string, unknown> {
+    const outputs: Record<string, unknown> = {};
+    for (const sink of this.dag.sinks()) {
+      if (state.outputs.has(sink.label)) outputs[sink.label] = state.outputs.get(sink.label);
+    }
+    return outputs;
+  }
+
+  #recordInterrupted(
+    provenance: ProvenanceService,
+    plan: ExecutionPlan,
+    state: RunState,
+  ): Effect.Effect<void> {
+    return Effect.gen(this, function* () {
+      const finishedAt = yield* Clock.currentTimeMillis;
+      const ended: NodeEnd[] = [
+        ...state.ended,
+        ...[...state.running.keys()].map(
+          (label): NodeEnd => ({ label, status: "interrupted", error: undefined, finishedAt }),
+        ),
+      ];
+      yield* provenance.runFinished(plan.runId, {
+        status: "interrupted",
+        finishedAt,
+        outputs: this.#sinkOutputs(state),
+        error: undefined,
+        nodes: ended,
+      });
+    }).pipe(
+      // The run is already being torn down; a store failure here leaves the run
+      // `running`, which findUnfinishedRuns() reports for the supervisor to resume.
+      Effect.catchAll(() => Effect.void),
+    );
+  }
+}
+
+function decode<E>(
+  schema: Schema.Schema<any, any, never>,
+  value: unknown,
+  toError: (issues: readonly SchemaIssue[], field: string) => E,
+): Effect.Effect<unknown, E> {
+  const result = Schema.decodeUnknownEither(schema)(value);
+  if (Either.isRight(result)) return Effect.succeed(result.right);
+  const issues = issuesOf(result.left);
+  return Effect.fail(toError(issues, fieldOf(issues)));
+}
+
+function issuesOf(error: ParseResult.ParseError): SchemaIssue[] {
+  return ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    path: issue.path,
+    message: issue.message,
+  }));
+}
+
+function fieldOf(issues: readonly SchemaIssue[]): string {
+  return (issues[0]?.path ?? []).map(String).join(".");
+}
