@@ -1,19 +1,14 @@
 import { Context, type Effect } from "effect";
-import type {
-  DatabaseCorrupt,
-  DatabaseLocked,
-  DatabaseReadOnly,
-  DiskFull,
-  StoreError,
-} from "../store/errors.js";
+import type { StoreFailure } from "../store/errors.js";
 
 /** Any failure of the storage behind a provenance record. */
-export type ProvenanceError =
-  | StoreError
-  | DatabaseLocked
-  | DatabaseReadOnly
-  | DiskFull
-  | DatabaseCorrupt;
+export type ProvenanceError = StoreFailure;
+
+/** A DAG's shape as recorded with each run: labels with what they run, and edges. */
+export interface DagShape {
+  readonly nodes: readonly string[];
+  readonly edges: readonly string[];
+}
 
 /** Final and intermediate statuses of a run. */
 export type RunStatus = "running" | "completed" | "failed" | "interrupted" | "paused";
@@ -42,6 +37,7 @@ export interface RunStart {
   readonly parentRunId: string | undefined;
   readonly expansionKey: string | undefined;
   readonly fingerprint: string;
+  readonly shape: DagShape;
   readonly startedAt: number;
   readonly input: unknown;
   readonly nodes: readonly NodeDeclaration[];
@@ -96,6 +92,7 @@ export interface StoredRunState {
   readonly dagNsref: string | undefined;
   readonly status: RunStatus;
   readonly fingerprint: string;
+  readonly shape: DagShape | undefined;
   readonly input: unknown;
   readonly nodes: ReadonlyMap<string, StoredNode>;
 }

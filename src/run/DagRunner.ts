@@ -15,17 +15,21 @@ import {
 import { Dag } from "../dag/Dag.js";
 import type { DagNode } from "../dag/DagNode.js";
 import type { DagInvalid } from "../dag/errors.js";
-import { fingerprint } from "../dag/fingerprint.js";
+import { fingerprint, shapeOf } from "../dag/fingerprint.js";
 import type { NamespaceLike, NodeContext } from "../dag/NodeContext.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
 import {
+  type DagShape,
   type NodeEnd,
   type NodeStart,
   Provenance,
   type ProvenanceError,
   type ProvenanceService,
+  type StoredRunState,
 } from "../provenance/Provenance.js";
+import { runTyped } from "../provenance/runTyped.js";
 import {
+  DagChanged,
   DagPause,
   InputInvalid,
   MissingInput,
@@ -33,7 +37,10 @@ import {
   NodeFailed,
   NodeTimedOut,
   OutputInvalid,
+  RunNotFound,
+  RunNotRestartable,
   type SchemaIssue,
+  UnknownLabel,
 } from "./errors.js";
 import { retryDelayMs } from "./retryDelay.js";
 
@@ -57,6 +64,43 @@ export interface DagRunResult {
 
 /** Errors of a run as an Effect: a node's error, an invalid DAG, or the history store's. */
 export type RunError = NodeError | DagInvalid | ProvenanceError;
+
+/** Errors of `restart` and `replay` before anything runs. */
+export type ResumeError = RunNotFound | RunNotRestartable | DagChanged | UnknownLabel;
+
+/**
+ * Options of `restart`.
+ *
+ * @example
+ * ```ts
+ * await runner.restart(runId, { allowChangedDag: true });
+ * ```
+ */
+export interface RestartOptions {
+  /** Go ahead even if the DAG's fingerprint differs from the recorded one. */
+  readonly allowChangedDag?: boolean;
+  /** Also resume a run still marked `running` (the supervisor, after a crash). */
+  readonly allowRunning?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Options of `replay`.
+ *
+ * @example
+ * ```ts
+ * await runner.replay(runId, { rerun: ["summarize"] });
+ * ```
+ */
+export interface ReplayOptions {
+  /** The nodes to run again; everything downstream of them runs again too. */
+  readonly rerun: readonly string[];
+  readonly allowChangedDag?: boolean;
+  readonly runId?: string;
+  readonly signal?: AbortSignal;
+}
+
+const RESTARTABLE: ReadonlySet<string> = new Set(["failed", "paused", "interrupted"]);
 
 /**
  * Anything that can supply the `Provenance` service: `NullProvenance`, or a
@@ -176,13 +220,7 @@ export class DagRunner {
     input?: unknown,
     options: RunOptions = {},
   ): Effect.Effect<DagRunResult, RunError, Provenance> {
-    return this.executeEffect(this.newPlan(input, options)).pipe(
-      Effect.flatMap((result) =>
-        result.status === "failed" && result.error
-          ? Effect.fail<RunError>(result.error)
-          : Effect.succeed(result),
-      ),
-    );
+    return this.executeEffect(this.newPlan(input, options)).pipe(Effect.flatMap(failOnFailed));
   }
 
   /**
@@ -196,6 +234,150 @@ export class DagRunner {
    */
   run(input?: unknown, options: RunOptions = {}): Promise<DagRunResult> {
     return this.runPlan(this.newPlan(input, options), options.signal);
+  }
+
+  /**
+   * Continues a `failed`, `paused` or `interrupted` run in place: completed nodes are
+   * not run again (their stored outputs feed downstream), the rest run, and the same
+   * run id ends with the new status. Rejects with `RunNotFound`, `RunNotRestartable`
+   * or `DagChanged`.
+   *
+   * @example
+   * ```ts
+   * const first = await runner.run(input);          // failed at "enrich"
+   * const again = await fixedRunner.restart(first.runId); // completed; "fetch" not re-run
+   * ```
+   */
+  restart(runId: string, options: RestartOptions = {}): Promise<DagRunResult> {
+    return this.#runResolved(this.restartPlan(runId, options), options.signal);
+  }
+
+  /**
+   * A new run that copies the recorded outputs of every node not named in `rerun`
+   * (recorded as `skipped`) and runs the named nodes and everything downstream of them.
+   *
+   * @example
+   * ```ts
+   * const replayed = await runner.replay(runId, { rerun: ["summarize"] });
+   * ```
+   */
+  replay(runId: string, options: ReplayOptions): Promise<DagRunResult> {
+    return this.#runResolved(this.replayPlan(runId, options), options.signal);
+  }
+
+  /** The Effect form of `restart`. */
+  restartEffect(
+    runId: string,
+    options: RestartOptions = {},
+  ): Effect.Effect<DagRunResult, RunError | ResumeError, Provenance> {
+    return this.restartPlan(runId, options).pipe(
+      Effect.flatMap((plan) => this.executeEffect(plan)),
+      Effect.flatMap(failOnFailed),
+    );
+  }
+
+  /** The Effect form of `replay`. */
+  replayEffect(
+    runId: string,
+    options: ReplayOptions,
+  ): Effect.Effect<DagRunResult, RunError | ResumeError, Provenance> {
+    return this.replayPlan(runId, options).pipe(
+      Effect.flatMap((plan) => this.executeEffect(plan)),
+      Effect.flatMap(failOnFailed),
+    );
+  }
+
+  /** @internal The plan that continues a recorded run. */
+  restartPlan(
+    runId: string,
+    options: RestartOptions,
+  ): Effect.Effect<ExecutionPlan, ResumeError | ProvenanceError, Provenance> {
+    return Effect.gen(this, function* () {
+      const stored = yield* this.#loadChecked(runId, options.allowChangedDag ?? false);
+      const allowed =
+        RESTARTABLE.has(stored.status) || (options.allowRunning && stored.status === "running");
+      if (!allowed)
+        return yield* Effect.fail(new RunNotRestartable({ runId, status: stored.status }));
+      const known = new Map<string, { output: unknown; copied: boolean }>();
+      const attemptsSpent = new Map<string, number>();
+      for (const node of stored.nodes.values()) {
+        if (this.dag.get(node.label) === undefined) continue;
+        if (node.status === "completed" || node.status === "skipped") {
+          known.set(node.label, { output: node.output, copied: false });
+        } else {
+          attemptsSpent.set(node.label, node.attempt);
+        }
+      }
+      return {
+        runId,
+        input: stored.input,
+        resume: true,
+        known,
+        attemptsSpent,
+        parentRunId: undefined,
+        expansionKey: undefined,
+      };
+    });
+  }
+
+  /** @internal The plan of a replay: a new run with copied outputs. */
+  replayPlan(
+    runId: string,
+    options: ReplayOptions,
+  ): Effect.Effect<ExecutionPlan, ResumeError | ProvenanceError, Provenance> {
+    return Effect.gen(this, function* () {
+      const labels = this.dag.nodes.map((node) => node.label);
+      for (const label of options.rerun) {
+        if (this.dag.get(label) === undefined) {
+          return yield* Effect.fail(new UnknownLabel({ label, known: labels }));
+        }
+      }
+      const stored = yield* this.#loadChecked(runId, options.allowChangedDag ?? false);
+      const rerun = new Set(options.rerun);
+      // Everything downstream of a re-run node runs again: its input changes.
+      for (const node of this.#order ?? []) {
+        if (this.dag.upstreamEdges(node.label).some((edge) => rerun.has(edge.from))) {
+          rerun.add(node.label);
+        }
+      }
+      const known = new Map<string, { output: unknown; copied: boolean }>();
+      for (const node of stored.nodes.values()) {
+        if (rerun.has(node.label) || this.dag.get(node.label) === undefined) continue;
+        if (node.status === "completed" || node.status === "skipped") {
+          known.set(node.label, { output: node.output, copied: true });
+        }
+      }
+      return {
+        ...this.newPlan(stored.input, options.runId === undefined ? {} : { runId: options.runId }),
+        known,
+      };
+    });
+  }
+
+  #loadChecked(
+    runId: string,
+    allowChangedDag: boolean,
+  ): Effect.Effect<StoredRunState, RunNotFound | DagChanged | ProvenanceError, Provenance> {
+    return Effect.gen(this, function* () {
+      const provenance = yield* Provenance;
+      const stored = yield* provenance.loadRunState(runId);
+      if (stored === undefined) return yield* Effect.fail(new RunNotFound({ runId }));
+      if (!allowChangedDag && stored.fingerprint !== fingerprint(this.dag)) {
+        return yield* Effect.fail(
+          new DagChanged({ runId, changes: shapeChanges(stored.shape, shapeOf(this.dag)) }),
+        );
+      }
+      return stored;
+    });
+  }
+
+  async #runResolved(
+    plan: Effect.Effect<ExecutionPlan, ResumeError | ProvenanceError, Provenance>,
+    signal: AbortSignal | undefined,
+  ): Promise<DagRunResult> {
+    const provider = this.options.provenance ?? NullProvenance;
+    const resolved = await runTyped(plan.pipe(Effect.provide(provider.layer)));
+    return this.runPlan(resolved, signal);
   }
 
   /** @internal A new run's plan. */
@@ -291,6 +473,7 @@ export class DagRunner {
             parentRunId: plan.parentRunId,
             expansionKey: plan.expansionKey,
             fingerprint: fingerprint(this.dag),
+            shape: shapeOf(this.dag),
             startedAt: now,
             input: plan.input,
             nodes: this.dag.nodes.map((node) => ({
@@ -628,6 +811,24 @@ export class DagRunner {
       Effect.catchAll(() => Effect.void),
     );
   }
+}
+
+function failOnFailed(result: DagRunResult): Effect.Effect<DagRunResult, NodeError> {
+  return result.status === "failed" && result.error
+    ? Effect.fail(result.error)
+    : Effect.succeed(result);
+}
+
+function shapeChanges(before: DagShape | undefined, after: DagShape): string[] {
+  if (before === undefined) return ["the recorded run has no shape to compare"];
+  const changes: string[] = [];
+  const diff = (kind: string, was: readonly string[], now: readonly string[]) => {
+    for (const item of now) if (!was.includes(item)) changes.push(`${kind} added: ${item}`);
+    for (const item of was) if (!now.includes(item)) changes.push(`${kind} removed: ${item}`);
+  };
+  diff("node", before.nodes, after.nodes);
+  diff("edge", before.edges, after.edges);
+  return changes.length > 0 ? changes : ["the fingerprint differs"];
 }
 
 function decode<E>(

@@ -132,3 +132,69 @@ export class DagPause extends Data.TaggedError("DagPause")<{ readonly reason?: s
 
 /** Every way a node can make its run fail. */
 export type NodeError = NodeFailed | NodeTimedOut | InputInvalid | OutputInvalid | MissingInput;
+
+/**
+ * No run with this id is in the history.
+ *
+ * @example
+ * ```ts
+ * await runner.restart("no-such-run"); // rejects with RunNotFound
+ * ```
+ */
+export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly runId: string }> {
+  override get message() {
+    return `No run "${this.runId}" is recorded in this history. Check the run id, and that the runner uses the same provenance database.`;
+  }
+}
+
+/**
+ * A run can be restarted only when it ended `failed`, `paused` or `interrupted`.
+ *
+ * @example
+ * ```ts
+ * await runner.restart(completedRunId); // rejects with RunNotRestartable { status: "completed" }
+ * ```
+ */
+export class RunNotRestartable extends Data.TaggedError("RunNotRestartable")<{
+  readonly runId: string;
+  readonly status: string;
+}> {
+  override get message() {
+    return `Run "${this.runId}" is ${this.status}; only failed, paused or interrupted runs can be restarted. Use replay() to run it again as a new run.`;
+  }
+}
+
+/**
+ * The DAG changed since the run was recorded, so its stored outputs may not fit.
+ *
+ * @example
+ * ```ts
+ * await runner.restart(runId); // DagChanged { changes: ["node added: audit=function"] }
+ * await runner.restart(runId, { allowChangedDag: true }); // goes ahead
+ * ```
+ */
+export class DagChanged extends Data.TaggedError("DagChanged")<{
+  readonly runId: string;
+  readonly changes: readonly string[];
+}> {
+  override get message() {
+    return `The DAG changed since run "${this.runId}" was recorded: ${this.changes.join("; ")}. Pass { allowChangedDag: true } to go ahead anyway.`;
+  }
+}
+
+/**
+ * A label that is not a node of the DAG.
+ *
+ * @example
+ * ```ts
+ * await runner.replay(runId, { rerun: ["sumarize"] }); // UnknownLabel { known: ["fetch", "summarize"] }
+ * ```
+ */
+export class UnknownLabel extends Data.TaggedError("UnknownLabel")<{
+  readonly label: string;
+  readonly known: readonly string[];
+}> {
+  override get message() {
+    return `The DAG has no node "${this.label}". Its nodes are: ${this.known.join(", ")}.`;
+  }
+}

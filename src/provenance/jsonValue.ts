@@ -1,0 +1,108 @@
+/**
+ * How run values (inputs and outputs) are stored as JSON text, and read back.
+ *
+ * Plain JSON values are stored as they are. The rest use a tagged fallback form, so
+ * that storing never fails and never crashes a run:
+ * - `Date` → `{"$date": "<ISO-8601 text>"}`, read back as a `Date`;
+ * - `BigInt` → `{"$bigint": "<digits>"}`, read back as a `bigint`;
+ * - `Map` / `Set` → `{"$map": [[k, v], …]}` / `{"$set": [v, …]}`, read back as such;
+ * - an `Error` → `{"$error": {"name", "message"}}`, read back as that plain object;
+ * - a reference back to an enclosing object (a cycle) → `{"$cycle": "<path>"}`;
+ * - a function, a symbol or any other value JSON cannot hold →
+ *   `{"$unstorable": "<type>", "text": "<short description>"}`, read back as that object.
+ * `undefined` at the top level is stored as SQL NULL and read back as `undefined`.
+ */
+
+/**
+ * Encodes a value as JSON text in the fallback form above; `null` for `undefined`.
+ *
+ * @example
+ * ```ts
+ * encodeJson({ at: new Date(0), n: 10n }); // '{"at":{"$date":"1970-01-01T00:00:00.000Z"},"n":{"$bigint":"10"}}'
+ * ```
+ */
+export function encodeJson(value: unknown): string | null {
+  if (value === undefined) return null;
+  return JSON.stringify(toJsonValue(value, []));
+}
+
+/**
+ * Decodes JSON text written by `encodeJson`; `undefined` for SQL NULL.
+ *
+ * @example
+ * ```ts
+ * decodeJson('{"$date":"1970-01-01T00:00:00.000Z"}'); // Date(0)
+ * ```
+ */
+export function decodeJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  return fromJsonValue(JSON.parse(text));
+}
+
+function toJsonValue(value: unknown, ancestors: object[]): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : { $unstorable: "number", text: String(value) };
+    case "bigint":
+      return { $bigint: value.toString() };
+    case "undefined":
+      return null;
+    case "function":
+      return { $unstorable: "function", text: value.name || "anonymous" };
+    case "symbol":
+      return { $unstorable: "symbol", text: value.toString() };
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (ancestors.includes(object)) {
+    const at = ancestors.indexOf(object);
+    return { $cycle: at === 0 ? "$" : `ancestor ${ancestors.length - at} levels up` };
+  }
+  if (object instanceof Date) {
+    return Number.isNaN(object.getTime())
+      ? { $unstorable: "date", text: "Invalid Date" }
+      : { $date: object.toISOString() };
+  }
+  if (object instanceof Error) return { $error: { name: object.name, message: object.message } };
+  const inner = [...ancestors, object];
+  if (object instanceof Map) {
+    return {
+      $map: [...object].map(([k, v]) => [toJsonValue(k, inner), toJsonValue(v, inner)]),
+    };
+  }
+  if (object instanceof Set) {
+    return { $set: [...object].map((v) => toJsonValue(v, inner)) };
+  }
+  if (Array.isArray(object)) {
+    return object.map((item) => toJsonValue(item, inner));
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(object)) {
+    if (item === undefined) continue;
+    out[key] = toJsonValue(item, inner);
+  }
+  return out;
+}
+
+function fromJsonValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromJsonValue);
+  if (value === null || typeof value !== "object") return value;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (keys.length === 1) {
+    if (typeof object.$date === "string") return new Date(object.$date);
+    if (typeof object.$bigint === "string") return BigInt(object.$bigint);
+    if (Array.isArray(object.$map)) {
+      return new Map(
+        (object.$map as unknown[][]).map(([k, v]) => [fromJsonValue(k), fromJsonValue(v)]),
+      );
+    }
+    if (Array.isArray(object.$set)) return new Set(object.$set.map(fromJsonValue));
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = fromJsonValue(object[key]);
+  return out;
+}

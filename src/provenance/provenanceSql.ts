@@ -1,0 +1,63 @@
+/**
+ * Every SQL statement of the run history, in one place. Times are ISO-8601 UTC text
+ * (they sort as text); values are JSON text in the form `jsonValue.ts` documents.
+ */
+export const provenanceSql = {
+  insertRun: `INSERT INTO dag_runs (run_id, dag_nsref, parent_run_id, status, started_at,
+    source_inputs_json, dag_fingerprint, dag_shape_json, expansion_key)
+    VALUES (@runId, @dagNsref, @parentRunId, 'running', @startedAt, @input, @fingerprint, @shape, @expansionKey)`,
+  insertNode: `INSERT INTO node_executions (run_id, node_label, status, is_source, is_sink, attempt)
+    VALUES (@runId, @label, 'pending', @isSource, @isSink, 0)`,
+  startNode: `UPDATE node_executions SET status = 'running', input_json = @input, started_at = @startedAt,
+    finished_at = NULL, error = NULL, attempt = @attempt WHERE run_id = @runId AND node_label = @label`,
+  completeNode: `UPDATE node_executions SET status = @status, output_json = @output, finished_at = @finishedAt,
+    error = NULL WHERE run_id = @runId AND node_label = @label`,
+  endNode: `UPDATE node_executions SET status = @status, error = @error, finished_at = @finishedAt
+    WHERE run_id = @runId AND node_label = @label`,
+  insertEdge: `INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
+    VALUES (@runId, @from, @to, @at)`,
+  resumeRun: `UPDATE dag_runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = ?`,
+  finishRun: `UPDATE dag_runs SET status = @status, finished_at = @finishedAt, sink_outputs_json = @outputs,
+    error = @error WHERE run_id = @runId`,
+  selectRun: `SELECT * FROM dag_runs WHERE run_id = ?`,
+  selectNodes: `SELECT * FROM node_executions WHERE run_id = ? ORDER BY rowid`,
+  selectEdges: `SELECT upstream_label, downstream_label FROM edge_traversals WHERE run_id = ? ORDER BY rowid`,
+  selectChildren: `SELECT * FROM dag_runs WHERE parent_run_id = ? ORDER BY started_at, rowid`,
+  selectUnfinished: `SELECT * FROM dag_runs WHERE status = 'running' ORDER BY started_at, rowid`,
+  /** Built with optional filters; `?` placeholders in order: nsref, status, before, limit. */
+  selectRecent: (filters: { dagNsref: boolean; status: boolean; before: boolean }) =>
+    `SELECT * FROM dag_runs WHERE 1 = 1${filters.dagNsref ? " AND dag_nsref = ?" : ""}${
+      filters.status ? " AND status = ?" : ""
+    }${filters.before ? " AND started_at < ?" : ""} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+} as const;
+
+/** A `dag_runs` row as SQLite returns it. */
+export interface DagRunRow {
+  readonly run_id: string;
+  readonly dag_nsref: string | null;
+  readonly parent_run_id: string | null;
+  readonly status: string;
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly source_inputs_json: string | null;
+  readonly sink_outputs_json: string | null;
+  readonly dag_fingerprint: string | null;
+  readonly dag_shape_json: string | null;
+  readonly expansion_key: string | null;
+  readonly error: string | null;
+}
+
+/** A `node_executions` row as SQLite returns it. */
+export interface NodeExecutionRow {
+  readonly run_id: string;
+  readonly node_label: string;
+  readonly status: string;
+  readonly is_source: number;
+  readonly is_sink: number;
+  readonly input_json: string | null;
+  readonly output_json: string | null;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly error: string | null;
+  readonly attempt: number;
+}
