@@ -1,0 +1,88 @@
+/**
+ * One numbered step of the database schema. Applied once, in its own `BEGIN IMMEDIATE`
+ * transaction, and recorded in the `schema_version` table.
+ *
+ * @example
+ * ```ts
+ * const m: Migration = { version: 2, name: "triggers", sql: "CREATE TABLE t (x TEXT);" };
+ * ```
+ */
+export interface Migration {
+  /** 1, 2, 3, …: strictly increasing, no gaps. */
+  readonly version: number;
+  /** A short name, recorded in `schema_version.name`. */
+  readonly name: string;
+  /** One or more SQL statements, run as one script. */
+  readonly sql: string;
+}
+
+/**
+ * The schema of a tickflow database, in order.
+ *
+ * Append only: a released migration is never edited or renumbered, because databases in
+ * the field have already applied it; change the schema with a new migration at the end.
+ * The highest version here is the highest schema version this tickflow can open.
+ *
+ * Conventions: times are ISO-8601 UTC text with milliseconds
+ * (`new Date(ms).toISOString()`), so they sort as text; JSON values are TEXT columns
+ * ending in `_json`; column names keep the seed's snake_case.
+ *
+ * @example
+ * ```ts
+ * const latest = migrations[migrations.length - 1]?.version; // the supported version
+ * ```
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "provenance",
+    // The run history: one row per DAG run, one per node execution, one per edge
+    // traversal. The seed fixes these names; dag_fingerprint, dag_shape_json,
+    // expansion_key, error and attempt are tickflow's additions (replay checks, the DAG's
+    // shape for inspection, fan-out keys, failures, retries).
+    sql: `
+CREATE TABLE dag_runs (
+  run_id TEXT NOT NULL PRIMARY KEY,
+  dag_nsref TEXT,
+  parent_run_id TEXT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NULL,
+  source_inputs_json TEXT,
+  sink_outputs_json TEXT,
+  dag_fingerprint TEXT,
+  dag_shape_json TEXT,
+  expansion_key TEXT NULL,
+  error TEXT NULL
+);
+
+CREATE TABLE node_executions (
+  run_id TEXT NOT NULL,
+  node_label TEXT NOT NULL,
+  status TEXT NOT NULL,
+  is_source INTEGER NOT NULL,
+  is_sink INTEGER NOT NULL,
+  input_json TEXT,
+  output_json TEXT,
+  started_at TEXT,
+  finished_at TEXT,
+  error TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (run_id, node_label)
+);
+
+CREATE TABLE edge_traversals (
+  run_id TEXT NOT NULL,
+  upstream_label TEXT NOT NULL,
+  downstream_label TEXT NOT NULL,
+  traversed_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_dag_runs_nsref_started ON dag_runs (dag_nsref, started_at);
+CREATE INDEX idx_dag_runs_status ON dag_runs (status);
+CREATE INDEX idx_dag_runs_parent ON dag_runs (parent_run_id);
+CREATE INDEX idx_dag_runs_started ON dag_runs (started_at);
+CREATE INDEX idx_edge_traversals_run ON edge_traversals (run_id);
+`,
+  },
+];
