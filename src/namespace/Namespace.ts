@@ -2,10 +2,11 @@ import { Dag } from "../dag/Dag.js";
 import type { NamespaceLike, NodeFn } from "../dag/NodeContext.js";
 import type { NodeOptions } from "../dag/NodeOptions.js";
 import type { DagRunResult } from "../run/DagRunner.js";
-import { DuplicateNsref, NsrefNotFound } from "./errors.js";
+import { DuplicateNsref, DuplicateTrigger, NsrefNotFound, TriggerNotFound } from "./errors.js";
 import { NamespaceNode } from "./NamespaceNode.js";
 import { nearest } from "./nearest.js";
 import { parseNsref } from "./nsref.js";
+import { defineTrigger, type TriggerDefinition, type TriggerSpec } from "./TriggerDefinition.js";
 import { compileTagQuery } from "./tagQuery.js";
 
 /**
@@ -37,6 +38,7 @@ export interface RegisterOptions extends NodeOptions {
  */
 export class Namespace implements NamespaceLike {
   readonly #nodes = new Map<string, NamespaceNode<any, any, any>>();
+  readonly #triggers = new Map<string, TriggerDefinition>();
 
   /**
    * Registers a function or a DAG under an nsref. Throws `InvalidNsref`,
@@ -111,5 +113,59 @@ export class Namespace implements NamespaceLike {
   query(expression: string): readonly NamespaceNode<any, any, any>[] {
     const matches = compileTagQuery(expression);
     return this.list().filter((node) => matches(node.tags));
+  }
+
+  /**
+   * Stores a trigger definition. Declarative: nothing starts until a `TriggerManager`
+   * activates it. Throws `DuplicateTrigger`, `ScheduleRequired`, `ScheduleNotAllowed`,
+   * `InvalidSchedule` (quoting the expression and the bad field), `InvalidTimezone`.
+   *
+   * @example
+   * ```ts
+   * ns.registerTrigger({
+   *   name: "queue_check",
+   *   dagNsref: "pipelines:process_order",
+   *   triggerType: "poll",
+   *   schedule: "*\/10 * * * * *",
+   *   pollFn: () => (queue.length > 0 ? { message: queue.shift() } : null),
+   * });
+   * ```
+   */
+  registerTrigger(spec: TriggerSpec): TriggerDefinition {
+    if (this.#triggers.has(spec.name)) throw new DuplicateTrigger({ name: spec.name });
+    const definition = defineTrigger(spec);
+    this.#triggers.set(definition.name, definition);
+    return definition;
+  }
+
+  /**
+   * The trigger definition with this name; throws `TriggerNotFound`.
+   *
+   * @example
+   * ```ts
+   * ns.getTrigger("hourly_market").schedule?.expression; // "0 * * * *"
+   * ```
+   */
+  getTrigger(name: string): TriggerDefinition {
+    const definition = this.#triggers.get(name);
+    if (definition) return definition;
+    throw new TriggerNotFound({ name, nearest: nearest(name, this.#triggers.keys()) });
+  }
+
+  /** Whether a trigger with this name is defined. */
+  hasTrigger(name: string): boolean {
+    return this.#triggers.has(name);
+  }
+
+  /**
+   * Every trigger definition, sorted by name.
+   *
+   * @example
+   * ```ts
+   * ns.listTriggers().map((t) => t.name);
+   * ```
+   */
+  listTriggers(): readonly TriggerDefinition[] {
+    return [...this.#triggers.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -73,3 +73,92 @@ export class InvalidTagQuery extends Data.TaggedError("InvalidTagQuery")<{
     return `Invalid tag query "${this.query}" at position ${this.position}: ${this.reason}. Combine tags with &, |, ~ and parentheses.`;
   }
 }
+
+/**
+ * A trigger with this name is already registered.
+ *
+ * @example
+ * ```ts
+ * ns.registerTrigger({ name: "hourly", ... }); ns.registerTrigger({ name: "hourly", ... }); // DuplicateTrigger
+ * ```
+ */
+export class DuplicateTrigger extends Data.TaggedError("DuplicateTrigger")<{
+  readonly name: string;
+}> {
+  override get message() {
+    return `A trigger named "${this.name}" is already registered. Trigger names are unique: choose another name.`;
+  }
+}
+
+/**
+ * No trigger with this name is registered (or activated).
+ *
+ * @example
+ * ```ts
+ * await manager.activate("hourly_markt"); // TriggerNotFound { nearest: ["hourly_market"] }
+ * ```
+ */
+export class TriggerNotFound extends Data.TaggedError("TriggerNotFound")<{
+  readonly name: string;
+  readonly nearest: readonly string[];
+}> {
+  override get message() {
+    const hint =
+      this.nearest.length > 0
+        ? ` Did you mean ${this.nearest.map((n) => `"${n}"`).join(", ")}?`
+        : " Register it with ns.registerTrigger({ name, ... }) first.";
+    return `No trigger named "${this.name}".${hint}`;
+  }
+}
+
+/**
+ * A `poll` trigger needs a cron `schedule`.
+ *
+ * @example
+ * ```ts
+ * ns.registerTrigger({ name: "q", dagNsref: "p:x", triggerType: "poll" }); // ScheduleRequired
+ * ```
+ */
+export class ScheduleRequired extends Data.TaggedError("ScheduleRequired")<{
+  readonly name: string;
+}> {
+  override get message() {
+    return `Trigger "${this.name}" is a poll trigger and needs a schedule, e.g. schedule: "*/5 * * * *". Use triggerType: "push" for a trigger fired only by manager.fire().`;
+  }
+}
+
+/**
+ * A `push` trigger fires only through `manager.fire()`; a schedule is refused so that
+ * nobody expects it to fire by itself.
+ *
+ * @example
+ * ```ts
+ * ns.registerTrigger({ name: "p", dagNsref: "p:x", triggerType: "push", schedule: "* * * * *" }); // ScheduleNotAllowed
+ * ```
+ */
+export class ScheduleNotAllowed extends Data.TaggedError("ScheduleNotAllowed")<{
+  readonly name: string;
+  readonly schedule: string;
+}> {
+  override get message() {
+    return `Trigger "${this.name}" is a push trigger, so it cannot have a schedule ("${this.schedule}"). Remove the schedule, or use triggerType: "poll".`;
+  }
+}
+
+/**
+ * A trigger definition field has a value that cannot work.
+ *
+ * @example
+ * ```ts
+ * ns.registerTrigger({ name: "", ... }); // InvalidTriggerDefinition { field: "name" }
+ * ```
+ */
+export class InvalidTriggerDefinition extends Data.TaggedError("InvalidTriggerDefinition")<{
+  readonly name: string;
+  readonly field: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `Trigger "${this.name}": ${this.field} ${this.reason}.`;
+  }
+}

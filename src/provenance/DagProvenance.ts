@@ -1,7 +1,9 @@
 import { Effect, Layer } from "effect";
-import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
+import type { StoreFailure } from "../store/errors.js";
+import { decodeJson, encodeJson } from "../store/jsonValue.js";
+import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
-import { decodeJson, encodeJson } from "./jsonValue.js";
+import { storeEffect as attempt } from "../store/storeEffect.js";
 import {
   type DagShape,
   type NodeStart,
@@ -13,7 +15,6 @@ import {
   type StoredRunState,
 } from "./Provenance.js";
 import { type DagRunRow, type NodeExecutionRow, provenanceSql as sql } from "./provenanceSql.js";
-import { runTyped } from "./runTyped.js";
 
 /**
  * One node of a recorded run.
@@ -70,19 +71,21 @@ export interface RunRecord {
 }
 
 /**
- * Filters of `getRecentRuns`; `before` pages backwards by start time.
+ * Filters of `getRecentRuns`. `before` pages backwards: give it the last run of the
+ * previous page to continue exactly after it (runs that started in the same millisecond
+ * are neither skipped nor repeated), or a `Date` for the runs started strictly earlier.
  *
  * @example
  * ```ts
  * const page = await provenance.getRecentRuns({ dagNsref: "pipelines:daily", limit: 20 });
- * const next = await provenance.getRecentRuns({ limit: 20, before: page.at(-1)?.startedAt });
+ * const next = await provenance.getRecentRuns({ limit: 20, before: page.at(-1) });
  * ```
  */
 export interface RecentRunsQuery {
   readonly dagNsref?: string;
   readonly status?: RunStatus;
   readonly limit?: number;
-  readonly before?: Date | undefined;
+  readonly before?: Date | { readonly startedAt: Date; readonly runId: string } | undefined;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -199,12 +202,17 @@ export class DagProvenance {
         const params: unknown[] = [];
         if (query.dagNsref !== undefined) params.push(query.dagNsref);
         if (query.status !== undefined) params.push(query.status);
-        if (query.before !== undefined) params.push(query.before.toISOString());
+        const before = query.before;
+        if (before instanceof Date) params.push(before.toISOString());
+        else if (before !== undefined) {
+          const at = before.startedAt.toISOString();
+          params.push(at, at, before.runId);
+        }
         params.push(query.limit ?? 50);
         const text = sql.selectRecent({
           dagNsref: query.dagNsref !== undefined,
           status: query.status !== undefined,
-          before: query.before !== undefined,
+          before: before === undefined ? "none" : before instanceof Date ? "time" : "run",
         });
         return this.store
           .all<DagRunRow>("get recent runs", text, params)
@@ -313,14 +321,6 @@ export class DagProvenance {
     }
     return nodes;
   }
-}
-
-/** Runs a synchronous store operation as an Effect whose failure is a typed store error. */
-function attempt<A>(path: string, operation: string, f: () => A): Effect.Effect<A, StoreFailure> {
-  return Effect.try({
-    try: f,
-    catch: (cause) => (isStoreFailure(cause) ? cause : new StoreError({ operation, path, cause })),
-  });
 }
 
 function makeService(store: SqliteStore): ProvenanceService {

@@ -24,11 +24,25 @@ export const provenanceSql = {
   selectEdges: `SELECT upstream_label, downstream_label FROM edge_traversals WHERE run_id = ? ORDER BY rowid`,
   selectChildren: `SELECT * FROM dag_runs WHERE parent_run_id = ? ORDER BY started_at, rowid`,
   selectUnfinished: `SELECT * FROM dag_runs WHERE status = 'running' ORDER BY started_at, rowid`,
-  /** Built with optional filters; `?` placeholders in order: nsref, status, before, limit. */
-  selectRecent: (filters: { dagNsref: boolean; status: boolean; before: boolean }) =>
+  /**
+   * Built with optional filters; `?` placeholders in order: nsref, status, before, limit.
+   * `before` is a time (`started_at < ?`) or a run, the cursor of the order below
+   * (`started_at`, `rowid`): three placeholders, its start time twice and its run id.
+   */
+  selectRecent: (filters: {
+    dagNsref: boolean;
+    status: boolean;
+    before: "none" | "time" | "run";
+  }) =>
     `SELECT * FROM dag_runs WHERE 1 = 1${filters.dagNsref ? " AND dag_nsref = ?" : ""}${
       filters.status ? " AND status = ?" : ""
-    }${filters.before ? " AND started_at < ?" : ""} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+    }${
+      filters.before === "time"
+        ? " AND started_at < ?"
+        : filters.before === "run"
+          ? " AND (started_at < ? OR (started_at = ? AND rowid < (SELECT rowid FROM dag_runs WHERE run_id = ?)))"
+          : ""
+    } ORDER BY started_at DESC, rowid DESC LIMIT ?`,
 } as const;
 
 /** A `dag_runs` row as SQLite returns it. */

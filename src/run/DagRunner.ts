@@ -7,7 +7,7 @@ import {
   Either,
   Exit,
   Fiber,
-  type Layer,
+  Layer,
   ParseResult,
   Queue,
   Schema,
@@ -27,7 +27,7 @@ import {
   type ProvenanceService,
   type StoredRunState,
 } from "../provenance/Provenance.js";
-import { runTyped } from "../provenance/runTyped.js";
+import { runTyped } from "../store/runTyped.js";
 import {
   DagChanged,
   DagPause,
@@ -198,7 +198,8 @@ interface RunState {
  * ```
  */
 export class DagRunner {
-  readonly #order: readonly DagNode<any, any>[] | undefined;
+  /** Refreshed by every execution: the DAG is a builder and may grow after this runner is made. */
+  #order: readonly DagNode<any, any>[] | undefined;
 
   constructor(
     readonly dag: Dag,
@@ -415,10 +416,10 @@ export class DagRunner {
     plan: ExecutionPlan,
   ): Effect.Effect<DagRunResult, DagInvalid | ProvenanceError, Provenance> {
     const problem = this.dag.check(this.options.dagNsref);
-    if (problem !== undefined || this.#order === undefined) {
-      return Effect.fail(problem ?? this.dag.check() ?? (undefined as never));
-    }
-    const order = this.#order;
+    if (problem !== undefined) return Effect.fail(problem);
+    // Taken now, not at construction: nodes added since then must run too.
+    const order = this.dag.topologicalOrder();
+    this.#order = order;
     return Effect.gen(this, function* () {
       const provenance = yield* Provenance;
       const state = this.#initialState(order, plan);
@@ -657,7 +658,7 @@ export class DagRunner {
     const maxTries = Math.max(1, retry?.attempts ?? 1);
     const firstAttempt = start.attempt;
     const attemptOnce = (attempt: number): Effect.Effect<Message, ProvenanceError> =>
-      this.#callOnce(plan, state, node, start.input, attempt).pipe(
+      this.#callOnce(provenance, plan, state, node, start.input, attempt).pipe(
         Effect.map((output): Message => ({ kind: "done", label: node.label, output })),
         Effect.catchAll((error): Effect.Effect<Message, ProvenanceError> => {
           if (error instanceof DagPause)
@@ -681,6 +682,7 @@ export class DagRunner {
   }
 
   #callOnce(
+    provenance: ProvenanceService,
     plan: ExecutionPlan,
     state: RunState,
     node: DagNode<any, any>,
@@ -711,7 +713,7 @@ export class DagRunner {
           )
         : rawInput;
       const call = Effect.tryPromise({
-        try: (signal) => this.#invoke(plan, state, node, input, attempt, signal),
+        try: (signal) => this.#invoke(provenance, plan, state, node, input, attempt, signal),
         catch: (cause): NodeFailed | DagPause =>
           cause instanceof DagPause ? cause : new NodeFailed({ nodeLabel: label, attempt, cause }),
       });
@@ -739,6 +741,7 @@ export class DagRunner {
   }
 
   async #invoke(
+    provenance: ProvenanceService,
     plan: ExecutionPlan,
     state: RunState,
     node: DagNode<any, any>,
@@ -749,9 +752,12 @@ export class DagRunner {
     const { spec } = node;
     if (spec.kind === "dag") {
       if (!(spec.dag instanceof Dag)) throw new TypeError(`node "${node.label}" holds no Dag`);
-      // A call node: the sub-DAG runs as a child run of this one, in the same history.
+      // A call node: the sub-DAG runs as a child run of this one, in the same history:
+      // the service this run writes to (in the Effect form it comes from the caller's
+      // layer, not from this.options).
       const child = new DagRunner(spec.dag, {
         ...this.options,
+        provenance: { layer: Layer.succeed(Provenance, provenance) },
         dagNsref: spec.nsref ?? node.label,
       });
       const result = await child.runPlan(

@@ -6,7 +6,11 @@ const describe = (cause: unknown): string => {
     const code = (cause as { code?: unknown }).code;
     return typeof code === "string" ? `${code}: ${cause.message}` : cause.message;
   }
-  return String(cause);
+  try {
+    return String(cause);
+  } catch {
+    return Object.prototype.toString.call(cause);
+  }
 };
 
 const codeOf = (cause: unknown): string | undefined => {

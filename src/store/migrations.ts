@@ -85,4 +85,56 @@ CREATE INDEX idx_dag_runs_started ON dag_runs (started_at);
 CREATE INDEX idx_edge_traversals_run ON edge_traversals (run_id);
 `,
   },
+  {
+    version: 2,
+    name: "triggers",
+    // The trigger database: activation records and the fire ledger with the seed's names,
+    // plus what makes restarts exact: the machine snapshot and state on the activation
+    // row, the journal of machine events, the tick's scheduled instant, and the unique
+    // key that allows one ledger row per tick (NULL scheduled_at = a push/manual fire).
+    sql: `
+CREATE TABLE trigger_activations (
+  name TEXT NOT NULL PRIMARY KEY,
+  dag_nsref TEXT NOT NULL,
+  trigger_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  last_run_at TEXT NULL,
+  next_run_at TEXT NULL,
+  last_run_id TEXT NULL,
+  created_at TEXT NOT NULL,
+  config_json TEXT,
+  activated_at TEXT NULL,
+  snapshot_json TEXT NULL,
+  machine_version INTEGER NULL,
+  state TEXT NULL
+);
+
+CREATE TABLE trigger_events (
+  event_id TEXT NOT NULL PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  scheduled_at TEXT NULL,
+  run_id TEXT NULL,
+  payload_json TEXT,
+  status TEXT NOT NULL,
+  error TEXT NULL,
+  finished_at TEXT NULL
+);
+
+CREATE UNIQUE INDEX uq_trigger_events_tick ON trigger_events (trigger_name, scheduled_at)
+  WHERE scheduled_at IS NOT NULL;
+CREATE INDEX idx_trigger_events_fired ON trigger_events (trigger_name, fired_at);
+CREATE INDEX idx_trigger_events_run ON trigger_events (run_id);
+
+CREATE TABLE trigger_journal (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  trigger_name TEXT NOT NULL,
+  event_json TEXT NOT NULL,
+  state_after TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+
+CREATE INDEX idx_trigger_journal_trigger ON trigger_journal (trigger_name, seq);
+`,
+  },
 ];

@@ -36,6 +36,7 @@ describe("the migration list", () => {
     expect(latestSchemaVersion(migrations)).toBe(latest);
     expect(SqliteStore.supportedSchemaVersion).toBe(latest);
     expect(migrations[0]?.name).toBe("provenance");
+    expect(migrations[1]?.name).toBe("triggers");
   });
 
   it("refuses a misnumbered list", () => {
@@ -174,8 +175,8 @@ describe("running migrations", () => {
     SqliteStore.open(file).close();
     const next: Migration = {
       version: latest + 1,
-      name: "triggers",
-      sql: "CREATE TABLE trigger_events (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+      name: "appended",
+      sql: "CREATE TABLE appended_table (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
     };
     const db = new Database(file);
     expect(runMigrations(db, file, [...migrations, next], 100)).toBe(latest + 1);
@@ -183,7 +184,7 @@ describe("running migrations", () => {
     // Applying again does nothing.
     expect(runMigrations(db, file, [...migrations, next], 100)).toBe(latest + 1);
     const rows = db.prepare("SELECT version, name FROM schema_version ORDER BY version").all();
-    expect(rows.at(-1)).toEqual({ version: latest + 1, name: "triggers" });
+    expect(rows.at(-1)).toEqual({ version: latest + 1, name: "appended" });
     expect(rows).toHaveLength(latest + 1);
     db.close();
   });

@@ -10,8 +10,14 @@
  * - a reference back to an enclosing object (a cycle) → `{"$cycle": "<path>"}`;
  * - a function, a symbol or any other value JSON cannot hold →
  *   `{"$unstorable": "<type>", "text": "<short description>"}`, read back as that object.
+ * - a plain object whose only key is one of the tags read back above (`$date`, `$bigint`,
+ *   `$map`, `$set`, `$object`) → `{"$object": {…}}`, read back as that same plain object
+ *   (so a user's own `{"$date": "soon"}` is not mistaken for a Date);
  * `undefined` at the top level is stored as SQL NULL and read back as `undefined`.
  */
+
+/** Single keys that `decodeJson` reads as a tag; a user's object with one of them is escaped. */
+const TAGS: ReadonlySet<string> = new Set(["$date", "$bigint", "$map", "$set", "$object"]);
 
 /**
  * Encodes a value as JSON text in the fallback form above; `null` for `undefined`.
@@ -82,9 +88,16 @@ function toJsonValue(value: unknown, ancestors: object[]): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(object)) {
     if (item === undefined) continue;
-    out[key] = toJsonValue(item, inner);
+    setOwn(out, key, toJsonValue(item, inner));
   }
+  const keys = Object.keys(out);
+  if (keys.length === 1 && TAGS.has(keys[0] as string)) return { $object: out };
   return out;
+}
+
+/** `out[key] = value`, except that a `__proto__` key stays data instead of setting the prototype. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function fromJsonValue(value: unknown): unknown {
@@ -101,8 +114,13 @@ function fromJsonValue(value: unknown): unknown {
       );
     }
     if (Array.isArray(object.$set)) return new Set(object.$set.map(fromJsonValue));
+    const escaped = object.$object;
+    if (typeof escaped === "object" && escaped !== null && !Array.isArray(escaped)) {
+      const inner = escaped as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(inner).map((k) => [k, fromJsonValue(inner[k])]));
+    }
   }
   const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = fromJsonValue(object[key]);
+  for (const key of keys) setOwn(out, key, fromJsonValue(object[key]));
   return out;
 }

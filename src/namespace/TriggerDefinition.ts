@@ -1,0 +1,133 @@
+import { parseSchedule, type Schedule } from "../schedule/Schedule.js";
+import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
+import { parseNsref } from "./nsref.js";
+
+/** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
+export type PollResult = Record<string, unknown> | null | undefined;
+
+/**
+ * What `ns.registerTrigger(...)` takes.
+ *
+ * @example
+ * ```ts
+ * ns.registerTrigger({
+ *   name: "hourly_market",
+ *   dagNsref: "pipelines:market_summary",
+ *   triggerType: "poll",
+ *   schedule: "0 * * * *",
+ * });
+ * ```
+ */
+export interface TriggerSpec {
+  /** Unique name: letters, digits, `_`, `-`, `.` and `:`. */
+  readonly name: string;
+  /** The registered DAG to run (checked when the trigger is activated). */
+  readonly dagNsref: string;
+  /** `"poll"`: fires on its schedule (asking `pollFn` first, if any); `"push"`: fired by `manager.fire`. */
+  readonly triggerType: "poll" | "push";
+  /** Cron (5 fields, or 6 with seconds first). Required for poll, refused for push. */
+  readonly schedule?: string;
+  /** IANA zone of the schedule (default: the process's zone). */
+  readonly timezone?: string;
+  /** Called at each tick: an object fires with it as payload, `null`/`undefined` skips the tick. */
+  readonly pollFn?: (signal: AbortSignal) => PollResult | Promise<PollResult>;
+  /** Payload of scheduled fires when there is no `pollFn`. */
+  readonly payload?: Record<string, unknown>;
+  /** A tick that comes while the last fire still runs: `"skip"` (default, recorded) or `"bufferOne"`. */
+  readonly overlap?: "skip" | "bufferOne";
+  /** Milliseconds a `pollFn` may take before it counts as failed (default 30 000). */
+  readonly pollTimeout?: number;
+  /** Ticks missed while down: `"skip"`, `"latest"` (default) or `"all"`. */
+  readonly catchUp?: "skip" | "latest" | "all";
+  /** With `catchUp: "all"`, most missed ticks fired (default 100); the rest are recorded missed. */
+  readonly maxCatchUp?: number;
+  /** Only ticks missed within this many ms before now are caught up (default: no limit). */
+  readonly catchUpWindow?: number;
+}
+
+/**
+ * A registered trigger: the spec with defaults applied and the schedule parsed.
+ *
+ * @example
+ * ```ts
+ * const def = ns.getTrigger("hourly_market");
+ * def.schedule?.next(Date.now());
+ * ```
+ */
+export interface TriggerDefinition {
+  readonly name: string;
+  readonly dagNsref: string;
+  readonly triggerType: "poll" | "push";
+  readonly schedule: Schedule | undefined;
+  readonly pollFn: TriggerSpec["pollFn"];
+  readonly payload: Record<string, unknown> | undefined;
+  readonly overlap: "skip" | "bufferOne";
+  readonly pollTimeout: number;
+  readonly catchUp: "skip" | "latest" | "all";
+  readonly maxCatchUp: number;
+  readonly catchUpWindow: number | undefined;
+}
+
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * Checks a trigger spec and applies its defaults. Throws `ScheduleRequired`,
+ * `ScheduleNotAllowed`, `InvalidSchedule`, `InvalidTimezone`, `InvalidNsref` or
+ * `InvalidTriggerDefinition`.
+ *
+ * @example
+ * ```ts
+ * const def = defineTrigger({ name: "t", dagNsref: "p:x", triggerType: "poll", schedule: "* * * * *" });
+ * ```
+ */
+export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
+  const invalid = (field: string, reason: string) =>
+    new InvalidTriggerDefinition({ name: spec.name, field, reason });
+  if (typeof spec.name !== "string" || !NAME.test(spec.name)) {
+    throw invalid("name", "must be letters, digits, _, -, . or : (at least one)");
+  }
+  parseNsref(spec.dagNsref);
+  if (spec.triggerType !== "poll" && spec.triggerType !== "push") {
+    throw invalid(
+      "triggerType",
+      `must be "poll" or "push", not ${JSON.stringify(spec.triggerType)}`,
+    );
+  }
+  if (spec.triggerType === "poll" && spec.schedule === undefined) {
+    throw new ScheduleRequired({ name: spec.name });
+  }
+  if (spec.triggerType === "push" && spec.schedule !== undefined) {
+    throw new ScheduleNotAllowed({ name: spec.name, schedule: spec.schedule });
+  }
+  if (spec.pollFn !== undefined && typeof spec.pollFn !== "function") {
+    throw invalid("pollFn", "must be a function");
+  }
+  const positive = (field: string, value: number | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value <= 0) throw invalid(field, "must be a positive number");
+    return value;
+  };
+  const schedule =
+    spec.schedule === undefined
+      ? undefined
+      : parseSchedule(
+          spec.schedule,
+          spec.timezone === undefined ? {} : { timezone: spec.timezone },
+        );
+  return {
+    name: spec.name,
+    dagNsref: spec.dagNsref,
+    triggerType: spec.triggerType,
+    schedule,
+    pollFn: spec.pollFn,
+    payload: spec.payload,
+    overlap: spec.overlap ?? "skip",
+    pollTimeout: positive("pollTimeout", spec.pollTimeout, 30_000),
+    catchUp: spec.catchUp ?? "latest",
+    maxCatchUp: positive("maxCatchUp", spec.maxCatchUp, 100),
+    catchUpWindow:
+      spec.catchUpWindow === undefined
+        ? undefined
+        : positive("catchUpWindow", spec.catchUpWindow, 0),
+  };
+}

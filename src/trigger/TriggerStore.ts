@@ -1,0 +1,385 @@
+import type { Effect } from "effect";
+import type { StoreFailure } from "../store/errors.js";
+import { decodeJson, encodeJson } from "../store/jsonValue.js";
+import { runTyped } from "../store/runTyped.js";
+import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
+import { storeEffect } from "../store/storeEffect.js";
+import type { TriggerWrite } from "./TriggerWrite.js";
+import {
+  type ActivationRow,
+  type EventRow,
+  type JournalRow,
+  triggerSql as sql,
+} from "./triggerSql.js";
+
+/**
+ * A trigger's activation record (the seed's `trigger_activations` row).
+ *
+ * @example
+ * ```ts
+ * const activation = await store.getActivation("hourly_market");
+ * activation?.status; // "active"
+ * ```
+ */
+export interface ActivationRecord {
+  readonly name: string;
+  readonly dagNsref: string;
+  readonly triggerType: "poll" | "push";
+  readonly status: "active" | "disabled";
+  readonly lastRunAt: Date | undefined;
+  readonly nextRunAt: Date | undefined;
+  readonly lastRunId: string | undefined;
+  readonly createdAt: Date;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Statuses of a fire ledger row: a run's status (`running`, `completed`, `failed`,
+ * `interrupted`, `paused`), or why a tick did not run (`skipped_overlap`, `poll_empty`,
+ * `poll_failed`, `missed`), or a tick kept for later (`buffered`) and then dropped by
+ * deactivation (`cancelled`).
+ */
+export type EventStatus =
+  | "running"
+  | "completed"
+  | "failed"
+  | "interrupted"
+  | "paused"
+  | "skipped_overlap"
+  | "buffered"
+  | "cancelled"
+  | "poll_empty"
+  | "poll_failed"
+  | "missed";
+
+/**
+ * One row of the fire ledger (`trigger_events`).
+ *
+ * @example
+ * ```ts
+ * for (const e of await store.getEvents("hourly_market")) console.log(e.firedAt, e.status, e.runId);
+ * ```
+ */
+export interface TriggerEventRecord {
+  readonly eventId: string;
+  readonly triggerName: string;
+  readonly firedAt: Date;
+  /** The tick's scheduled instant; `undefined` for a push or manual fire. */
+  readonly scheduledAt: Date | undefined;
+  readonly status: EventStatus;
+  readonly runId: string | undefined;
+  readonly payload: unknown;
+  readonly error: string | undefined;
+  readonly finishedAt: Date | undefined;
+}
+
+/**
+ * One machine event as journaled.
+ *
+ * @example
+ * ```ts
+ * const entries = await store.getJournal("hourly_market");
+ * ```
+ */
+export interface JournalEntry {
+  readonly seq: number;
+  readonly triggerName: string;
+  readonly event: unknown;
+  readonly stateAfter: string;
+  readonly at: Date;
+}
+
+/**
+ * Paging of `getEvents`: most recent first, `before` an instant (exclusive).
+ *
+ * @example
+ * ```ts
+ * await store.getEvents("t", { limit: 20, before: lastPage.at(-1)?.firedAt });
+ * ```
+ */
+export interface EventsQuery {
+  readonly limit?: number;
+  readonly before?: Date | undefined;
+}
+
+/** @internal The supervisor's view of an activation row: the record plus its snapshot. */
+export interface StoredActivation {
+  readonly record: ActivationRecord;
+  readonly activatedAt: number | undefined;
+  readonly snapshotJson: string | undefined;
+  readonly machineVersion: number | undefined;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const dateOf = (text: string | null) => (text === null ? undefined : new Date(text));
+const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+/**
+ * The trigger database: activation records, the fire ledger (`trigger_events`, one
+ * row per tick by a unique key), machine snapshots and the journal. May share a file
+ * with `DagProvenance`.
+ *
+ * @example
+ * ```ts
+ * const store = new TriggerStore("./data/triggers.db");
+ * const events = await store.getEvents("hourly_market", { limit: 10 });
+ * ```
+ */
+export class TriggerStore {
+  /** The SQLite store underneath. */
+  readonly store: SqliteStore;
+
+  /** Opens (creating if needed) the database at `path`, or uses an open store. */
+  constructor(pathOrStore: string | SqliteStore, options: SqliteStoreOptions = {}) {
+    this.store =
+      typeof pathOrStore === "string" ? SqliteStore.open(pathOrStore, options) : pathOrStore;
+  }
+
+  /**
+   * A trigger's activation record, or `undefined` when it was never activated.
+   *
+   * @example
+   * ```ts
+   * (await store.getActivation("hourly_market"))?.lastRunId;
+   * ```
+   */
+  getActivation(name: string): Promise<ActivationRecord | undefined> {
+    return runTyped(this.getActivationEffect(name));
+  }
+
+  /** The Effect form of `getActivation`. */
+  getActivationEffect(name: string): Effect.Effect<ActivationRecord | undefined, StoreFailure> {
+    return storeEffect(this.store.path, "get activation", () => {
+      const row = this.store.get<ActivationRow>("get activation", sql.selectActivation, [name]);
+      return row === undefined ? undefined : toActivation(row);
+    });
+  }
+
+  /**
+   * Every activation record, sorted by name.
+   *
+   * @example
+   * ```ts
+   * for (const a of await store.listActivations()) console.log(a.name, a.status);
+   * ```
+   */
+  listActivations(): Promise<readonly ActivationRecord[]> {
+    return runTyped(this.listActivationsEffect());
+  }
+
+  /** The Effect form of `listActivations`. */
+  listActivationsEffect(): Effect.Effect<readonly ActivationRecord[], StoreFailure> {
+    return storeEffect(this.store.path, "list activations", () =>
+      this.store.all<ActivationRow>("list activations", sql.selectActivations).map(toActivation),
+    );
+  }
+
+  /**
+   * A trigger's fire ledger, most recent first (`limit` default 100).
+   *
+   * @example
+   * ```ts
+   * const [latest] = await store.getEvents("hourly_market", { limit: 1 });
+   * ```
+   */
+  getEvents(name: string, query: EventsQuery = {}): Promise<readonly TriggerEventRecord[]> {
+    return runTyped(this.getEventsEffect(name, query));
+  }
+
+  /** The Effect form of `getEvents`. */
+  getEventsEffect(
+    name: string,
+    query: EventsQuery = {},
+  ): Effect.Effect<readonly TriggerEventRecord[], StoreFailure> {
+    return storeEffect(this.store.path, "get events", () =>
+      this.store
+        .all<EventRow>("get events", sql.selectEvents, [
+          name,
+          (query.before ?? new Date(8.64e15)).toISOString(),
+          query.limit ?? 100,
+        ])
+        .map(toEvent),
+    );
+  }
+
+  /**
+   * A trigger's journal in order, optionally between two sequence numbers.
+   *
+   * @example
+   * ```ts
+   * const journal = await store.getJournal("hourly_market", { untilSeq: 40 });
+   * ```
+   */
+  getJournal(
+    name: string,
+    range: { readonly afterSeq?: number; readonly untilSeq?: number } = {},
+  ): Promise<readonly JournalEntry[]> {
+    return runTyped(
+      storeEffect(this.store.path, "get journal", () =>
+        this.store
+          .all<JournalRow>("get journal", sql.selectJournal, [
+            name,
+            range.afterSeq ?? 0,
+            range.untilSeq ?? Number.MAX_SAFE_INTEGER,
+          ])
+          .map((row) => ({
+            seq: row.seq,
+            triggerName: row.trigger_name,
+            event: JSON.parse(row.event_json) as unknown,
+            stateAfter: row.state_after,
+            at: new Date(row.at),
+          })),
+      ),
+    );
+  }
+
+  /**
+   * Counts of a trigger's ledger rows by status.
+   *
+   * @example
+   * ```ts
+   * (await store.countEvents("t")).completed; // 12
+   * ```
+   */
+  countEvents(name: string): Promise<Readonly<Record<string, number>>> {
+    return runTyped(
+      storeEffect(this.store.path, "count events", () =>
+        Object.fromEntries(
+          this.store
+            .all<{ status: string; n: number }>("count events", sql.countEventsByStatus, [name])
+            .map((row) => [row.status, row.n]),
+        ),
+      ),
+    );
+  }
+
+  /** @internal Every activation with its stored snapshot, for the supervisor's start. */
+  loadActivations(): readonly StoredActivation[] {
+    return this.store.all<ActivationRow>("load activations", sql.selectActivations).map((row) => ({
+      record: toActivation(row),
+      activatedAt: row.activated_at === null ? undefined : Date.parse(row.activated_at),
+      snapshotJson: orUndefined(row.snapshot_json),
+      machineVersion: orUndefined(row.machine_version),
+    }));
+  }
+
+  /** @internal One ledger row by id. */
+  loadEvent(eventId: string): TriggerEventRecord | undefined {
+    const row = this.store.get<EventRow>("load event", sql.selectEvent, [eventId]);
+    return row === undefined ? undefined : toEvent(row);
+  }
+
+  /**
+   * @internal Applies writes in ONE transaction (the supervisor's write-ahead and group
+   * commit). `guard` runs first inside the transaction (the lease's fencing check).
+   */
+  commit(operation: string, writes: readonly TriggerWrite[], guard?: () => void): void {
+    this.store.transaction(operation, () => {
+      guard?.();
+      for (const write of writes) this.#apply(write);
+    });
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.store.close();
+  }
+
+  #apply(write: TriggerWrite): void {
+    const s = this.store;
+    switch (write.kind) {
+      case "upsertActivation":
+        s.run("activate", sql.upsertActivation, {
+          name: write.name,
+          dagNsref: write.dagNsref,
+          triggerType: write.triggerType,
+          status: write.status,
+          at: iso(write.at),
+          config: JSON.stringify(write.config),
+        });
+        return;
+      case "setStatus":
+        s.run("set status", sql.setStatus, { name: write.name, status: write.status });
+        return;
+      case "snapshot":
+        s.run("save snapshot", sql.saveSnapshot, {
+          name: write.name,
+          snapshot: JSON.stringify(write.snapshot),
+          version: write.machineVersion,
+          state: write.state,
+        });
+        return;
+      case "journal":
+        s.run("append journal", sql.appendJournal, {
+          name: write.name,
+          event: JSON.stringify(write.event),
+          stateAfter: write.stateAfter,
+          at: iso(write.at),
+        });
+        return;
+      case "insertEvent":
+        s.run("record fire", sql.insertEvent, {
+          eventId: write.eventId,
+          name: write.name,
+          firedAt: iso(write.firedAt),
+          scheduledAt: write.scheduledAt === null ? null : iso(write.scheduledAt),
+          runId: write.runId,
+          payload: encodeJson(write.payload),
+          status: write.status,
+          error: write.error,
+        });
+        return;
+      case "updateEvent":
+        s.run("update fire", sql.updateEvent, {
+          eventId: write.eventId,
+          status: write.status,
+          error: write.error ?? null,
+          firedAt: write.firedAt === undefined ? null : iso(write.firedAt),
+          finishedAt: write.finishedAt === undefined ? null : iso(write.finishedAt),
+        });
+        return;
+      case "runEnded":
+        s.run("record run end", sql.runEnded, {
+          name: write.name,
+          runId: write.runId,
+          at: iso(write.at),
+        });
+        return;
+      case "nextRun":
+        s.run("record next run", sql.setNextRun, {
+          name: write.name,
+          nextRunAt: write.nextRunAt === null ? null : iso(write.nextRunAt),
+        });
+        return;
+    }
+  }
+}
+
+function toActivation(row: ActivationRow): ActivationRecord {
+  return {
+    name: row.name,
+    dagNsref: row.dag_nsref,
+    triggerType: row.trigger_type as "poll" | "push",
+    status: row.status as "active" | "disabled",
+    lastRunAt: dateOf(row.last_run_at),
+    nextRunAt: dateOf(row.next_run_at),
+    lastRunId: orUndefined(row.last_run_id),
+    createdAt: new Date(row.created_at),
+    config:
+      row.config_json === null ? {} : (JSON.parse(row.config_json) as Record<string, unknown>),
+  };
+}
+
+function toEvent(row: EventRow): TriggerEventRecord {
+  return {
+    eventId: row.event_id,
+    triggerName: row.trigger_name,
+    firedAt: new Date(row.fired_at),
+    scheduledAt: dateOf(row.scheduled_at),
+    status: row.status as EventStatus,
+    runId: orUndefined(row.run_id),
+    payload: decodeJson(row.payload_json),
+    error: orUndefined(row.error),
+    finishedAt: dateOf(row.finished_at),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * One write of the fire path. The supervisor collects the writes a machine transition
+ * implies and `TriggerStore.commit` applies them all in ONE transaction — the
+ * write-ahead commit that must land before the side effect it permits.
+ *
+ * @example
+ * ```ts
+ * store.commit("fire", [
+ *   { kind: "insertEvent", eventId, name, firedAt, scheduledAt, runId, payload, status: "running", error: null },
+ *   { kind: "snapshot", name, snapshot, machineVersion: 1, state: "firing" },
+ *   { kind: "journal", name, event, stateAfter: "firing", at },
+ * ]);
+ * ```
+ */
+export type TriggerWrite =
+  | {
+      readonly kind: "upsertActivation";
+      readonly name: string;
+      readonly dagNsref: string;
+      readonly triggerType: string;
+      readonly status: "active" | "disabled";
+      readonly config: Record<string, unknown>;
+      readonly at: number;
+    }
+  | { readonly kind: "setStatus"; readonly name: string; readonly status: "active" | "disabled" }
+  | {
+      readonly kind: "snapshot";
+      readonly name: string;
+      readonly snapshot: unknown;
+      readonly machineVersion: number;
+      readonly state: string;
+    }
+  | {
+      readonly kind: "journal";
+      readonly name: string;
+      readonly event: unknown;
+      readonly stateAfter: string;
+      readonly at: number;
+    }
+  | {
+      readonly kind: "insertEvent";
+      readonly eventId: string;
+      readonly name: string;
+      readonly firedAt: number;
+      readonly scheduledAt: number | null;
+      readonly runId: string | null;
+      readonly payload: unknown;
+      readonly status: string;
+      readonly error: string | null;
+    }
+  | {
+      readonly kind: "updateEvent";
+      readonly eventId: string;
+      readonly status: string;
+      readonly error?: string;
+      readonly firedAt?: number;
+      readonly finishedAt?: number;
+    }
+  | {
+      readonly kind: "runEnded";
+      readonly name: string;
+      readonly runId: string;
+      readonly at: number;
+    }
+  | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null };

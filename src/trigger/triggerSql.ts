@@ -1,0 +1,73 @@
+/**
+ * Every SQL statement of the trigger store, in one place. Times are ISO-8601 UTC text.
+ *
+ * Invariant (the fire ledger): `trigger_events` holds at most one row per scheduled
+ * tick — the unique index on (trigger_name, scheduled_at) refuses a second one, so a
+ * double fire fails in the database even if every check above it were wrong.
+ */
+export const triggerSql = {
+  upsertActivation: `INSERT INTO trigger_activations (name, dag_nsref, trigger_type, status, created_at,
+      activated_at, config_json)
+    VALUES (@name, @dagNsref, @triggerType, @status, @at, @at, @config)
+    ON CONFLICT (name) DO UPDATE SET dag_nsref = excluded.dag_nsref, trigger_type = excluded.trigger_type,
+      status = excluded.status, activated_at = excluded.activated_at, config_json = excluded.config_json`,
+  setStatus: `UPDATE trigger_activations SET status = @status WHERE name = @name`,
+  saveSnapshot: `UPDATE trigger_activations SET snapshot_json = @snapshot, machine_version = @version,
+    state = @state WHERE name = @name`,
+  setNextRun: `UPDATE trigger_activations SET next_run_at = @nextRunAt WHERE name = @name`,
+  runEnded: `UPDATE trigger_activations SET last_run_at = @at, last_run_id = @runId WHERE name = @name`,
+  appendJournal: `INSERT INTO trigger_journal (trigger_name, event_json, state_after, at)
+    VALUES (@name, @event, @stateAfter, @at)`,
+  insertEvent: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
+      payload_json, status, error)
+    VALUES (@eventId, @name, @firedAt, @scheduledAt, @runId, @payload, @status, @error)`,
+  updateEvent: `UPDATE trigger_events SET status = @status, error = COALESCE(@error, error),
+    fired_at = COALESCE(@firedAt, fired_at), finished_at = COALESCE(@finishedAt, finished_at)
+    WHERE event_id = @eventId`,
+  selectActivation: `SELECT * FROM trigger_activations WHERE name = ?`,
+  selectActivations: `SELECT * FROM trigger_activations ORDER BY name`,
+  selectEvents: `SELECT * FROM trigger_events WHERE trigger_name = ? AND fired_at < ?
+    ORDER BY fired_at DESC, rowid DESC LIMIT ?`,
+  selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
+  countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
+  selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+} as const;
+
+/** A `trigger_activations` row. */
+export interface ActivationRow {
+  readonly name: string;
+  readonly dag_nsref: string;
+  readonly trigger_type: string;
+  readonly status: string;
+  readonly last_run_at: string | null;
+  readonly next_run_at: string | null;
+  readonly last_run_id: string | null;
+  readonly created_at: string;
+  readonly activated_at: string | null;
+  readonly config_json: string | null;
+  readonly snapshot_json: string | null;
+  readonly machine_version: number | null;
+  readonly state: string | null;
+}
+
+/** A `trigger_events` row. */
+export interface EventRow {
+  readonly event_id: string;
+  readonly trigger_name: string;
+  readonly fired_at: string;
+  readonly scheduled_at: string | null;
+  readonly run_id: string | null;
+  readonly payload_json: string | null;
+  readonly status: string;
+  readonly error: string | null;
+  readonly finished_at: string | null;
+}
+
+/** A `trigger_journal` row. */
+export interface JournalRow {
+  readonly seq: number;
+  readonly trigger_name: string;
+  readonly event_json: string;
+  readonly state_after: string;
+  readonly at: string;
+}
