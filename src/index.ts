@@ -20,13 +20,30 @@ export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
 export {
   DuplicateNsref,
+  DuplicateTrigger,
   InvalidNsref,
   InvalidTagQuery,
+  InvalidTriggerDefinition,
   NsrefNotFound,
+  ScheduleNotAllowed,
+  ScheduleRequired,
+  TriggerNotFound,
 } from "./namespace/errors.js";
 export { Namespace, type RegisterOptions } from "./namespace/Namespace.js";
 export { type CallOptions, NamespaceNode } from "./namespace/NamespaceNode.js";
 export { type Nsref, parseNsref } from "./namespace/nsref.js";
+export {
+  defineTrigger,
+  type PollResult,
+  type TriggerDefinition,
+  type TriggerSpec,
+} from "./namespace/TriggerDefinition.js";
+export {
+  DagProvenance,
+  type NodeRecord,
+  type RecentRunsQuery,
+  type RunRecord,
+} from "./provenance/DagProvenance.js";
 export { NullProvenance } from "./provenance/NullProvenance.js";
 export {
   type NodeStatus,
@@ -35,6 +52,7 @@ export {
   type ProvenanceService,
   type RunStatus,
 } from "./provenance/Provenance.js";
+export type { ReplayOptions, RestartOptions, ResumeError } from "./run/DagRunner.js";
 export {
   DagRunner,
   type DagRunnerOptions,
@@ -44,6 +62,7 @@ export {
   type RunOptions,
 } from "./run/DagRunner.js";
 export {
+  DagChanged,
   DagPause,
   InputInvalid,
   MissingInput,
@@ -51,5 +70,52 @@ export {
   NodeFailed,
   NodeTimedOut,
   OutputInvalid,
+  RunNotFound,
+  RunNotRestartable,
   type SchemaIssue,
+  UnknownLabel,
 } from "./run/errors.js";
+export { type Clock, SystemClock, type SystemClockOptions } from "./schedule/Clock.js";
+export {
+  InvalidSchedule,
+  InvalidTimezone,
+  latestTickBetween,
+  parseSchedule,
+  Schedule,
+  type ScheduleOptions,
+  ticksBetween,
+} from "./schedule/Schedule.js";
+export { TestClock } from "./schedule/TestClock.js";
+export {
+  DatabaseCorrupt,
+  DatabaseLocked,
+  DatabaseReadOnly,
+  DiskFull,
+  NotADatabase,
+  SchemaTooNew,
+  StoreError,
+  type StoreFailure,
+} from "./store/errors.js";
+export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
+export {
+  ManagerAlreadyStarted,
+  PayloadInvalid,
+  PollFailed,
+  SnapshotIncompatible,
+  TriggerBusy,
+  TriggerNotActive,
+} from "./supervisor/errors.js";
+export {
+  type ManagerEvent,
+  type StopOptions,
+  TriggerManager,
+  type TriggerManagerOptions,
+} from "./supervisor/TriggerManager.js";
+export {
+  type ActivationRecord,
+  type EventStatus,
+  type EventsQuery,
+  type JournalEntry,
+  type TriggerEventRecord,
+  TriggerStore,
+} from "./trigger/TriggerStore.js";

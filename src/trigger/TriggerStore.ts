@@ -195,7 +195,7 @@ export class TriggerStore {
       this.store
         .all<EventRow>("get events", sql.selectEvents, [
           name,
-          (query.before ?? new Date(8.64e15)).toISOString(),
+          query.before?.toISOString() ?? "9999-12-31T23:59:59.999Z",
           query.limit ?? 100,
         ])
         .map(toEvent),

@@ -1,0 +1,1045 @@
+import { randomUUID } from "node:crypto";
+import { Either, ParseResult, Schema } from "effect";
+import { initialTransition, transition } from "xstate";
+import {
+  type FireRef,
+  TRIGGER_MACHINE_VERSION,
+  type TriggerEvent,
+  type TriggerSnapshot,
+  type TriggerStateValue,
+  triggerMachine,
+  triggerStateOf,
+} from "../../machines/trigger.machine.js";
+import type { Dag } from "../dag/Dag.js";
+import { InvalidTriggerDefinition, TriggerNotFound } from "../namespace/errors.js";
+import type { Namespace } from "../namespace/Namespace.js";
+import { nearest } from "../namespace/nearest.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { NullProvenance } from "../provenance/NullProvenance.js";
+import { DagRunner, type DagRunResult, type ProvenanceProvider } from "../run/DagRunner.js";
+import { RunNotFound } from "../run/errors.js";
+import { type Clock, SystemClock } from "../schedule/Clock.js";
+import { ticksBetween } from "../schedule/Schedule.js";
+import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
+import type { TriggerWrite } from "../trigger/TriggerWrite.js";
+import {
+  ManagerAlreadyStarted,
+  PayloadInvalid,
+  PollFailed,
+  SnapshotIncompatible,
+  TriggerBusy,
+  TriggerNotActive,
+} from "./errors.js";
+import { GroupCommit } from "./GroupCommit.js";
+import { TimerQueue } from "./TimerQueue.js";
+
+/**
+ * What the manager reports as it works: one entry per fire, end, skip or failure.
+ *
+ * @example
+ * ```ts
+ * new TriggerManager({ namespace, store, onEvent: (e) => console.log(e.trigger, e.kind, e.runId) });
+ * ```
+ */
+export interface ManagerEvent {
+  readonly trigger: string;
+  readonly kind:
+    | "fired"
+    | "finished"
+    | "skipped_overlap"
+    | "buffered"
+    | "poll_empty"
+    | "poll_failed"
+    | "missed"
+    | "resumed";
+  readonly at: Date;
+  readonly scheduledAt?: Date;
+  readonly runId?: string;
+  readonly status?: string;
+  readonly error?: string;
+}
+
+/**
+ * Options of a `TriggerManager`.
+ *
+ * @example
+ * ```ts
+ * new TriggerManager({ namespace: ns, store, provenance, clock: new TestClock(0) });
+ * ```
+ */
+export interface TriggerManagerOptions {
+  readonly namespace: Namespace;
+  readonly store: TriggerStore;
+  /** Where DAG runs are recorded (default `NullProvenance`). */
+  readonly provenance?: ProvenanceProvider;
+  /** The only source of time (default: the system clock). */
+  readonly clock?: Clock;
+  /** Called for each fire, end, skip and failure. */
+  readonly onEvent?: (event: ManagerEvent) => void;
+  /** Called with errors that do not belong to a caller (a failed commit, a bad snapshot). */
+  readonly onError?: (error: unknown, trigger: string | undefined) => void;
+  /** Identifies this supervisor in the store (default: a random id). */
+  readonly ownerId?: string;
+}
+
+/**
+ * Options of `stop`.
+ *
+ * @example
+ * ```ts
+ * await manager.stop({ graceMs: 5_000 });
+ * ```
+ */
+export interface StopOptions {
+  /** How long runs in flight may finish before they are interrupted (default 10 000 ms). */
+  readonly graceMs?: number;
+}
+
+/** Everything the manager keeps for one activated trigger. */
+interface Live {
+  readonly name: string;
+  definition: TriggerDefinition | undefined;
+  snapshot: TriggerSnapshot;
+  /** When the trigger was last activated: ticks before it are not owed. */
+  activatedAt: number;
+  /** Owed ticks in time order, worked through one at a time (catch-up, late ticks). */
+  readonly backlog: BacklogEntry[];
+  /** A backlog tick is being fired: the next waits for its run to end. */
+  draining: boolean;
+  /** Per-trigger order: every event of a trigger is stepped after the previous one. */
+  chain: Promise<void>;
+  /** Fires kept as `buffered` in the ledger (their row exists). */
+  readonly buffered: Set<string>;
+  readonly runs: Map<
+    string,
+    { readonly controller: AbortController; readonly done: Promise<void> }
+  >;
+  readonly waiters: Map<
+    string,
+    { readonly resolve: (r: DagRunResult) => void; readonly reject: (e: unknown) => void }
+  >;
+  /** Why the last run failed, for its ledger row. */
+  readonly runErrors: Map<string, string>;
+  /** Set when the stored state could not be restored: reported, never fired. */
+  broken: unknown;
+}
+
+/** An owed tick: fired, or recorded missed with the reason. */
+interface BacklogEntry {
+  readonly tick: number;
+  readonly fire: boolean;
+  readonly reason: string;
+}
+
+/** Most ticks owed at one wake that get a ledger row each (a week of every-second ticks). */
+const MAX_OWED_TICKS = 700_000;
+
+const stateOf = (live: Live): TriggerStateValue => triggerStateOf(live.snapshot);
+
+/**
+ * The supervisor: runs every activated trigger of a namespace as a state machine,
+ * fires DAG runs on cron ticks, poll results and pushes, and records each fire before
+ * it starts (write-ahead) so a crash or restart neither loses nor doubles one.
+ *
+ * @example
+ * ```ts
+ * const manager = new TriggerManager({ namespace: ns, store: new TriggerStore("./data/triggers.db"), provenance });
+ * await manager.activate("hourly_market");
+ * await manager.start();
+ * // ...
+ * await manager.stop();
+ * ```
+ */
+export class TriggerManager {
+  readonly namespace: Namespace;
+  readonly store: TriggerStore;
+  readonly provenance: ProvenanceProvider;
+  readonly clock: Clock;
+  readonly ownerId: string;
+  readonly #onEvent: (event: ManagerEvent) => void;
+  readonly #onError: (error: unknown, trigger: string | undefined) => void;
+  readonly #live = new Map<string, Live>();
+  readonly #timers = new TimerQueue();
+  readonly #group: GroupCommit<TriggerWrite>;
+  readonly #runners = new Map<string, DagRunner>();
+  #loaded = false;
+  #started = false;
+  #stopping = false;
+  #cancelTimer: (() => void) | undefined;
+  #armedAt: number | undefined;
+  /** Ticks due before this instant were missed while the process was down. */
+  #startedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: TriggerManagerOptions) {
+    this.namespace = options.namespace;
+    this.store = options.store;
+    this.provenance = options.provenance ?? NullProvenance;
+    this.clock = options.clock ?? new SystemClock();
+    this.ownerId = options.ownerId ?? randomUUID();
+    this.#onEvent = options.onEvent ?? (() => {});
+    this.#onError =
+      options.onError ??
+      ((error, trigger) => console.error(`tickflow${trigger ? ` [${trigger}]` : ""}:`, error));
+    this.#group = new GroupCommit((writes) => this.store.commit("trigger transition", writes));
+  }
+
+  /** Whether `start()` has run and `stop()` has not. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /**
+   * Writes the trigger's activation record with status `active`. Re-activating a
+   * disabled trigger keeps its history. Nothing runs until `start()`. Throws
+   * `TriggerNotFound`, `NsrefNotFound` (its DAG), or the store's errors.
+   *
+   * @example
+   * ```ts
+   * await manager.activate("hourly_market");
+   * ```
+   */
+  async activate(name: string): Promise<void> {
+    const definition = this.namespace.getTrigger(name);
+    this.#dagOf(definition);
+    this.#load();
+    const now = this.clock.now();
+    let live = this.#live.get(name);
+    if (live === undefined) {
+      live = this.#newLive(
+        name,
+        definition,
+        initialTransition(triggerMachine, input(definition))[0],
+        now,
+      );
+      this.#live.set(name, live);
+    }
+    const target = live;
+    const wasActive = stateOf(target) === "active" || stateOf(target) === "firing";
+    target.definition = definition;
+    target.broken = undefined;
+    await this.#serial(target, async () => {
+      await this.#step(target, { type: "ACTIVATE" }, [
+        {
+          kind: "upsertActivation",
+          name,
+          dagNsref: definition.dagNsref,
+          triggerType: definition.triggerType,
+          status: "active",
+          config: configOf(definition),
+          at: now,
+        },
+      ]);
+      if (!wasActive) target.activatedAt = now;
+    });
+    if (this.#started) this.#schedule(target);
+  }
+
+  /**
+   * Stops a trigger from firing, at once; it stays in the database as `disabled` (a run
+   * in flight finishes). Throws `TriggerNotFound` if it was never activated.
+   *
+   * @example
+   * ```ts
+   * await manager.deactivate("hourly_market");
+   * ```
+   */
+  async deactivate(name: string): Promise<void> {
+    this.#load();
+    const live = this.#live.get(name);
+    if (live === undefined) {
+      throw new TriggerNotFound({ name, nearest: nearest(name, this.#live.keys()) });
+    }
+    this.#timers.delete(name);
+    await this.#serial(live, async () => {
+      const now = this.clock.now();
+      const dropped = live.backlog.splice(0).map((entry) => entry.tick);
+      live.draining = false;
+      await this.#step(live, { type: "DEACTIVATE" }, [
+        { kind: "setStatus", name, status: "disabled" },
+        { kind: "nextRun", name, nextRunAt: null },
+        ...dropped.map((tick) =>
+          missedRow(name, tick, now, "deactivated before its catch-up fire"),
+        ),
+      ]);
+    });
+  }
+
+  /**
+   * Starts supervising: restores every trigger from its stored state, resumes runs that
+   * were in flight when the process stopped, catches up missed ticks by policy, and arms
+   * one timer for the earliest tick. Throws `ManagerAlreadyStarted` if already running.
+   *
+   * @example
+   * ```ts
+   * await manager.start();
+   * ```
+   */
+  async start(): Promise<void> {
+    if (this.#started) throw new ManagerAlreadyStarted({ ownerId: this.ownerId });
+    this.#load();
+    this.#started = true;
+    this.#stopping = false;
+    this.#startedAt = this.clock.now();
+    await this.#adoptEditedSchedules();
+    for (const live of this.#live.values()) {
+      if (live.broken !== undefined || live.definition === undefined) continue;
+      const inFlight = live.snapshot.context.inFlight;
+      if (stateOf(live) === "firing" || (stateOf(live) === "disabled" && inFlight !== null)) {
+        if (inFlight !== null && !live.runs.has(inFlight.runId))
+          this.#startRun(live, inFlight, true);
+      }
+      if (stateOf(live) === "active" || stateOf(live) === "firing") this.#schedule(live);
+    }
+    this.#arm();
+  }
+
+  /**
+   * A definition whose schedule changed since it was stored moves on from now with the
+   * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
+   */
+  async #adoptEditedSchedules(): Promise<void> {
+    for (const stored of this.store.loadActivations()) {
+      const live = this.#live.get(stored.record.name);
+      const definition = live?.definition;
+      if (live === undefined || definition === undefined) continue;
+      const config = configOf(definition);
+      if (
+        stored.record.config.schedule === config.schedule &&
+        stored.record.config.timezone === config.timezone
+      ) {
+        continue;
+      }
+      live.activatedAt = this.#startedAt;
+      await this.#serial(live, () =>
+        this.#group.commit(
+          [
+            {
+              kind: "upsertActivation",
+              name: live.name,
+              dagNsref: definition.dagNsref,
+              triggerType: definition.triggerType,
+              status: stored.record.status,
+              config,
+              at: this.#startedAt,
+            },
+          ],
+          () => {},
+        ),
+      );
+    }
+  }
+
+  /**
+   * Stops supervising: no new fires; runs in flight get `graceMs` to finish, then are
+   * interrupted (recorded `interrupted`, resumed by the next `start()`). Safe to call
+   * when not started.
+   *
+   * @example
+   * ```ts
+   * await manager.stop({ graceMs: 2_000 });
+   * ```
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stopping = true;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+    const runs = [...this.#live.values()].flatMap((live) => [...live.runs.values()]);
+    if (runs.length > 0) {
+      let cancelGrace = () => {};
+      const grace = new Promise<void>((resolve) => {
+        cancelGrace = this.clock.setTimer(this.clock.now() + (options.graceMs ?? 10_000), resolve);
+      });
+      await Promise.race([Promise.all(runs.map((run) => run.done)), grace]);
+      cancelGrace();
+      for (const run of runs) run.controller.abort();
+      await Promise.all(runs.map((run) => run.done));
+    }
+    await Promise.all([...this.#live.values()].map((live) => live.chain));
+  }
+
+  /**
+   * Fires a trigger now (a push trigger, or a poll trigger by hand) with a payload, and
+   * resolves to the run's result. Rejects with `TriggerNotActive`, `PayloadInvalid`,
+   * `TriggerBusy` (overlap `skip` while a fire runs; recorded `skipped_overlap`) or
+   * `TriggerNotFound`.
+   *
+   * @example
+   * ```ts
+   * const result = await manager.fire("orders", { orderId: 42 });
+   * ```
+   */
+  async fire(name: string, payload: Record<string, unknown> = {}): Promise<DagRunResult> {
+    this.#load();
+    const definition = this.namespace.getTrigger(name);
+    const live = this.#live.get(name);
+    const status = live === undefined ? "inactive" : stateOf(live);
+    if (live === undefined || status === "inactive" || status === "disabled") {
+      throw new TriggerNotActive({ name, status });
+    }
+    this.#checkPayload(definition, payload);
+    const fire: FireRef = {
+      runId: randomUUID(),
+      eventId: randomUUID(),
+      scheduledAt: null,
+      payload,
+    };
+    const result = new Promise<DagRunResult>((resolve, reject) =>
+      live.waiters.set(fire.runId, { resolve, reject }),
+    );
+    try {
+      await this.#serial(live, () =>
+        this.#step(live, { type: "FIRE", runId: fire.runId, eventId: fire.eventId, payload }),
+      );
+    } catch (error) {
+      live.waiters.delete(fire.runId);
+      throw error;
+    }
+    return result;
+  }
+
+  /**
+   * The machine state of each known trigger (`inactive`, `active`, `firing`, `disabled`).
+   *
+   * @example
+   * ```ts
+   * manager.states(); // { hourly_market: "active" }
+   * ```
+   */
+  states(): Readonly<Record<string, TriggerStateValue>> {
+    this.#load();
+    return Object.fromEntries([...this.#live.values()].map((live) => [live.name, stateOf(live)]));
+  }
+
+  /**
+   * The next scheduled instant of a trigger while the manager runs, if any.
+   *
+   * @example
+   * ```ts
+   * manager.nextFireAt("hourly_market"); // Date
+   * ```
+   */
+  nextFireAt(name: string): Date | undefined {
+    const due = this.#timers.get(name);
+    return due === undefined ? undefined : new Date(due);
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /** Loads every stored activation once, restoring each machine from its snapshot. */
+  #load(): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    for (const stored of this.store.loadActivations()) {
+      const definition = this.namespace.hasTrigger(stored.record.name)
+        ? this.namespace.getTrigger(stored.record.name)
+        : undefined;
+      const live = this.#restore(stored, definition);
+      this.#live.set(live.name, live);
+    }
+  }
+
+  #restore(stored: StoredActivation, definition: TriggerDefinition | undefined): Live {
+    const name = stored.record.name;
+    const activatedAt = stored.activatedAt ?? stored.record.createdAt.getTime();
+    const fresh = initialTransition(triggerMachine, {
+      name,
+      overlap: definition?.overlap ?? "skip",
+    })[0];
+    const live = this.#newLive(name, definition, fresh, activatedAt);
+    if (stored.snapshotJson === undefined) {
+      live.broken = new SnapshotIncompatible({
+        name,
+        storedVersion: stored.machineVersion,
+        machineVersion: TRIGGER_MACHINE_VERSION,
+        reason: "no snapshot is stored",
+      });
+      this.#onError(live.broken, name);
+      return live;
+    }
+    try {
+      if (stored.machineVersion !== TRIGGER_MACHINE_VERSION) {
+        throw new Error(`it was written by machine version ${stored.machineVersion}`);
+      }
+      const persisted = JSON.parse(stored.snapshotJson) as unknown;
+      const snapshot = triggerMachine.resolveState(
+        persisted as Parameters<typeof triggerMachine.resolveState>[0],
+      ) as TriggerSnapshot;
+      triggerStateOf(snapshot);
+      live.snapshot = snapshot;
+    } catch (cause) {
+      live.broken = new SnapshotIncompatible({
+        name,
+        storedVersion: stored.machineVersion,
+        machineVersion: TRIGGER_MACHINE_VERSION,
+        reason: cause instanceof Error ? cause.message : String(cause),
+      });
+      this.#onError(live.broken, name);
+    }
+    return live;
+  }
+
+  #newLive(
+    name: string,
+    definition: TriggerDefinition | undefined,
+    snapshot: TriggerSnapshot,
+    activatedAt: number,
+  ): Live {
+    return {
+      name,
+      definition,
+      snapshot,
+      activatedAt,
+      backlog: [],
+      draining: false,
+      chain: Promise.resolve(),
+      buffered: new Set(),
+      runs: new Map(),
+      waiters: new Map(),
+      runErrors: new Map(),
+      broken: undefined,
+    };
+  }
+
+  // ---------------------------------------------------------------- stepping
+
+  /** Runs `task` after every earlier task of this trigger (per-trigger order). */
+  #serial<T>(live: Live, task: () => Promise<T>): Promise<T> {
+    const result = live.chain.then(task);
+    live.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * One machine transition: computed purely, committed with the ledger writes it implies
+   * (and `extra`) in the group transaction, and only then acted on. A failed commit
+   * reverts the in-memory snapshot, so memory never runs ahead of the disk.
+   */
+  async #step(live: Live, event: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
+    const before = live.snapshot;
+    const [next, actions] = transition(triggerMachine, before, event);
+    const now = this.clock.now();
+    const writes: TriggerWrite[] = [...extra];
+    const changed = next !== before;
+    if (changed) {
+      writes.push(
+        {
+          kind: "snapshot",
+          name: live.name,
+          snapshot: triggerMachine.getPersistedSnapshot(next),
+          machineVersion: TRIGGER_MACHINE_VERSION,
+          state: triggerStateOf(next),
+        },
+        { kind: "journal", name: live.name, event, stateAfter: triggerStateOf(next), at: now },
+      );
+    }
+    const effects: (() => void)[] = [];
+    for (const action of actions) {
+      const params = (action.params ?? {}) as { fire?: FireRef; runId?: string; status?: string };
+      const fire = params.fire;
+      switch (action.type) {
+        case "startRun":
+          if (fire === undefined) break;
+          writes.push(
+            live.buffered.has(fire.eventId)
+              ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
+              : {
+                  kind: "insertEvent",
+                  eventId: fire.eventId,
+                  name: live.name,
+                  firedAt: now,
+                  scheduledAt: fire.scheduledAt,
+                  runId: fire.runId,
+                  payload: fire.payload,
+                  status: "running",
+                  error: null,
+                },
+          );
+          effects.push(() => {
+            live.buffered.delete(fire.eventId);
+            this.#startRun(live, fire, false);
+          });
+          break;
+        case "recordOverlapSkip":
+          if (fire === undefined) break;
+          writes.push({
+            kind: "insertEvent",
+            eventId: fire.eventId,
+            name: live.name,
+            firedAt: now,
+            scheduledAt: fire.scheduledAt,
+            runId: null,
+            payload: fire.payload,
+            status: "skipped_overlap",
+            error: null,
+          });
+          effects.push(() => {
+            this.#emit(live, "skipped_overlap", fire.scheduledAt, {});
+            live.waiters
+              .get(fire.runId)
+              ?.reject(new TriggerBusy({ name: live.name, eventId: fire.eventId }));
+            live.waiters.delete(fire.runId);
+          });
+          break;
+        case "bufferTick":
+          if (fire === undefined) break;
+          writes.push({
+            kind: "insertEvent",
+            eventId: fire.eventId,
+            name: live.name,
+            firedAt: now,
+            scheduledAt: fire.scheduledAt,
+            runId: fire.runId,
+            payload: fire.payload,
+            status: "buffered",
+            error: null,
+          });
+          effects.push(() => {
+            live.buffered.add(fire.eventId);
+            this.#emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
+          });
+          break;
+        case "dropPending":
+          if (fire === undefined) break;
+          writes.push({
+            kind: "updateEvent",
+            eventId: fire.eventId,
+            status: "cancelled",
+            finishedAt: now,
+          });
+          effects.push(() => {
+            live.buffered.delete(fire.eventId);
+            live.waiters
+              .get(fire.runId)
+              ?.reject(new TriggerNotActive({ name: live.name, status: "disabled" }));
+            live.waiters.delete(fire.runId);
+          });
+          break;
+        case "runEnded": {
+          const inFlight = before.context.inFlight;
+          if (inFlight === null || params.runId === undefined) break;
+          const error = live.runErrors.get(params.runId);
+          writes.push(
+            {
+              kind: "updateEvent",
+              eventId: inFlight.eventId,
+              status: params.status ?? "completed",
+              finishedAt: now,
+              ...(error === undefined ? {} : { error }),
+            },
+            { kind: "runEnded", name: live.name, runId: params.runId, at: now },
+          );
+          effects.push(() => live.runErrors.delete(params.runId as string));
+          break;
+        }
+      }
+    }
+    if (writes.length === 0) return;
+    live.snapshot = next;
+    await this.#group.commit(writes, () => {
+      live.snapshot = before;
+    });
+    for (const effect of effects) effect();
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  #dagOf(definition: TriggerDefinition): Dag {
+    const node = this.namespace.get(definition.dagNsref);
+    if (node.spec.kind !== "dag") {
+      throw new InvalidTriggerDefinition({
+        name: definition.name,
+        field: "dagNsref",
+        reason: `names a function ("${definition.dagNsref}"), not a DAG: register a Dag under it`,
+      });
+    }
+    return node.spec.dag as Dag;
+  }
+
+  #runnerOf(definition: TriggerDefinition): DagRunner {
+    const cached = this.#runners.get(definition.name);
+    if (cached) return cached;
+    const runner = new DagRunner(this.#dagOf(definition), {
+      provenance: this.provenance,
+      dagNsref: definition.dagNsref,
+      namespace: this.namespace,
+    });
+    this.#runners.set(definition.name, runner);
+    return runner;
+  }
+
+  /**
+   * Runs (or, after a restart, resumes from provenance) the DAG of a committed fire,
+   * then commits its end. A resumed run keeps its run id: completed nodes are not run
+   * again and the node that was cut off runs with a higher attempt.
+   */
+  #startRun(live: Live, fire: FireRef, resume: boolean): void {
+    const controller = new AbortController();
+    const done = (async () => {
+      this.#emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
+      let result: DagRunResult;
+      try {
+        const definition = live.definition;
+        if (definition === undefined) throw new Error(`trigger "${live.name}" has no definition`);
+        const runner = this.#runnerOf(definition);
+        result = resume
+          ? await runner
+              .restart(fire.runId, {
+                allowRunning: true,
+                allowChangedDag: true,
+                signal: controller.signal,
+              })
+              .catch((error: unknown) => {
+                // The crash came before the run's first commit: nothing ran, start it now.
+                if (error instanceof RunNotFound) {
+                  return runner.run(fire.payload, { runId: fire.runId, signal: controller.signal });
+                }
+                throw error;
+              })
+          : await runner.run(fire.payload, { runId: fire.runId, signal: controller.signal });
+      } catch (error) {
+        this.#onError(error, live.name);
+        live.runErrors.set(fire.runId, error instanceof Error ? error.message : String(error));
+        result = { runId: fire.runId, status: "failed", outputs: {} };
+      }
+      if (result.error) live.runErrors.set(fire.runId, result.error.message);
+      if (result.status === "interrupted" && this.#stopping) {
+        // Stopped by stop(): the event is marked interrupted but the machine stays
+        // `firing`, so the next start() resumes this run.
+        await this.#commitQuietly(live, [
+          { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
+        ]);
+      } else {
+        await this.#serial(live, () =>
+          this.#step(live, { type: "RUN_FINISHED", runId: fire.runId, status: result.status }),
+        ).catch((error: unknown) => this.#onError(error, live.name));
+        live.draining = false;
+        this.#drainBacklog(live);
+      }
+      this.#emit(live, "finished", fire.scheduledAt, {
+        runId: fire.runId,
+        status: result.status,
+        ...(result.error ? { error: result.error.message } : {}),
+      });
+      live.runs.delete(fire.runId);
+      const waiter = live.waiters.get(fire.runId);
+      live.waiters.delete(fire.runId);
+      waiter?.resolve(result);
+    })();
+    live.runs.set(fire.runId, { controller, done });
+  }
+
+  async #commitQuietly(live: Live, writes: readonly TriggerWrite[]): Promise<void> {
+    await this.#group
+      .commit(writes, () => {})
+      .catch((error: unknown) => this.#onError(error, live.name));
+  }
+
+  #checkPayload(definition: TriggerDefinition, payload: Record<string, unknown>): void {
+    const dag = this.#dagOf(definition);
+    for (const source of dag.sources()) {
+      const schema = source.spec.options.input;
+      if (schema === undefined) continue;
+      const decoded = Schema.decodeUnknownEither(schema)(payload);
+      if (Either.isLeft(decoded)) {
+        const [first] = ParseResult.ArrayFormatter.formatErrorSync(decoded.left);
+        throw new PayloadInvalid({
+          name: definition.name,
+          nodeLabel: source.label,
+          field: (first?.path ?? []).map(String).join("."),
+          reason: first?.message ?? "does not match",
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- schedule
+
+  /** Queues the trigger's next tick (after its last scheduled instant, never "now"). */
+  #schedule(live: Live): void {
+    const schedule = live.definition?.schedule;
+    if (schedule === undefined || live.broken !== undefined) return;
+    const state = stateOf(live);
+    if (state !== "active" && state !== "firing") return;
+    const base = Math.max(
+      live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
+      live.activatedAt,
+    );
+    const due = schedule.nextMs(base);
+    this.#timers.set(live.name, due);
+    void this.#commitQuietly(live, [{ kind: "nextRun", name: live.name, nextRunAt: due }]);
+    this.#arm();
+  }
+
+  /** Arms the one timer for the earliest due tick across all triggers. */
+  #arm(): void {
+    if (!this.#started) return;
+    const top = this.#timers.peek();
+    if (top === undefined) {
+      this.#cancelTimer?.();
+      this.#cancelTimer = undefined;
+      this.#armedAt = undefined;
+      return;
+    }
+    if (this.#armedAt === top.due) return;
+    this.#cancelTimer?.();
+    this.#armedAt = top.due;
+    this.#cancelTimer = this.clock.setTimer(top.due, () => this.#wake());
+  }
+
+  /** The timer fired: handle every trigger due by now (the clock is read again here). */
+  #wake(): void {
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+    if (!this.#started) return;
+    const now = this.clock.now();
+    for (const { name } of this.#timers.popDue(now)) {
+      const live = this.#live.get(name);
+      if (live !== undefined) this.#onDue(live, now);
+    }
+    this.#arm();
+  }
+
+  /** A trigger is due: work out which ticks are owed since its last one, by policy. */
+  #onDue(live: Live, now: number): void {
+    const definition = live.definition;
+    const schedule = definition?.schedule;
+    if (definition === undefined || schedule === undefined) return;
+    const state = stateOf(live);
+    if (state !== "active" && state !== "firing") return;
+    const queuedUpTo = live.backlog.at(-1)?.tick ?? Number.NEGATIVE_INFINITY;
+    const base = Math.max(
+      live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
+      live.activatedAt,
+      queuedUpTo,
+    );
+    const ticks = ticksBetween(schedule, base, now, MAX_OWED_TICKS).map((d) => d.getTime());
+    const last = ticks.at(-1);
+    // The next tick is computed from the last owed one, so the schedule never drifts.
+    const next = schedule.nextMs(last ?? base);
+    this.#timers.set(live.name, next);
+    void this.#commitQuietly(live, [{ kind: "nextRun", name: live.name, nextRunAt: next }]);
+    if (last === undefined) return;
+    if (
+      ticks.length === 1 &&
+      live.backlog.length === 0 &&
+      !live.draining &&
+      last > this.#startedAt
+    ) {
+      this.#tick(live, last);
+      return;
+    }
+    live.backlog.push(...this.#plan(definition, ticks, now));
+    this.#drainBacklog(live);
+  }
+
+  /**
+   * Which owed ticks fire. Ticks due before `start()` were missed while the process was
+   * down: the trigger's catch-up policy decides (`skip`, `latest`, `all` bounded by
+   * `maxCatchUp`, within `catchUpWindow`). Ticks due since are late (a blocked event
+   * loop, a clock jump): the latest fires, earlier ones are recorded missed.
+   */
+  #plan(definition: TriggerDefinition, ticks: readonly number[], now: number): BacklogEntry[] {
+    const window = definition.catchUpWindow;
+    const down = ticks.filter((tick) => tick <= this.#startedAt);
+    const late = ticks.filter((tick) => tick > this.#startedAt);
+    const owed = down.filter((tick) => window === undefined || tick >= now - window);
+    const fire =
+      definition.catchUp === "skip"
+        ? []
+        : definition.catchUp === "latest"
+          ? owed.slice(-1)
+          : owed.slice(-definition.maxCatchUp);
+    const firing = new Set([...fire, ...late.slice(-1)]);
+    return ticks.map((tick) => ({
+      tick,
+      fire: firing.has(tick),
+      reason:
+        tick <= this.#startedAt
+          ? `missed while down (catchUp: ${definition.catchUp})`
+          : "late: a later tick was already due",
+    }));
+  }
+
+  /**
+   * Works through the backlog in time order, so the machine's last scheduled instant only
+   * moves forward: a run of missed ticks becomes one TICK_SKIPPED (with a ledger row per
+   * tick); a tick to fire waits until the trigger is free.
+   */
+  #drainBacklog(live: Live): void {
+    if (!this.#started || live.draining) return;
+    const skipped: BacklogEntry[] = [];
+    while (live.backlog[0] !== undefined && !live.backlog[0].fire) {
+      skipped.push(live.backlog.shift() as BacklogEntry);
+    }
+    if (skipped.length > 0) {
+      const now = this.clock.now();
+      const latest = (skipped.at(-1) as BacklogEntry).tick;
+      void this.#serial(live, () =>
+        this.#step(live, { type: "TICK_SKIPPED", scheduledAt: latest, reason: "missed" }, [
+          ...skipped.map((entry) => missedRow(live.name, entry.tick, now, entry.reason)),
+        ]),
+      )
+        .then(() => {
+          for (const entry of skipped) this.#emit(live, "missed", entry.tick, {});
+        })
+        .catch((error: unknown) => this.#onError(error, live.name));
+    }
+    const head = live.backlog[0];
+    if (head === undefined || stateOf(live) !== "active") return;
+    live.backlog.shift();
+    live.draining = true;
+    this.#tick(live, head.tick);
+  }
+
+  /** One scheduled tick: ask the poll function (if any), then fire or record why not. */
+  #tick(live: Live, scheduledAt: number): void {
+    const definition = live.definition as TriggerDefinition;
+    void this.#serial(live, async () => {
+      const polled = definition.pollFn
+        ? await this.#poll(live, definition)
+        : { payload: definition.payload ?? {} };
+      const now = this.clock.now();
+      if ("payload" in polled) {
+        await this.#step(live, {
+          type: "TICK",
+          scheduledAt,
+          runId: randomUUID(),
+          eventId: randomUUID(),
+          payload: polled.payload,
+        });
+        return;
+      }
+      const reason = polled.error === undefined ? "poll_empty" : "poll_failed";
+      await this.#step(live, { type: "TICK_SKIPPED", scheduledAt, reason }, [
+        {
+          kind: "insertEvent",
+          eventId: randomUUID(),
+          name: live.name,
+          firedAt: now,
+          scheduledAt,
+          runId: null,
+          payload: null,
+          status: reason,
+          error: polled.error?.message ?? null,
+        },
+      ]);
+      this.#emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
+    })
+      .catch((error: unknown) => this.#onError(error, live.name))
+      .finally(() => {
+        // A backlog tick that did not start a run frees the backlog for the next one.
+        if (live.draining && live.runs.size === 0 && stateOf(live) !== "firing") {
+          live.draining = false;
+          this.#drainBacklog(live);
+        }
+      });
+  }
+
+  /** Calls the poll function with its timeout (measured on the injected clock). */
+  async #poll(
+    live: Live,
+    definition: TriggerDefinition,
+  ): Promise<{ payload: Record<string, unknown> } | { error: PollFailed | undefined }> {
+    const pollFn = definition.pollFn;
+    if (pollFn === undefined) return { payload: definition.payload ?? {} };
+    const controller = new AbortController();
+    let cancel = () => {};
+    const timeout = new Promise<never>((_, reject) => {
+      cancel = this.clock.setTimer(this.clock.now() + definition.pollTimeout, () => {
+        controller.abort();
+        reject(
+          new PollFailed({
+            name: live.name,
+            reason: `did not answer within ${definition.pollTimeout} ms (pollTimeout)`,
+          }),
+        );
+      });
+    });
+    try {
+      const value = await Promise.race([
+        Promise.resolve().then(() => pollFn(controller.signal)),
+        timeout,
+      ]);
+      if (value === null || value === undefined) return { error: undefined };
+      if (typeof value !== "object" || Array.isArray(value)) {
+        return {
+          error: new PollFailed({
+            name: live.name,
+            reason: `returned ${Array.isArray(value) ? "an array" : `a ${typeof value}`}; return an object (the payload) or null to skip the tick`,
+          }),
+        };
+      }
+      return { payload: value };
+    } catch (error) {
+      return {
+        error:
+          error instanceof PollFailed
+            ? error
+            : new PollFailed({
+                name: live.name,
+                reason: `threw: ${error instanceof Error ? error.message : String(error)}`,
+                cause: error,
+              }),
+      };
+    } finally {
+      cancel();
+    }
+  }
+
+  #emit(
+    live: Live,
+    kind: ManagerEvent["kind"],
+    scheduledAt: number | null,
+    extra: { runId?: string; status?: string; error?: string },
+  ): void {
+    try {
+      this.#onEvent({
+        trigger: live.name,
+        kind,
+        at: new Date(this.clock.now()),
+        ...(scheduledAt === null ? {} : { scheduledAt: new Date(scheduledAt) }),
+        ...extra,
+      });
+    } catch (error) {
+      this.#onError(error, live.name);
+    }
+  }
+}
+
+function input(definition: TriggerDefinition) {
+  return { name: definition.name, overlap: definition.overlap };
+}
+
+function configOf(definition: TriggerDefinition): Record<string, unknown> {
+  return {
+    schedule: definition.schedule?.expression ?? null,
+    timezone: definition.schedule?.timezone ?? null,
+    overlap: definition.overlap,
+    catchUp: definition.catchUp,
+    maxCatchUp: definition.maxCatchUp,
+    catchUpWindow: definition.catchUpWindow ?? null,
+    pollTimeout: definition.pollTimeout,
+    hasPollFn: definition.pollFn !== undefined,
+    payload: definition.payload ?? null,
+  };
+}
+
+function missedRow(name: string, tick: number, now: number, reason: string): TriggerWrite {
+  return {
+    kind: "insertEvent",
+    eventId: randomUUID(),
+    name,
+    firedAt: now,
+    scheduledAt: tick,
+    runId: null,
+    payload: null,
+    status: "missed",
+    error: reason,
+  };
+}

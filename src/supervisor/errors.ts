@@ -1,0 +1,109 @@
+import { Data } from "effect";
+
+/**
+ * `manager.fire()` on a trigger that is not active.
+ *
+ * @example
+ * ```ts
+ * await manager.fire("orders"); // TriggerNotActive { status: "disabled" } after deactivate
+ * ```
+ */
+export class TriggerNotActive extends Data.TaggedError("TriggerNotActive")<{
+  readonly name: string;
+  readonly status: string;
+}> {
+  override get message() {
+    return `Trigger "${this.name}" is ${this.status}, so it cannot fire. Activate it first: await manager.activate("${this.name}").`;
+  }
+}
+
+/**
+ * A pushed payload does not match the input schema of the DAG's source node.
+ *
+ * @example
+ * ```ts
+ * await manager.fire("orders", { id: "x" }); // PayloadInvalid { nodeLabel: "load", field: "id" }
+ * ```
+ */
+export class PayloadInvalid extends Data.TaggedError("PayloadInvalid")<{
+  readonly name: string;
+  readonly nodeLabel: string;
+  readonly field: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `Payload for trigger "${this.name}" does not fit source node "${this.nodeLabel}"${this.field ? ` at field "${this.field}"` : ""}: ${this.reason}. Nothing was fired.`;
+  }
+}
+
+/**
+ * A push fire arrived while the trigger's previous fire was still running and its
+ * overlap policy is `skip`: it is recorded as `skipped_overlap` and did not run.
+ *
+ * @example
+ * ```ts
+ * await manager.fire("orders"); // TriggerBusy while the last fire runs
+ * ```
+ */
+export class TriggerBusy extends Data.TaggedError("TriggerBusy")<{
+  readonly name: string;
+  readonly eventId: string;
+}> {
+  override get message() {
+    return `Trigger "${this.name}" is still running its previous fire; this fire was recorded as skipped_overlap (event ${this.eventId}). Retry later, or register the trigger with overlap: "bufferOne".`;
+  }
+}
+
+/**
+ * `start()` on a manager that is already running.
+ *
+ * @example
+ * ```ts
+ * await manager.start(); await manager.start(); // ManagerAlreadyStarted
+ * ```
+ */
+export class ManagerAlreadyStarted extends Data.TaggedError("ManagerAlreadyStarted")<{
+  readonly ownerId: string;
+}> {
+  override get message() {
+    return `This TriggerManager (${this.ownerId}) is already started. Call stop() before starting it again.`;
+  }
+}
+
+/**
+ * A stored snapshot cannot be used by this version of the trigger machine.
+ *
+ * @example
+ * ```ts
+ * // reported through onError at start(); that trigger is skipped, the others run
+ * ```
+ */
+export class SnapshotIncompatible extends Data.TaggedError("SnapshotIncompatible")<{
+  readonly name: string;
+  readonly storedVersion: number | undefined;
+  readonly machineVersion: number;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `The stored state of trigger "${this.name}" (machine version ${this.storedVersion ?? "unknown"}) cannot be restored by machine version ${this.machineVersion}: ${this.reason}. The trigger is left as it is and not fired; deactivate and re-activate it to start it afresh.`;
+  }
+}
+
+/**
+ * A poll function threw, hung past `pollTimeout`, or returned something that is not an
+ * object or null. Recorded in the ledger as `poll_failed`; the trigger stays active.
+ *
+ * @example
+ * ```ts
+ * // pollFn: () => 42  →  PollFailed { reason: "returned a number; return an object (the payload) or null to skip" }
+ * ```
+ */
+export class PollFailed extends Data.TaggedError("PollFailed")<{
+  readonly name: string;
+  readonly reason: string;
+  readonly cause?: unknown;
+}> {
+  override get message() {
+    return `Poll function of trigger "${this.name}" ${this.reason}.`;
+  }
+}
