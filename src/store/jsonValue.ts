@@ -13,6 +13,8 @@
  * - a plain object whose only key is one of the tags read back above (`$date`, `$bigint`,
  *   `$map`, `$set`, `$object`) → `{"$object": {…}}`, read back as that same plain object
  *   (so a user's own `{"$date": "soon"}` is not mistaken for a Date);
+ * - a value or property whose reading throws (a getter, a proxy trap) →
+ *   `{"$unstorable": "<type>", "text": "reading it threw: <message>"}`;
  * `undefined` at the top level is stored as SQL NULL and read back as `undefined`.
  */
 
@@ -46,6 +48,25 @@ export function decodeJson(text: string | null | undefined): unknown {
 }
 
 function toJsonValue(value: unknown, ancestors: object[]): unknown {
+  try {
+    return toJsonValueUnguarded(value, ancestors);
+  } catch (error) {
+    // A proxy trap or a getter that throws: the value cannot be read, so it is not stored.
+    return unreadable(typeof value === "function" ? "function" : "object", error);
+  }
+}
+
+function unreadable(type: string, error: unknown): unknown {
+  let text: string;
+  try {
+    text = error instanceof Error ? error.message : String(error);
+  } catch {
+    text = "an unprintable value";
+  }
+  return { $unstorable: type, text: `reading it threw: ${text}` };
+}
+
+function toJsonValueUnguarded(value: unknown, ancestors: object[]): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -86,7 +107,14 @@ function toJsonValue(value: unknown, ancestors: object[]): unknown {
     return object.map((item) => toJsonValue(item, inner));
   }
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(object)) {
+  for (const key of Object.keys(object)) {
+    let item: unknown;
+    try {
+      item = (object as Record<string, unknown>)[key];
+    } catch (error) {
+      setOwn(out, key, unreadable("property", error));
+      continue;
+    }
     if (item === undefined) continue;
     setOwn(out, key, toJsonValue(item, inner));
   }
