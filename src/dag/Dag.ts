@@ -42,8 +42,17 @@ export interface DagNodeOptions extends NodeOptions {
   readonly label?: string;
 }
 
-/** What a run's result looks like to `dag.run` (defined in `run/`, typed loosely here). */
-type RunResultLike = { readonly runId: string; readonly status: string };
+/**
+ * What a run's result looks like to `dag.run`: the shape of `run/`'s `DagRunResult`,
+ * mirrored here so that `dag/` does not import `run/` (its `error` typed loosely).
+ */
+type RunResultLike = {
+  readonly runId: string;
+  readonly status: "completed" | "failed" | "interrupted" | "paused";
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly failedNode?: string;
+  readonly error?: Error & { readonly _tag: string };
+};
 
 /**
  * A directed acyclic graph of nodes. Build it with `node()` and `.to()`, check it with
