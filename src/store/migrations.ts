@@ -137,4 +137,21 @@ CREATE TABLE trigger_journal (
 CREATE INDEX idx_trigger_journal_trigger ON trigger_journal (trigger_name, seq);
 `,
   },
+  {
+    version: 3,
+    name: "supervisor lease",
+    // One supervisor fires per database: the holder of this row's lease, renewed by a
+    // heartbeat. Taking over bumps the epoch, and every commit of the fire path checks
+    // owner and epoch in the same transaction (fencing), so a supervisor that lost its
+    // lease while paused cannot write a fire.
+    sql: `
+CREATE TABLE supervisor_lease (
+  id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  owner_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  expires_at TEXT NOT NULL,
+  acquired_at TEXT NOT NULL
+);
+`,
+  },
 ];

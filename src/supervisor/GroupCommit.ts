@@ -3,37 +3,39 @@
  * ticks that fall due together share one write-ahead commit (a thousand ledger rows
  * in one commit cost a few ms; a thousand commits cost far more).
  *
- * Each request brings its writes and a `revert` that undoes its in-memory change; if
- * the transaction fails, every request of the batch is reverted (newest first) and
- * rejected with the error, so memory never runs ahead of the disk.
+ * Each request brings its writes, a `revert` that undoes its in-memory change, and a
+ * label (its trigger). If the transaction fails, every request of the batch is reverted
+ * (newest first) and rejected with the error, so memory never runs ahead of the disk.
  *
  * @example
  * ```ts
  * const group = new GroupCommit<TriggerWrite>((writes) => store.commit("fire", writes));
- * await group.commit([write], () => { live.snapshot = previous; });
+ * await group.commit([write], () => { live.snapshot = previous; }, "hourly_market");
  * ```
  */
 export class GroupCommit<W> {
   #batch:
     | {
-        writes: W[];
-        reverts: (() => void)[];
-        waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+        readonly writes: W[];
+        readonly labels: Set<string>;
+        readonly reverts: (() => void)[];
+        readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[];
       }
     | undefined;
 
-  constructor(readonly apply: (writes: readonly W[]) => void) {}
+  constructor(readonly apply: (writes: readonly W[], labels: readonly string[]) => void) {}
 
   /** Queues writes for the next flush; resolves once they are committed. */
-  commit(writes: readonly W[], revert: () => void): Promise<void> {
+  commit(writes: readonly W[], revert: () => void, label: string): Promise<void> {
     if (this.#batch === undefined) {
-      this.#batch = { writes: [], reverts: [], waiters: [] };
+      this.#batch = { writes: [], labels: new Set(), reverts: [], waiters: [] };
       // setImmediate (not a timer of the clock): it only waits for the current turn's
       // other due triggers to add their writes; it reads no time.
       setImmediate(() => this.flush());
     }
     const batch = this.#batch;
     batch.writes.push(...writes);
+    batch.labels.add(label);
     batch.reverts.push(revert);
     return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
   }
@@ -44,7 +46,7 @@ export class GroupCommit<W> {
     if (batch === undefined) return;
     this.#batch = undefined;
     try {
-      this.apply(batch.writes);
+      this.apply(batch.writes, [...batch.labels]);
     } catch (error) {
       for (const revert of [...batch.reverts].reverse()) revert();
       for (const waiter of batch.waiters) waiter.reject(error);

@@ -17,19 +17,22 @@ import { nearest } from "../namespace/nearest.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
 import { DagRunner, type DagRunResult, type ProvenanceProvider } from "../run/DagRunner.js";
-import { RunNotFound } from "../run/errors.js";
+import { RunNotFound, RunNotRestartable } from "../run/errors.js";
 import { type Clock, SystemClock } from "../schedule/Clock.js";
 import { ticksBetween } from "../schedule/Schedule.js";
+import { LeaseLost } from "../trigger/LeaseLost.js";
 import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import {
   ManagerAlreadyStarted,
+  NotLeader,
   PayloadInvalid,
   PollFailed,
   SnapshotIncompatible,
   TriggerBusy,
   TriggerNotActive,
 } from "./errors.js";
+import type { FaultHook, FaultStep } from "./FaultStep.js";
 import { GroupCommit } from "./GroupCommit.js";
 import { TimerQueue } from "./TimerQueue.js";
 
@@ -80,6 +83,28 @@ export interface TriggerManagerOptions {
   readonly onError?: (error: unknown, trigger: string | undefined) => void;
   /** Identifies this supervisor in the store (default: a random id). */
   readonly ownerId?: string;
+  /** How long the database lease lasts without a heartbeat (default 15 000 ms). */
+  readonly leaseMs?: number;
+  /** Called at each step of the fire path: a testing aid (see `tickflow/testing`). */
+  readonly faults?: FaultHook;
+}
+
+/**
+ * Who this supervisor is for its database.
+ *
+ * @example
+ * ```ts
+ * manager.status(); // { role: "leader", ownerId: "…", epoch: 3, holder: "…" }
+ * ```
+ */
+export interface ManagerStatus {
+  /** `leader` fires; `standby` waits for the lease; `stopped` is neither. */
+  readonly role: "leader" | "standby" | "stopped";
+  readonly ownerId: string;
+  /** The lease epoch this supervisor holds, when leader. */
+  readonly epoch: number | undefined;
+  /** The lease holder as stored. */
+  readonly holder: string | undefined;
 }
 
 /**
@@ -106,6 +131,12 @@ interface Live {
   readonly backlog: BacklogEntry[];
   /** A backlog tick is being fired: the next waits for its run to end. */
   draining: boolean;
+  /**
+   * The latest tick handed to `#tick`, stepped or not yet: a slow poll (or a queued step)
+   * leaves `lastScheduledAt` behind it, and owed ticks must start after it, or the same
+   * tick is recorded twice (the second refused by the unique key, failing its batch).
+   */
+  tickedUpTo: number;
   /** Per-trigger order: every event of a trigger is stepped after the previous one. */
   chain: Promise<void>;
   /** Fires kept as `buffered` in the ledger (their row exists). */
@@ -162,8 +193,14 @@ export class TriggerManager {
   readonly #timers = new TimerQueue();
   readonly #group: GroupCommit<TriggerWrite>;
   readonly #runners = new Map<string, DagRunner>();
+  readonly #leaseMs: number;
+  readonly #faults: FaultHook;
   #loaded = false;
-  #started = false;
+  #role: "stopped" | "standby" | "leader" = "stopped";
+  #epoch: number | undefined;
+  #cancelHeartbeat: (() => void) | undefined;
+  #cancelStandby: (() => void) | undefined;
+  /** Runs end without committing a RUN_FINISHED (stop, or a lost lease): they resume later. */
   #stopping = false;
   #cancelTimer: (() => void) | undefined;
   #armedAt: number | undefined;
@@ -180,12 +217,90 @@ export class TriggerManager {
     this.#onError =
       options.onError ??
       ((error, trigger) => console.error(`tickflow${trigger ? ` [${trigger}]` : ""}:`, error));
-    this.#group = new GroupCommit((writes) => this.store.commit("trigger transition", writes));
+    this.#leaseMs = options.leaseMs ?? 15_000;
+    this.#faults = options.faults ?? (() => {});
+    this.#group = new GroupCommit((writes, triggers) => this.#applyBatch(writes, triggers));
   }
 
-  /** Whether `start()` has run and `stop()` has not. */
+  /** Whether `start()` has run and `stop()` has not (leader or standby). */
   get started(): boolean {
-    return this.#started;
+    return this.#role !== "stopped";
+  }
+
+  /** Leader only: the fire path may run. */
+  get #leading(): boolean {
+    return this.#role === "leader";
+  }
+
+  /**
+   * Whether this supervisor leads (fires), waits as a standby, or is stopped.
+   *
+   * @example
+   * ```ts
+   * if (manager.status().role === "standby") console.log("another supervisor is firing");
+   * ```
+   */
+  status(): ManagerStatus {
+    let holder: string | undefined;
+    try {
+      holder = this.store.leaseHolder()?.ownerId;
+    } catch {
+      holder = undefined;
+    }
+    return { role: this.#role, ownerId: this.ownerId, epoch: this.#epoch, holder };
+  }
+
+  /**
+   * Installs SIGINT/SIGTERM handlers that stop this manager gracefully (then let the
+   * process exit). Not installed unless called: embedding services keep control of
+   * their signals. Returns a function that removes the handlers.
+   *
+   * @example
+   * ```ts
+   * const unhook = manager.handleSignals({ graceMs: 5_000 });
+   * ```
+   */
+  handleSignals(options: StopOptions = {}): () => void {
+    const handler = (signal: NodeJS.Signals) => {
+      remove();
+      void this.stop(options).then(
+        () => process.kill(process.pid, signal),
+        (error: unknown) => {
+          this.#onError(error, undefined);
+          process.exit(1);
+        },
+      );
+    };
+    const remove = () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    };
+    process.once("SIGINT", handler);
+    process.once("SIGTERM", handler);
+    return remove;
+  }
+
+  #fault(step: FaultStep, triggers: readonly string[], runId?: string): void {
+    this.#faults(step, runId === undefined ? { triggers } : { triggers, runId });
+  }
+
+  /** One group transaction: fenced by the lease when leading, with the fault steps around it. */
+  #applyBatch(writes: readonly TriggerWrite[], triggers: readonly string[]): void {
+    this.#fault("commit:before", triggers);
+    const epoch = this.#epoch;
+    // A started supervisor writes only under its lease (a standby holds none, so its
+    // check always fails); a stopped one (activating before start) writes unfenced.
+    const fenced = this.#role !== "stopped";
+    try {
+      this.store.commit("trigger transition", writes, {
+        ...(fenced ? { guard: () => this.store.checkLease(this.ownerId, epoch ?? -1) } : {}),
+        afterWrites: () => this.#fault("commit:inside", triggers),
+      });
+    } catch (error) {
+      if (error instanceof LeaseLost) this.#stepDown(error);
+      throw error;
+    }
+    this.#fault("commit:after", triggers);
   }
 
   /**
@@ -199,6 +314,7 @@ export class TriggerManager {
    * ```
    */
   async activate(name: string): Promise<void> {
+    this.#refuseStandby();
     const definition = this.namespace.getTrigger(name);
     this.#dagOf(definition);
     this.#load();
@@ -231,7 +347,13 @@ export class TriggerManager {
       ]);
       if (!wasActive) target.activatedAt = now;
     });
-    if (this.#started) this.#schedule(target);
+    if (this.#leading) this.#schedule(target);
+  }
+
+  #refuseStandby(): void {
+    if (this.#role === "standby") {
+      throw new NotLeader({ ownerId: this.ownerId, holder: this.status().holder });
+    }
   }
 
   /**
@@ -244,6 +366,7 @@ export class TriggerManager {
    * ```
    */
   async deactivate(name: string): Promise<void> {
+    this.#refuseStandby();
     this.#load();
     const live = this.#live.get(name);
     if (live === undefined) {
@@ -275,22 +398,107 @@ export class TriggerManager {
    * ```
    */
   async start(): Promise<void> {
-    if (this.#started) throw new ManagerAlreadyStarted({ ownerId: this.ownerId });
-    this.#load();
-    this.#started = true;
+    if (this.#role !== "stopped") throw new ManagerAlreadyStarted({ ownerId: this.ownerId });
+    this.#role = "standby";
+    this.#stopping = false;
+    await this.#tryLead();
+  }
+
+  /** Takes the lease if it is free or expired; otherwise waits as a standby and tries again. */
+  async #tryLead(): Promise<void> {
+    this.#cancelStandby?.();
+    this.#cancelStandby = undefined;
+    if (this.#role !== "standby") return;
+    const now = this.clock.now();
+    let retryAt = now + this.#leaseMs / 3;
+    try {
+      const lease = this.store.acquireLease(this.ownerId, now, this.#leaseMs);
+      if ("epoch" in lease) {
+        await this.#lead(lease.epoch);
+        return;
+      }
+      retryAt = Math.min(retryAt, lease.expiresAt + 1);
+    } catch (error) {
+      this.#onError(error, undefined);
+    }
+    this.#cancelStandby = this.clock.setTimer(retryAt, () => void this.#tryLead());
+  }
+
+  /**
+   * Leads: restores every trigger from its stored state (fresh from the database: a
+   * previous leader may have written since), resumes runs that were in flight, catches up
+   * missed ticks by policy, and arms one timer and the lease heartbeat.
+   */
+  async #lead(epoch: number): Promise<void> {
+    this.#epoch = epoch;
+    this.#role = "leader";
     this.#stopping = false;
     this.#startedAt = this.clock.now();
+    const inFlight = [...this.#live.values()].some((live) => live.runs.size > 0);
+    if (!inFlight) {
+      this.#loaded = false;
+      this.#live.clear();
+      this.#runners.clear();
+    }
+    this.#load();
+    this.#heartbeat();
     await this.#adoptEditedSchedules();
     for (const live of this.#live.values()) {
       if (live.broken !== undefined || live.definition === undefined) continue;
-      const inFlight = live.snapshot.context.inFlight;
-      if (stateOf(live) === "firing" || (stateOf(live) === "disabled" && inFlight !== null)) {
-        if (inFlight !== null && !live.runs.has(inFlight.runId))
-          this.#startRun(live, inFlight, true);
+      const inFlightFire = live.snapshot.context.inFlight;
+      if (stateOf(live) === "firing" || (stateOf(live) === "disabled" && inFlightFire !== null)) {
+        if (inFlightFire !== null && !live.runs.has(inFlightFire.runId)) {
+          this.#startRun(live, inFlightFire, true);
+        }
       }
       if (stateOf(live) === "active" || stateOf(live) === "firing") this.#schedule(live);
     }
     this.#arm();
+  }
+
+  #heartbeat(): void {
+    this.#cancelHeartbeat?.();
+    if (!this.#leading || this.#epoch === undefined) return;
+    const epoch = this.#epoch;
+    this.#cancelHeartbeat = this.clock.setTimer(this.clock.now() + this.#leaseMs / 3, () => {
+      if (!this.#leading || this.#epoch !== epoch) return;
+      try {
+        this.store.renewLease(this.ownerId, epoch, this.clock.now(), this.#leaseMs);
+      } catch (error) {
+        if (error instanceof LeaseLost) {
+          this.#stepDown(error);
+          return;
+        }
+        // A busy or failing disk: keep trying; the lease still has time left.
+        this.#onError(error, undefined);
+      }
+      this.#heartbeat();
+    });
+  }
+
+  /**
+   * Another supervisor took the lease (this one was paused past its expiry): stop firing
+   * at once, abandon runs in flight without recording their end (the new leader resumes
+   * them from provenance), and wait as a standby.
+   */
+  #stepDown(error: LeaseLost): void {
+    if (!this.#leading) return;
+    this.#onError(error, undefined);
+    this.#role = "standby";
+    this.#epoch = undefined;
+    this.#stopping = true;
+    this.#cancelHeartbeat?.();
+    this.#cancelHeartbeat = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+    for (const live of this.#live.values()) {
+      this.#timers.delete(live.name);
+      for (const run of live.runs.values()) run.controller.abort();
+    }
+    this.#cancelStandby = this.clock.setTimer(this.clock.now() + this.#leaseMs / 3, () => {
+      void this.#tryLead();
+    });
   }
 
   /**
@@ -324,6 +532,7 @@ export class TriggerManager {
             },
           ],
           () => {},
+          live.name,
         ),
       );
     }
@@ -340,9 +549,15 @@ export class TriggerManager {
    * ```
    */
   async stop(options: StopOptions = {}): Promise<void> {
-    if (!this.#started) return;
-    this.#started = false;
+    if (this.#role === "stopped") return;
+    const wasLeading = this.#leading;
+    const epoch = this.#epoch;
+    this.#role = "stopped";
     this.#stopping = true;
+    this.#cancelStandby?.();
+    this.#cancelStandby = undefined;
+    this.#cancelHeartbeat?.();
+    this.#cancelHeartbeat = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
@@ -358,6 +573,15 @@ export class TriggerManager {
       await Promise.all(runs.map((run) => run.done));
     }
     await Promise.all([...this.#live.values()].map((live) => live.chain));
+    this.#group.flush();
+    if (wasLeading && epoch !== undefined) {
+      try {
+        this.store.releaseLease(this.ownerId, epoch, this.clock.now());
+      } catch (error) {
+        this.#onError(error, undefined);
+      }
+    }
+    this.#epoch = undefined;
   }
 
   /**
@@ -372,6 +596,7 @@ export class TriggerManager {
    * ```
    */
   async fire(name: string, payload: Record<string, unknown> = {}): Promise<DagRunResult> {
+    this.#refuseStandby();
     this.#load();
     const definition = this.namespace.getTrigger(name);
     const live = this.#live.get(name);
@@ -494,6 +719,7 @@ export class TriggerManager {
       activatedAt,
       backlog: [],
       draining: false,
+      tickedUpTo: Number.NEGATIVE_INFINITY,
       chain: Promise.resolve(),
       buffered: new Set(),
       runs: new Map(),
@@ -641,9 +867,13 @@ export class TriggerManager {
     }
     if (writes.length === 0) return;
     live.snapshot = next;
-    await this.#group.commit(writes, () => {
-      live.snapshot = before;
-    });
+    await this.#group.commit(
+      writes,
+      () => {
+        live.snapshot = before;
+      },
+      live.name,
+    );
     for (const effect of effects) effect();
   }
 
@@ -681,6 +911,7 @@ export class TriggerManager {
   #startRun(live: Live, fire: FireRef, resume: boolean): void {
     const controller = new AbortController();
     const done = (async () => {
+      this.#fault("run:before", [live.name], fire.runId);
       this.#emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
       let result: DagRunResult;
       try {
@@ -694,10 +925,14 @@ export class TriggerManager {
                 allowChangedDag: true,
                 signal: controller.signal,
               })
-              .catch((error: unknown) => {
+              .catch((error: unknown): Promise<DagRunResult> | DagRunResult => {
                 // The crash came before the run's first commit: nothing ran, start it now.
                 if (error instanceof RunNotFound) {
                   return runner.run(fire.payload, { runId: fire.runId, signal: controller.signal });
+                }
+                // The run ended but its end was not yet in the ledger: record that end.
+                if (error instanceof RunNotRestartable) {
+                  return { runId: fire.runId, status: finalStatus(error.status), outputs: {} };
                 }
                 throw error;
               })
@@ -708,6 +943,7 @@ export class TriggerManager {
         result = { runId: fire.runId, status: "failed", outputs: {} };
       }
       if (result.error) live.runErrors.set(fire.runId, result.error.message);
+      this.#fault("run:after", [live.name], fire.runId);
       if (result.status === "interrupted" && this.#stopping) {
         // Stopped by stop(): the event is marked interrupted but the machine stays
         // `firing`, so the next start() resumes this run.
@@ -718,6 +954,7 @@ export class TriggerManager {
         await this.#serial(live, () =>
           this.#step(live, { type: "RUN_FINISHED", runId: fire.runId, status: result.status }),
         ).catch((error: unknown) => this.#onError(error, live.name));
+        this.#fault("end:after", [live.name], fire.runId);
         live.draining = false;
         this.#drainBacklog(live);
       }
@@ -736,7 +973,7 @@ export class TriggerManager {
 
   async #commitQuietly(live: Live, writes: readonly TriggerWrite[]): Promise<void> {
     await this.#group
-      .commit(writes, () => {})
+      .commit(writes, () => {}, live.name)
       .catch((error: unknown) => this.#onError(error, live.name));
   }
 
@@ -778,7 +1015,7 @@ export class TriggerManager {
 
   /** Arms the one timer for the earliest due tick across all triggers. */
   #arm(): void {
-    if (!this.#started) return;
+    if (!this.#leading) return;
     const top = this.#timers.peek();
     if (top === undefined) {
       this.#cancelTimer?.();
@@ -796,7 +1033,7 @@ export class TriggerManager {
   #wake(): void {
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
-    if (!this.#started) return;
+    if (!this.#leading) return;
     const now = this.clock.now();
     for (const { name } of this.#timers.popDue(now)) {
       const live = this.#live.get(name);
@@ -817,6 +1054,7 @@ export class TriggerManager {
       live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
       live.activatedAt,
       queuedUpTo,
+      live.tickedUpTo,
     );
     const ticks = ticksBetween(schedule, base, now, MAX_OWED_TICKS).map((d) => d.getTime());
     const last = ticks.at(-1);
@@ -872,7 +1110,7 @@ export class TriggerManager {
    * tick); a tick to fire waits until the trigger is free.
    */
   #drainBacklog(live: Live): void {
-    if (!this.#started || live.draining) return;
+    if (!this.#leading || live.draining) return;
     const skipped: BacklogEntry[] = [];
     while (live.backlog[0] !== undefined && !live.backlog[0].fire) {
       skipped.push(live.backlog.shift() as BacklogEntry);
@@ -900,6 +1138,7 @@ export class TriggerManager {
   /** One scheduled tick: ask the poll function (if any), then fire or record why not. */
   #tick(live: Live, scheduledAt: number): void {
     const definition = live.definition as TriggerDefinition;
+    live.tickedUpTo = Math.max(live.tickedUpTo, scheduledAt);
     void this.#serial(live, async () => {
       const polled = definition.pollFn
         ? await this.#poll(live, definition)
@@ -1010,6 +1249,10 @@ export class TriggerManager {
       this.#onError(error, live.name);
     }
   }
+}
+
+function finalStatus(status: string): DagRunResult["status"] {
+  return status === "completed" || status === "paused" || status === "interrupted" ? status : "failed";
 }
 
 function input(definition: TriggerDefinition) {

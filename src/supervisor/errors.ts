@@ -107,3 +107,21 @@ export class PollFailed extends Data.TaggedError("PollFailed")<{
     return `Poll function of trigger "${this.name}" ${this.reason}.`;
   }
 }
+
+/**
+ * This manager is a standby: another supervisor holds the database's lease, so this one
+ * may not fire or change triggers until it takes over.
+ *
+ * @example
+ * ```ts
+ * await standby.fire("orders"); // NotLeader { holder: "host-1:4242" }
+ * ```
+ */
+export class NotLeader extends Data.TaggedError("NotLeader")<{
+  readonly ownerId: string;
+  readonly holder: string | undefined;
+}> {
+  override get message() {
+    return `This supervisor (${this.ownerId}) is a standby; ${this.holder ?? "another supervisor"} holds the lease on this database. Fire or change triggers through the leader, or stop it first.`;
+  }
+}

@@ -5,10 +5,12 @@ import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storeEffect } from "../store/storeEffect.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
+import { LeaseLost } from "./LeaseLost.js";
 import {
   type ActivationRow,
   type EventRow,
   type JournalRow,
+  type LeaseRow,
   triggerSql as sql,
 } from "./triggerSql.js";
 
@@ -271,13 +273,89 @@ export class TriggerStore {
 
   /**
    * @internal Applies writes in ONE transaction (the supervisor's write-ahead and group
-   * commit). `guard` runs first inside the transaction (the lease's fencing check).
+   * commit). `guard` runs first inside the transaction (the lease's fencing check);
+   * `afterWrites` runs last, before COMMIT (a fault hook for tests).
    */
-  commit(operation: string, writes: readonly TriggerWrite[], guard?: () => void): void {
+  commit(
+    operation: string,
+    writes: readonly TriggerWrite[],
+    hooks: { readonly guard?: () => void; readonly afterWrites?: () => void } = {},
+  ): void {
     this.store.transaction(operation, () => {
-      guard?.();
+      hooks.guard?.();
       for (const write of writes) this.#apply(write);
+      hooks.afterWrites?.();
     });
+  }
+
+  /**
+   * @internal Takes the supervisor lease if it is free, expired, or already ours; returns
+   * the new epoch, or the current holder when another supervisor holds it.
+   */
+  acquireLease(
+    owner: string,
+    now: number,
+    ttlMs: number,
+  ): { readonly epoch: number } | { readonly holder: string; readonly expiresAt: number } {
+    return this.store.transaction("acquire lease", () => {
+      const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
+      const params = { owner, now: iso(now), expiresAt: iso(now + ttlMs) };
+      if (row === undefined) {
+        this.store.run("insert lease", sql.insertLease, params);
+        return { epoch: 1 };
+      }
+      const expiresAt = Date.parse(row.expires_at);
+      if (row.owner_id !== owner && expiresAt > now) return { holder: row.owner_id, expiresAt };
+      this.store.run("take lease", sql.takeLease, params);
+      return { epoch: row.epoch + 1 };
+    });
+  }
+
+  /** @internal Extends our lease; throws `LeaseLost` when another supervisor holds it now. */
+  renewLease(owner: string, epoch: number, now: number, ttlMs: number): void {
+    this.store.transaction("renew lease", () => {
+      const { changes } = this.store.run("renew lease", sql.renewLease, {
+        owner,
+        epoch,
+        expiresAt: iso(now + ttlMs),
+      });
+      if (changes !== 1) this.checkLease(owner, epoch);
+    });
+  }
+
+  /** @internal The fencing check, run inside each fire-path transaction. */
+  checkLease(owner: string, epoch: number): void {
+    const row = this.store.get<LeaseRow>("check lease", sql.selectLease);
+    if (row === undefined || row.owner_id !== owner || row.epoch !== epoch) {
+      throw new LeaseLost({
+        ownerId: owner,
+        epoch,
+        holder: row?.owner_id,
+        holderEpoch: row?.epoch,
+      });
+    }
+  }
+
+  /** @internal Lets a standby take over at once after a graceful stop. */
+  releaseLease(owner: string, epoch: number, now: number): void {
+    this.store.transaction("release lease", () => {
+      this.store.run("release lease", sql.renewLease, { owner, epoch, expiresAt: iso(now) });
+    });
+  }
+
+  /**
+   * The current lease holder, if any.
+   *
+   * @example
+   * ```ts
+   * store.leaseHolder(); // { ownerId: "host-1:4242", epoch: 3, expiresAt: Date }
+   * ```
+   */
+  leaseHolder(): { readonly ownerId: string; readonly epoch: number; readonly expiresAt: Date } | undefined {
+    const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
+    return row === undefined
+      ? undefined
+      : { ownerId: row.owner_id, epoch: row.epoch, expiresAt: new Date(row.expires_at) };
   }
 
   /** Closes the file. */

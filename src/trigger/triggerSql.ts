@@ -31,6 +31,13 @@ export const triggerSql = {
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+  selectLease: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1`,
+  insertLease: `INSERT INTO supervisor_lease (id, owner_id, epoch, expires_at, acquired_at)
+    VALUES (1, @owner, 1, @expiresAt, @now)`,
+  takeLease: `UPDATE supervisor_lease SET owner_id = @owner, epoch = epoch + 1, expires_at = @expiresAt,
+    acquired_at = @now WHERE id = 1`,
+  renewLease: `UPDATE supervisor_lease SET expires_at = @expiresAt
+    WHERE id = 1 AND owner_id = @owner AND epoch = @epoch`,
 } as const;
 
 /** A `trigger_activations` row. */
@@ -48,6 +55,13 @@ export interface ActivationRow {
   readonly snapshot_json: string | null;
   readonly machine_version: number | null;
   readonly state: string | null;
+}
+
+/** The `supervisor_lease` row. */
+export interface LeaseRow {
+  readonly owner_id: string;
+  readonly epoch: number;
+  readonly expires_at: string;
 }
 
 /** A `trigger_events` row. */

@@ -368,8 +368,10 @@ describe("commit", () => {
     const before = store.store.commitCount;
     expect(
       thrown(() =>
-        store.commit("fenced", [activation("t")], () => {
-          throw new Error("lease lost");
+        store.commit("fenced", [activation("t")], {
+          guard: () => {
+            throw new Error("lease lost");
+          },
         }),
       ),
     ).toMatchObject({ message: "lease lost" });
