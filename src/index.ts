@@ -99,18 +99,22 @@ export {
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
   ManagerAlreadyStarted,
+  NotLeader,
   PayloadInvalid,
   PollFailed,
   SnapshotIncompatible,
   TriggerBusy,
   TriggerNotActive,
 } from "./supervisor/errors.js";
+export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
+export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
   type ManagerEvent,
   type StopOptions,
   TriggerManager,
   type TriggerManagerOptions,
 } from "./supervisor/TriggerManager.js";
+export { LeaseLost } from "./trigger/LeaseLost.js";
 export {
   type ActivationRecord,
   type EventStatus,
