@@ -74,6 +74,9 @@ export class Dag implements DagGraph {
   readonly #nodes = new Map<string, DagNode<any, any>>();
   readonly #edges: DagEdge[] = [];
   readonly #foreign: ForeignEdge[] = [];
+  #version = 0;
+  /** Edges by their end and by their start, rebuilt lazily after the DAG grows. */
+  #index: EdgeIndex | undefined;
 
   /**
    * Adds a node that runs a function, a namespace node, or a whole DAG (a call node).
@@ -95,11 +98,13 @@ export class Dag implements DagGraph {
     if (this.#nodes.has(label)) throw new DuplicateLabel({ label });
     const node = new DagNode<any, any>(this, label, spec);
     this.#nodes.set(label, node);
+    this.#version += 1;
     return node;
   }
 
   /** @internal Called by `DagNode.to`. */
   addEdge(from: DagNode<any, any>, to: DagNode<any, any>, options: EdgeOptions): void {
+    this.#version += 1;
     if (this.#nodes.get(from.label) !== from || this.#nodes.get(to.label) !== to) {
       // Kept, not thrown: validate() reports it with the rest, before any run starts.
       this.#foreign.push(new ForeignEdge({ from: from.label, to: to.label }));
@@ -123,14 +128,39 @@ export class Dag implements DagGraph {
     return this.#nodes.get(label);
   }
 
+  /**
+   * Grows by one with every node and edge added (a DAG only grows): anything derived
+   * from the DAG may be cached under it, as the runner does with its order.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Edges that end at `label`, in insertion order. */
   upstreamEdges(label: string): readonly DagEdge[] {
-    return this.#edges.filter((edge) => edge.to === label);
+    return this.#edgeIndex().upstream.get(label) ?? NO_EDGES;
   }
 
   /** Edges that start at `label`, in insertion order. */
   downstreamEdges(label: string): readonly DagEdge[] {
-    return this.#edges.filter((edge) => edge.from === label);
+    return this.#edgeIndex().downstream.get(label) ?? NO_EDGES;
+  }
+
+  /** The edge lists by label, built once per version: runs ask for them per node. */
+  #edgeIndex(): EdgeIndex {
+    if (this.#index?.version === this.#version) return this.#index;
+    const upstream = new Map<string, DagEdge[]>();
+    const downstream = new Map<string, DagEdge[]>();
+    for (const edge of this.#edges) {
+      let up = upstream.get(edge.to);
+      if (up === undefined) upstream.set(edge.to, (up = []));
+      up.push(edge);
+      let down = downstream.get(edge.from);
+      if (down === undefined) downstream.set(edge.from, (down = []));
+      down.push(edge);
+    }
+    this.#index = { version: this.#version, upstream, downstream };
+    return this.#index;
   }
 
   /** Nodes without upstreams: they receive the run's input. */
@@ -236,6 +266,15 @@ export class Dag implements DagGraph {
       received: target === null ? "null" : Array.isArray(target) ? "an array" : typeof target,
     });
   }
+}
+
+const NO_EDGES: readonly DagEdge[] = Object.freeze([]);
+
+/** A DAG's edges by their end and by their start, for one version of the DAG. */
+interface EdgeIndex {
+  readonly version: number;
+  readonly upstream: ReadonlyMap<string, readonly DagEdge[]>;
+  readonly downstream: ReadonlyMap<string, readonly DagEdge[]>;
 }
 
 function isNodeSource(value: unknown): value is NodeSource<unknown, unknown> {

@@ -173,12 +173,32 @@ type Message =
   | { readonly kind: "paused"; readonly label: string }
   | { readonly kind: "storeFailed"; readonly label: string; readonly error: ProvenanceError };
 
+/**
+ * What a run needs to know about its DAG, derived once per version of the DAG (a DAG
+ * only grows, and `dag.version` counts every node and edge added) instead of per run.
+ */
+interface Compiled {
+  readonly version: number;
+  readonly problem: DagInvalid | undefined;
+  readonly order: readonly DagNode<any, any>[];
+  /** Each label's place in `order`: keeps the ready list ordered without scanning. */
+  readonly rank: ReadonlyMap<string, number>;
+  readonly fingerprint: string;
+  readonly shape: DagShape;
+  readonly sources: ReadonlySet<string>;
+  readonly sinks: readonly DagNode<any, any>[];
+}
+
 /** Mutable bookkeeping of one execution; read by the interruption finalizer too. */
 interface RunState {
   readonly outputs: Map<string, unknown>;
   readonly waiting: Map<string, number>;
   readonly ready: string[];
-  readonly running: Map<string, Fiber.RuntimeFiber<void>>;
+  /**
+   * The nodes in flight: each in its own fiber, or (`undefined`) run inline in the
+   * loop's fiber, which is what the loop does when a node is the only one that can run.
+   */
+  readonly running: Map<string, Fiber.RuntimeFiber<void> | undefined>;
   readonly ended: NodeEnd[];
   failed: { readonly label: string; readonly error: NodeError } | undefined;
   pauseRequested: boolean;
@@ -200,12 +220,33 @@ interface RunState {
 export class DagRunner {
   /** Refreshed by every execution: the DAG is a builder and may grow after this runner is made. */
   #order: readonly DagNode<any, any>[] | undefined;
+  #compiledCache: Compiled | undefined;
 
   constructor(
     readonly dag: Dag,
     readonly options: DagRunnerOptions = {},
   ) {
-    this.#order = dag.check(options.dagNsref) === undefined ? dag.topologicalOrder() : undefined;
+    const compiled = this.#compiled();
+    this.#order = compiled.problem === undefined ? compiled.order : undefined;
+  }
+
+  /** The DAG's check, order, fingerprint, sources and sinks, for its current version. */
+  #compiled(): Compiled {
+    const version = this.dag.version;
+    if (this.#compiledCache?.version === version) return this.#compiledCache;
+    const problem = this.dag.check(this.options.dagNsref);
+    const order = problem === undefined ? this.dag.topologicalOrder() : [];
+    this.#compiledCache = {
+      version,
+      problem,
+      order,
+      rank: new Map(order.map((node, i) => [node.label, i])),
+      fingerprint: fingerprint(this.dag),
+      shape: shapeOf(this.dag),
+      sources: new Set(this.dag.sources().map((node) => node.label)),
+      sinks: this.dag.sinks(),
+    };
+    return this.#compiledCache;
   }
 
   /**
@@ -363,9 +404,10 @@ export class DagRunner {
       const provenance = yield* Provenance;
       const stored = yield* provenance.loadRunState(runId);
       if (stored === undefined) return yield* Effect.fail(new RunNotFound({ runId }));
-      if (!allowChangedDag && stored.fingerprint !== fingerprint(this.dag)) {
+      const compiled = this.#compiled();
+      if (!allowChangedDag && stored.fingerprint !== compiled.fingerprint) {
         return yield* Effect.fail(
-          new DagChanged({ runId, changes: shapeChanges(stored.shape, shapeOf(this.dag)) }),
+          new DagChanged({ runId, changes: shapeChanges(stored.shape, compiled.shape) }),
         );
       }
       return stored;
@@ -415,10 +457,10 @@ export class DagRunner {
   executeEffect(
     plan: ExecutionPlan,
   ): Effect.Effect<DagRunResult, DagInvalid | ProvenanceError, Provenance> {
-    const problem = this.dag.check(this.options.dagNsref);
-    if (problem !== undefined) return Effect.fail(problem);
     // Taken now, not at construction: nodes added since then must run too.
-    const order = this.dag.topologicalOrder();
+    const compiled = this.#compiled();
+    if (compiled.problem !== undefined) return Effect.fail(compiled.problem);
+    const order = compiled.order;
     this.#order = order;
     return Effect.gen(this, function* () {
       const provenance = yield* Provenance;
@@ -465,16 +507,17 @@ export class DagRunner {
       if (plan.resume) {
         yield* provenance.runResumed(plan.runId, starting);
       } else {
-        const sinks = new Set(this.dag.sinks().map((node) => node.label));
-        const sources = new Set(this.dag.sources().map((node) => node.label));
+        const compiled = this.#compiled();
+        const sinks = new Set(compiled.sinks.map((node) => node.label));
+        const sources = compiled.sources;
         yield* provenance.runStarted(
           {
             runId: plan.runId,
             dagNsref: this.options.dagNsref,
             parentRunId: plan.parentRunId,
             expansionKey: plan.expansionKey,
-            fingerprint: fingerprint(this.dag),
-            shape: shapeOf(this.dag),
+            fingerprint: compiled.fingerprint,
+            shape: compiled.shape,
             startedAt: now,
             input: plan.input,
             nodes: this.dag.nodes.map((node) => ({
@@ -494,10 +537,11 @@ export class DagRunner {
           );
         }
       }
-      yield* this.#launch(provenance, plan, state, inbox, starting);
+      let inline = yield* this.#launch(provenance, plan, state, inbox, starting);
 
       while (state.running.size > 0) {
-        const message = yield* Queue.take(inbox);
+        const message = inline ?? (yield* Queue.take(inbox));
+        inline = undefined;
         state.running.delete(message.label);
         const at = yield* Clock.currentTimeMillis;
         if (message.kind === "storeFailed") {
@@ -515,7 +559,7 @@ export class DagRunner {
           });
           // A failure stops the run: nothing new starts, what is in flight is interrupted.
           for (const [label, fiber] of state.running) {
-            yield* Fiber.interrupt(fiber);
+            if (fiber !== undefined) yield* Fiber.interrupt(fiber);
             state.ended.push({ label, status: "interrupted", error: undefined, finishedAt: at });
           }
           state.running.clear();
@@ -551,7 +595,7 @@ export class DagRunner {
           },
           next,
         );
-        yield* this.#launch(provenance, plan, state, inbox, next);
+        inline = yield* this.#launch(provenance, plan, state, inbox, next);
       }
 
       const finishedAt = yield* Clock.currentTimeMillis;
@@ -583,9 +627,16 @@ export class DagRunner {
 
   #enqueueReady(state: RunState, label: string): void {
     // Keep the ready list in topological order so starts are stable from run to run.
-    const order = this.#order ?? [];
-    const rank = (l: string) => order.findIndex((node) => node.label === l);
-    const at = state.ready.findIndex((other) => rank(other) > rank(label));
+    const ranks = this.#compiled().rank;
+    const rank = (l: string) => ranks.get(l) ?? -1;
+    const mine = rank(label);
+    const last = state.ready.at(-1);
+    // Usually the newcomer goes last (a fan-out's nodes become ready in order).
+    if (last === undefined || rank(last) < mine) {
+      state.ready.push(label);
+      return;
+    }
+    const at = state.ready.findIndex((other) => rank(other) > mine);
     state.ready.splice(at === -1 ? state.ready.length : at, 0, label);
   }
 
@@ -606,23 +657,30 @@ export class DagRunner {
     return starts;
   }
 
+  /**
+   * Starts nodes, each in its own fiber that reports to the inbox. A node that is the
+   * only one able to run (nothing else in flight, nothing else started) runs inline in
+   * the loop's fiber instead and its message is returned: the same run, interruption and
+   * signal, without a fiber and a queue round trip per node of a chain.
+   */
   #launch(
     provenance: ProvenanceService,
     plan: ExecutionPlan,
     state: RunState,
     inbox: Queue.Queue<Message>,
     starts: readonly NodeStart[],
-  ): Effect.Effect<void, never, import("effect").Scope.Scope> {
+  ): Effect.Effect<Message | undefined, never, import("effect").Scope.Scope> {
+    const [only] = starts;
+    if (only !== undefined && starts.length === 1 && state.running.size === 0) {
+      state.running.set(only.label, undefined);
+      return this.#reported(provenance, plan, state, only);
+    }
     return Effect.forEach(
       starts,
       (start) =>
         Effect.gen(this, function* () {
           const fiber = yield* Effect.forkScoped(
-            this.#runNode(provenance, plan, state, start).pipe(
-              Effect.catchAll(
-                (error): Effect.Effect<Message> =>
-                  Effect.succeed({ kind: "storeFailed", label: start.label, error }),
-              ),
+            this.#reported(provenance, plan, state, start).pipe(
               Effect.flatMap((message) => Queue.offer(inbox, message)),
               Effect.asVoid,
             ),
@@ -630,6 +688,21 @@ export class DagRunner {
           state.running.set(start.label, fiber);
         }),
       { discard: true },
+    ).pipe(Effect.as(undefined));
+  }
+
+  /** A node's run as the message it reports; a failing history store is a message too. */
+  #reported(
+    provenance: ProvenanceService,
+    plan: ExecutionPlan,
+    state: RunState,
+    start: NodeStart,
+  ): Effect.Effect<Message> {
+    return this.#runNode(provenance, plan, state, start).pipe(
+      Effect.catchAll(
+        (error): Effect.Effect<Message> =>
+          Effect.succeed({ kind: "storeFailed", label: start.label, error }),
+      ),
     );
   }
 
@@ -712,11 +785,15 @@ export class DagRunner {
             (issues, field) => new InputInvalid({ nodeLabel: label, field, issues }),
           )
         : rawInput;
+      // The node's AbortSignal is made only if the node reads it (an AbortController
+      // per call costs more than the rest of a no-op node); interruption aborts it, or
+      // makes it born aborted when read later.
+      const signal = lazySignal();
       const call = Effect.tryPromise({
-        try: (signal) => this.#invoke(provenance, plan, state, node, input, attempt, signal),
+        try: () => this.#invoke(provenance, plan, state, node, input, attempt, signal),
         catch: (cause): NodeFailed | DagPause =>
           cause instanceof DagPause ? cause : new NodeFailed({ nodeLabel: label, attempt, cause }),
-      });
+      }).pipe(Effect.onInterrupt(() => Effect.sync(signal.abort)));
       const timeoutMs = spec.options.timeout;
       const output =
         timeoutMs === undefined
@@ -747,7 +824,7 @@ export class DagRunner {
     node: DagNode<any, any>,
     input: unknown,
     attempt: number,
-    signal: AbortSignal,
+    signal: LazySignal,
   ): Promise<unknown> {
     const { spec } = node;
     if (spec.kind === "dag") {
@@ -762,7 +839,7 @@ export class DagRunner {
       });
       const result = await child.runPlan(
         child.newPlan(input, { parentRunId: plan.runId, expansionKey: node.label }),
-        signal,
+        signal.get(),
       );
       if (result.status !== "completed")
         throw result.error ?? new Error(`sub-DAG ${result.status}`);
@@ -774,7 +851,9 @@ export class DagRunner {
       nodeLabel: node.label,
       dagNsref: this.options.dagNsref,
       attempt,
-      signal,
+      get signal() {
+        return signal.get();
+      },
       namespace: this.options.namespace,
       pause: () => {
         state.pauseRequested = true;
@@ -785,7 +864,7 @@ export class DagRunner {
 
   #sinkOutputs(state: RunState): Record<string, unknown> {
     const outputs: Record<string, unknown> = {};
-    for (const sink of this.dag.sinks()) {
+    for (const sink of this.#compiled().sinks) {
       if (state.outputs.has(sink.label)) outputs[sink.label] = state.outputs.get(sink.label);
     }
     return outputs;
@@ -817,6 +896,30 @@ export class DagRunner {
       Effect.catchAll(() => Effect.void),
     );
   }
+}
+
+/** An AbortSignal made on first use; `abort` aborts it now or makes it born aborted. */
+interface LazySignal {
+  get(): AbortSignal;
+  readonly abort: () => void;
+}
+
+function lazySignal(): LazySignal {
+  let controller: AbortController | undefined;
+  let aborted = false;
+  return {
+    get: () => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (aborted) controller.abort();
+      }
+      return controller.signal;
+    },
+    abort: () => {
+      aborted = true;
+      controller?.abort();
+    },
+  };
 }
 
 function failOnFailed(result: DagRunResult): Effect.Effect<DagRunResult, NodeError> {
