@@ -18,6 +18,36 @@ export { fingerprint } from "./dag/fingerprint.js";
 export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
+export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
+export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
+export { TriggerNotInStore } from "./inspect/errors.js";
+export {
+  type Decision,
+  type DecisionKind,
+  type ExplainOptions,
+  explain,
+  explainEffect,
+} from "./inspect/explain.js";
+export {
+  type FireView,
+  type InspectOptions,
+  inspect,
+  inspectEffect,
+  type LiveView,
+  type RunLookup,
+  type TriggerCatalog,
+  type TriggerInspection,
+} from "./inspect/inspect.js";
+export { type LedgerPage, ledgerPage, ledgerPageEffect } from "./inspect/ledgerPage.js";
+export { recordedShape, recordedShapeEffect } from "./inspect/recordedShape.js";
+export {
+  type ReplayHistoryOptions,
+  type ReplayReport,
+  type ReplayStep,
+  replayHistory,
+  replayHistoryEffect,
+} from "./inspect/replayHistory.js";
+export { runToMermaid } from "./inspect/runToMermaid.js";
 export {
   DuplicateNsref,
   DuplicateTrigger,

@@ -1,0 +1,34 @@
+import { Effect } from "effect";
+import { nearest } from "../namespace/nearest.js";
+import type { StoreFailure } from "../store/errors.js";
+import { storeEffect } from "../store/storeEffect.js";
+import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
+import { TriggerNotInStore } from "./errors.js";
+
+/**
+ * @internal A trigger's stored activation (with its snapshot), or `TriggerNotInStore`
+ * naming the closest stored names.
+ */
+export function findStoredTrigger(
+  store: TriggerStore,
+  name: string,
+): Effect.Effect<StoredActivation, StoreFailure | TriggerNotInStore> {
+  return Effect.flatMap(
+    storeEffect(store.store.path, "load activations", () => store.loadActivations()),
+    (all) => {
+      const found = all.find((stored) => stored.record.name === name);
+      return found !== undefined
+        ? Effect.succeed(found)
+        : Effect.fail(
+            new TriggerNotInStore({
+              name,
+              path: store.store.path,
+              nearest: nearest(
+                name,
+                all.map((stored) => stored.record.name),
+              ),
+            }),
+          );
+    },
+  );
+}

@@ -1,0 +1,250 @@
+import { Effect } from "effect";
+import type { FireRef, TriggerStateValue } from "../../machines/trigger.machine.js";
+import type { RunRecord } from "../provenance/DagProvenance.js";
+import type { StoreFailure } from "../store/errors.js";
+import { runTyped } from "../store/runTyped.js";
+import { storeEffect } from "../store/storeEffect.js";
+import type { TriggerStore } from "../trigger/TriggerStore.js";
+import { readStoredSnapshot } from "./readStoredSnapshot.js";
+import { storePromise } from "./storePromise.js";
+
+/**
+ * The trigger definitions a namespace holds, as inspection needs them. A `Namespace`
+ * satisfies it; declared here so that `inspect/` does not import `namespace/`.
+ *
+ * @example
+ * ```ts
+ * const catalog: TriggerCatalog = ns;
+ * ```
+ */
+export interface TriggerCatalog {
+  hasTrigger(name: string): boolean;
+  listTriggers(): readonly {
+    readonly name: string;
+    readonly dagNsref: string;
+    readonly triggerType: "poll" | "push";
+    readonly schedule: { readonly expression: string; readonly timezone: string } | undefined;
+  }[];
+}
+
+/**
+ * Where a run's status is looked up: a `DagProvenance` satisfies it.
+ *
+ * @example
+ * ```ts
+ * const runs: RunLookup = new DagProvenance("./data/provenance.db");
+ * ```
+ */
+export interface RunLookup {
+  getRun(runId: string): Promise<RunRecord | undefined>;
+}
+
+/**
+ * What a running supervisor knows better than the database: its in-memory machine
+ * states and armed timers. A `TriggerManager` satisfies it.
+ *
+ * @example
+ * ```ts
+ * await inspect(manager.store, { live: manager, namespace: manager.namespace });
+ * ```
+ */
+export interface LiveView {
+  states(): Readonly<Record<string, TriggerStateValue>>;
+  nextFireAt(name: string): Date | undefined;
+}
+
+/**
+ * Options of {@link inspect}.
+ *
+ * @example
+ * ```ts
+ * await inspect(store, { namespace: ns, provenance });
+ * ```
+ */
+export interface InspectOptions {
+  /** With it, `definitionPresent` is filled in and defined-but-never-activated triggers are listed. */
+  readonly namespace?: TriggerCatalog;
+  /** With it, the last run's status comes from the run history. */
+  readonly provenance?: RunLookup;
+  /** A running supervisor's own view (states, timers), preferred over the stored one. */
+  readonly live?: LiveView;
+}
+
+/**
+ * A fire as inspection shows it: the run it starts and its tick.
+ *
+ * @example
+ * ```ts
+ * const fire: FireView = { runId: "r1", eventId: "e1", scheduledAt: undefined, payload: {} };
+ * ```
+ */
+export interface FireView {
+  readonly runId: string;
+  readonly eventId: string;
+  /** The tick's scheduled instant; `undefined` for a push or manual fire. */
+  readonly scheduledAt: Date | undefined;
+  readonly payload: unknown;
+}
+
+/**
+ * One trigger as the inspection API sees it.
+ *
+ * @example
+ * ```ts
+ * const [first] = await inspect(store);
+ * console.log(first?.name, first?.state, first?.nextFireAt, first?.counts.completed);
+ * ```
+ */
+export interface TriggerInspection {
+  readonly name: string;
+  /** The activation record's status, or `"not activated"` for a definition with no record. */
+  readonly status: "active" | "disabled" | "not activated";
+  /** The machine state; `undefined` when the stored snapshot cannot be read (see `problem`). */
+  readonly state: TriggerStateValue | undefined;
+  /** Why the snapshot cannot be read (a supervisor will not fire this trigger). */
+  readonly problem: string | undefined;
+  readonly dagNsref: string;
+  readonly triggerType: "poll" | "push";
+  readonly schedule: string | undefined;
+  readonly timezone: string | undefined;
+  /** The fire whose run is in flight. */
+  readonly inFlight: FireView | undefined;
+  /** With `bufferOne`: the tick or push kept to fire when the run in flight ends. */
+  readonly pending: FireView | undefined;
+  /** The last scheduled instant dealt with (fired, skipped, missed). */
+  readonly lastScheduledAt: Date | undefined;
+  /** When the supervisor will fire next (its armed timer, else `next_run_at`). */
+  readonly nextFireAt: Date | undefined;
+  readonly lastRun:
+    | { readonly runId: string; readonly status: string | undefined; readonly at: Date | undefined }
+    | undefined;
+  /** Ledger rows by status. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Whether the namespace defines it; `undefined` when no namespace was given. */
+  readonly definitionPresent: boolean | undefined;
+  /** When it was last activated. */
+  readonly activatedAt: Date | undefined;
+}
+
+const fireView = (fire: FireRef | null | undefined): FireView | undefined =>
+  fire === null || fire === undefined
+    ? undefined
+    : {
+        runId: fire.runId,
+        eventId: fire.eventId,
+        scheduledAt: fire.scheduledAt === null ? undefined : new Date(fire.scheduledAt),
+        payload: fire.payload,
+      };
+
+/**
+ * The Effect form of {@link inspect}.
+ *
+ * @example
+ * ```ts
+ * const triggers = yield* inspectEffect(store, { provenance });
+ * ```
+ */
+export function inspectEffect(
+  store: TriggerStore,
+  options: InspectOptions = {},
+): Effect.Effect<readonly TriggerInspection[], StoreFailure> {
+  const path = store.store.path;
+  return Effect.gen(function* () {
+    const stored = yield* storeEffect(path, "load activations", () => store.loadActivations());
+    const liveStates = options.live?.states() ?? {};
+    const out: TriggerInspection[] = [];
+    for (const activation of stored) {
+      const record = activation.record;
+      const snapshot = readStoredSnapshot(activation);
+      const context = snapshot.ok ? snapshot.context : undefined;
+      const counts = yield* storePromise(path, "count events", () =>
+        store.countEvents(record.name),
+      );
+      const state = liveStates[record.name] ?? (snapshot.ok ? snapshot.state : undefined);
+      const lastRunId = record.lastRunId;
+      let lastRun: TriggerInspection["lastRun"];
+      if (lastRunId !== undefined) {
+        let status = context?.lastRun?.runId === lastRunId ? context.lastRun.status : undefined;
+        const lookup = options.provenance;
+        if (lookup !== undefined) {
+          const run = yield* storePromise(path, "get run", () => lookup.getRun(lastRunId));
+          status = run?.status ?? status;
+        }
+        lastRun = { runId: lastRunId, status, at: record.lastRunAt };
+      }
+      const scheduled = state === "active" || state === "firing";
+      out.push({
+        name: record.name,
+        status: record.status,
+        state,
+        problem: snapshot.ok ? undefined : snapshot.problem,
+        dagNsref: record.dagNsref,
+        triggerType: record.triggerType,
+        schedule: stringOrUndefined(record.config.schedule),
+        timezone: stringOrUndefined(record.config.timezone),
+        inFlight: fireView(context?.inFlight),
+        pending: fireView(context?.pending),
+        lastScheduledAt:
+          typeof context?.lastScheduledAt === "number"
+            ? new Date(context.lastScheduledAt)
+            : undefined,
+        nextFireAt: scheduled
+          ? (options.live?.nextFireAt(record.name) ?? record.nextRunAt)
+          : undefined,
+        lastRun,
+        counts,
+        definitionPresent: options.namespace?.hasTrigger(record.name),
+        activatedAt:
+          activation.activatedAt === undefined ? undefined : new Date(activation.activatedAt),
+      });
+    }
+    const storedNames = new Set(out.map((t) => t.name));
+    for (const definition of options.namespace?.listTriggers() ?? []) {
+      if (storedNames.has(definition.name)) continue;
+      out.push({
+        name: definition.name,
+        status: "not activated",
+        state: "inactive",
+        problem: undefined,
+        dagNsref: definition.dagNsref,
+        triggerType: definition.triggerType,
+        schedule: definition.schedule?.expression,
+        timezone: definition.schedule?.timezone,
+        inFlight: undefined,
+        pending: undefined,
+        lastScheduledAt: undefined,
+        nextFireAt: undefined,
+        lastRun: undefined,
+        counts: {},
+        definitionPresent: true,
+        activatedAt: undefined,
+      });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
+
+/**
+ * Every trigger of a trigger database (and, with a namespace, every defined one): its
+ * machine state and context from the stored snapshot, next fire instant, last run,
+ * ledger counts by status, and whether its definition is present. Reads only; works
+ * while a supervisor runs on the same file, and after it is gone.
+ *
+ * @example
+ * ```ts
+ * const store = new TriggerStore("./data/triggers.db", { readonly: true });
+ * for (const t of await inspect(store, { provenance })) {
+ *   console.log(t.name, t.state, t.nextFireAt?.toISOString(), t.lastRun?.status);
+ * }
+ * ```
+ */
+export function inspect(
+  store: TriggerStore,
+  options: InspectOptions = {},
+): Promise<readonly TriggerInspection[]> {
+  return runTyped(inspectEffect(store, options));
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}

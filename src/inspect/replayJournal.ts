@@ -1,0 +1,83 @@
+import { initialTransition, transition } from "xstate";
+import {
+  type TriggerEvent,
+  type TriggerInput,
+  type TriggerSnapshot,
+  triggerMachine,
+} from "../../machines/trigger.machine.js";
+import type { JournalEntry, StoredActivation } from "../trigger/TriggerStore.js";
+import { readStoredSnapshot } from "./readStoredSnapshot.js";
+
+/**
+ * One journal entry folded through the trigger machine: the snapshots around it and
+ * the named actions (side effects) the transition implied.
+ *
+ * @example
+ * ```ts
+ * const [first] = replayJournal({ name: "t" }, journal);
+ * first?.after.value; // "active"
+ * ```
+ */
+export interface ReplayedEntry {
+  readonly entry: JournalEntry;
+  readonly event: TriggerEvent;
+  readonly before: TriggerSnapshot;
+  readonly after: TriggerSnapshot;
+  readonly actions: readonly { readonly type: string; readonly params: unknown }[];
+}
+
+/**
+ * The machine input a trigger's journal replays from. The journal does not record the
+ * input the supervisor created the machine with, so the overlap policy is taken from
+ * the stored snapshot (the supervisor never changes it after creation; a journaled
+ * CONFIGURE is replayed on top), else from the stored definition, else the default.
+ *
+ * @example
+ * ```ts
+ * replayInputOf("t", stored); // { name: "t", overlap: "bufferOne" }
+ * ```
+ */
+export function replayInputOf(name: string, stored: StoredActivation | undefined): TriggerInput {
+  const snapshot = stored === undefined ? undefined : readStoredSnapshot(stored);
+  const fromSnapshot = snapshot?.ok ? snapshot.context.overlap : undefined;
+  const fromConfig = stored?.record.config.overlap;
+  const overlap =
+    fromSnapshot ?? (fromConfig === "bufferOne" || fromConfig === "skip" ? fromConfig : "skip");
+  return { name, overlap };
+}
+
+/**
+ * Folds journal entries through the trigger machine with XState's pure `transition`,
+ * keeping every step. Nothing is executed: the actions are only reported.
+ *
+ * @example
+ * ```ts
+ * const steps = replayJournal({ name: "t" }, await store.getJournal("t"));
+ * steps.at(-1)?.after.value;
+ * ```
+ */
+export function replayJournal(
+  input: TriggerInput,
+  entries: readonly JournalEntry[],
+): readonly ReplayedEntry[] {
+  let [snapshot] = initialTransition(triggerMachine, input);
+  const out: ReplayedEntry[] = [];
+  for (const entry of entries) {
+    const event = entry.event as TriggerEvent;
+    const [after, actions] = transition(triggerMachine, snapshot, event);
+    out.push({
+      entry,
+      event,
+      before: snapshot,
+      after,
+      actions: actions.map((action) => ({ type: action.type, params: action.params })),
+    });
+    snapshot = after;
+  }
+  return out;
+}
+
+/** @internal The initial snapshot for `input`: the state before any journal entry. */
+export function initialSnapshotOf(input: TriggerInput): TriggerSnapshot {
+  return initialTransition(triggerMachine, input)[0];
+}

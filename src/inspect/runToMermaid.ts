@@ -1,0 +1,72 @@
+import type { Dag } from "../dag/Dag.js";
+import type { RunRecord } from "../provenance/DagProvenance.js";
+import type { DagShape, NodeStatus } from "../provenance/Provenance.js";
+import { dagGraphOf } from "./dagGraph.js";
+import type { MermaidOptions } from "./dagToMermaid.js";
+import { mermaidText } from "./mermaidText.js";
+
+/** One colour per node status; the fill says the outcome, a dashed border "not run here". */
+const STYLES: Readonly<Record<NodeStatus, string>> = {
+  completed: "fill:#d3f9d8,stroke:#2b8a3e,color:#000",
+  failed: "fill:#ffe3e3,stroke:#c92a2a,color:#000",
+  running: "fill:#d0ebff,stroke:#1971c2,color:#000",
+  pending: "fill:#f1f3f5,stroke:#868e96,color:#000",
+  skipped: "fill:#f8f9fa,stroke:#adb5bd,stroke-dasharray:4 2,color:#000",
+  interrupted: "fill:#fff4e6,stroke:#e8590c,color:#000",
+  paused: "fill:#fff9db,stroke:#f08c00,color:#000",
+};
+
+/**
+ * A run as a Mermaid flowchart: the DAG's boxes coloured by each node's status in the
+ * run (a `classDef` per status that occurs), with status and attempt in the box, solid
+ * arrows for edges the run's data travelled and dotted ones for the rest. Pass the
+ * `Dag`, or the shape the run recorded (`DagProvenance` keeps it with every run).
+ * A node the run has no record of is drawn `pending`.
+ *
+ * @example
+ * ```ts
+ * const run = await provenance.getRun(runId);
+ * if (run) console.log(runToMermaid(dag, run));
+ * // flowchart LR
+ * //   n0["fetch<br/><small>completed</small>"]:::completed
+ * //   n1["total<br/><small>failed · attempt 3</small>"]:::failed
+ * //   n0 --> n1
+ * //   classDef completed fill:#d3f9d8,stroke:#2b8a3e,color:#000
+ * //   classDef failed fill:#ffe3e3,stroke:#c92a2a,color:#000
+ * ```
+ */
+export function runToMermaid(
+  dag: Dag | DagShape,
+  run: RunRecord,
+  options: MermaidOptions = {},
+): string {
+  const graph = dagGraphOf(dag);
+  const ids = new Map(graph.nodes.map((node, i) => [node.label, `n${i}`]));
+  const used = new Set<NodeStatus>();
+  const lines: string[] = [
+    `%% ${mermaidText(options.title ?? `run ${run.runId}${run.dagNsref ? ` of ${run.dagNsref}` : ""}: ${run.status}`)}`,
+    `flowchart ${options.direction ?? "LR"}`,
+  ];
+  for (const node of graph.nodes) {
+    const record = run.nodes[node.label];
+    const status: NodeStatus = record?.status ?? "pending";
+    used.add(status);
+    const attempt =
+      record !== undefined && record.attempt > 1 ? ` · attempt ${record.attempt}` : "";
+    lines.push(
+      `  ${ids.get(node.label)}["${mermaidText(node.label)}<br/><small>${status}${attempt}</small>"]:::${status}`,
+    );
+  }
+  for (const edge of graph.edges) {
+    const travelled = run.nodes[edge.to]?.upstream.includes(edge.from) ?? false;
+    const arrow = travelled ? "-->" : "-.->";
+    const label = edge.as === undefined ? "" : `|${mermaidText(edge.as)}|`;
+    lines.push(
+      `  ${ids.get(edge.from) ?? "missing"} ${arrow}${label} ${ids.get(edge.to) ?? "missing"}`,
+    );
+  }
+  for (const status of Object.keys(STYLES) as NodeStatus[]) {
+    if (used.has(status)) lines.push(`  classDef ${status} ${STYLES[status]}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,22 @@
+import { Effect } from "effect";
+import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
+
+/**
+ * A store call that only has a Promise form, as an Effect that fails with the store's
+ * typed error: the inspection API's Effect forms are built from these.
+ *
+ * @example
+ * ```ts
+ * const counts = storePromise(store.store.path, "count events", () => store.countEvents("t"));
+ * ```
+ */
+export function storePromise<A>(
+  path: string,
+  operation: string,
+  f: () => Promise<A>,
+): Effect.Effect<A, StoreFailure> {
+  return Effect.tryPromise({
+    try: f,
+    catch: (cause) => (isStoreFailure(cause) ? cause : new StoreError({ operation, path, cause })),
+  });
+}
