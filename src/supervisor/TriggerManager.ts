@@ -1143,6 +1143,12 @@ export class TriggerManager {
       const polled = definition.pollFn
         ? await this.#poll(live, definition)
         : { payload: definition.payload ?? {} };
+      if (!this.#leading) {
+        // Stopped (or stepped down) while this tick waited its turn or polled: stop()
+        // means no new fire. Nothing was written, so the tick stays owed to the next start.
+        live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
+        return;
+      }
       const now = this.clock.now();
       if ("payload" in polled) {
         await this.#step(live, {
@@ -1170,7 +1176,12 @@ export class TriggerManager {
       ]);
       this.#emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
     })
-      .catch((error: unknown) => this.#onError(error, live.name))
+      .catch((error: unknown) => {
+        // The commit failed (locked, full or read-only disk): nothing was written, so the
+        // tick is owed again and the next wake records it (late: missed, or fired).
+        live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
+        this.#onError(error, live.name);
+      })
       .finally(() => {
         // A backlog tick that did not start a run frees the backlog for the next one.
         if (live.draining && live.runs.size === 0 && stateOf(live) !== "firing") {
@@ -1252,7 +1263,9 @@ export class TriggerManager {
 }
 
 function finalStatus(status: string): DagRunResult["status"] {
-  return status === "completed" || status === "paused" || status === "interrupted" ? status : "failed";
+  return status === "completed" || status === "paused" || status === "interrupted"
+    ? status
+    : "failed";
 }
 
 function input(definition: TriggerDefinition) {

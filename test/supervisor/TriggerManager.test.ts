@@ -149,6 +149,46 @@ describe("start and stop", () => {
     expect((await h.store.getEvents("t"))[0]?.status).toBe("completed");
   });
 
+  it("a poll that answers after stop() was called starts no run; the tick stays owed to the next start()", async () => {
+    const h = harness();
+    let calls = 0;
+    const dag = h.dag("queue", () => {
+      calls += 1;
+      return 1;
+    });
+    const answers: ((value: Record<string, unknown>) => void)[] = [];
+    h.poll("t", dag, "* * * * *", {
+      pollFn: () => new Promise<Record<string, unknown>>((resolve) => answers.push(resolve)),
+    });
+    const manager = h.manager();
+    await manager.activate("t");
+    await manager.start();
+    await h.testClock.advance(MINUTE);
+    await until(() => answers.length === 1, "the poll");
+    const stopping = manager.stop({ graceMs: 1_000 });
+    answers[0]?.({ order: 1 });
+    await stopping;
+    for (let i = 0; i < 20; i++) await turn();
+    expect(calls).toBe(0);
+    expect(await h.store.getEvents("t")).toEqual([]);
+    expect(h.reported("fired")).toEqual([]);
+
+    // Started again at 00:01:30: the tick of 00:01 was never dealt with, so the catch-up
+    // policy (latest) fires it, polling again.
+    await h.testClock.advance(30 * SECOND);
+    await manager.start();
+    await h.testClock.advance(0);
+    await until(() => answers.length === 2, "the poll of the owed tick");
+    answers[1]?.({ order: 2 });
+    await h.reportedAtLeast(1, "finished");
+    const rows = await ledger(h, "t");
+    expect(rows.map((e) => [ms(e.scheduledAt), e.status, e.payload])).toEqual([
+      [T0 + MINUTE, "completed", { order: 2 }],
+    ]);
+    expect(calls).toBe(1);
+    expect(h.errors).toEqual([]);
+  });
+
   it("after stop() no new fires happen as the clock advances", async () => {
     const h = harness();
     h.poll(
