@@ -100,6 +100,25 @@ describe("activate", () => {
     expect(h.errors).toEqual([]);
   });
 
+  it("a trigger activated while the manager runs fires from its next tick", async () => {
+    const h = harness();
+    const dag = h.dag("market", () => 1);
+    h.poll("early", dag, "* * * * *");
+    h.poll("late", dag, "* * * * *");
+    const manager = h.manager();
+    await manager.activate("early");
+    await manager.start();
+    await h.advanceAndFinish(MINUTE, 1);
+    await h.testClock.advance(20 * SECOND);
+    await manager.activate("late");
+    expect(manager.nextFireAt("late")).toEqual(new Date(T0 + 2 * MINUTE));
+    await h.advanceAndFinish(40 * SECOND, 1, "late");
+    expect((await ledger(h, "late")).map((e) => [ms(e.scheduledAt), e.status])).toEqual([
+      [T0 + 2 * MINUTE, "completed"],
+    ]);
+    expect(h.errors).toEqual([]);
+  });
+
   it("an unknown trigger is TriggerNotFound naming the nearest", async () => {
     const h = harness();
     h.poll(
@@ -1018,6 +1037,47 @@ describe("manager.fire (push)", () => {
       ["completed", { n: 1 }],
       ["skipped_overlap", { n: 2 }],
     ]);
+  });
+});
+
+describe("push with overlap bufferOne", () => {
+  it("a push while firing is kept and its fire() resolves when its own run ends; a third is TriggerBusy", async () => {
+    const h = harness();
+    const { nsref, gates } = gatedDag(h, "slow");
+    h.ns.registerTrigger({
+      name: "orders",
+      dagNsref: nsref,
+      triggerType: "push",
+      overlap: "bufferOne",
+    });
+    const manager = h.manager();
+    await manager.activate("orders");
+    const first = manager.fire("orders", { n: 1 });
+    await until(() => gates.length === 1, "the first run");
+    let secondDone = false;
+    const second = manager.fire("orders", { n: 2 }).then((result) => {
+      secondDone = true;
+      return result;
+    });
+    await h.reportedAtLeast(1, "buffered");
+    const third = await rejection(manager.fire("orders", { n: 3 }));
+    expect((third as { _tag?: string })._tag).toBe("TriggerBusy");
+    gates[0]?.open();
+    expect((await first).status).toBe("completed");
+    await until(() => gates.length === 2, "the kept push's run");
+    for (let i = 0; i < 10; i++) await turn();
+    expect(secondDone).toBe(false);
+    gates[1]?.open();
+    const result = await second;
+    expect(result.status).toBe("completed");
+    expect(result.outputs).toEqual({ fn: 2 });
+    const rows = await h.store.getEvents("orders");
+    expect(rows.map((e) => `${e.status} ${JSON.stringify(e.payload)}`).sort()).toEqual([
+      'completed {"n":1}',
+      'completed {"n":2}',
+      'skipped_overlap {"n":3}',
+    ]);
+    expect(h.errors).toEqual([]);
   });
 });
 
