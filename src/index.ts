@@ -105,6 +105,7 @@ export {
   type SchemaIssue,
   UnknownLabel,
 } from "./run/errors.js";
+export type { Logger } from "./run/Logger.js";
 export { type Clock, SystemClock, type SystemClockOptions } from "./schedule/Clock.js";
 export {
   InvalidSchedule,

@@ -42,6 +42,7 @@ import {
   type SchemaIssue,
   UnknownLabel,
 } from "./errors.js";
+import type { Logger } from "./Logger.js";
 import { retryDelayMs } from "./retryDelay.js";
 
 /**
@@ -132,6 +133,8 @@ export interface DagRunnerOptions {
   readonly concurrency?: number;
   /** Given to nodes as `ctx.namespace`. */
   readonly namespace?: NamespaceLike;
+  /** Where run and node lines go (default: nowhere; the library prints nothing itself). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -537,6 +540,13 @@ export class DagRunner {
           );
         }
       }
+      const log = this.options.logger?.child({
+        runId: plan.runId,
+        dagNsref: this.options.dagNsref,
+      });
+      log?.info({ resume: plan.resume }, plan.resume ? "run resumed" : "run started");
+      for (const start of starting)
+        log?.debug({ nodeLabel: start.label, attempt: start.attempt }, "node started");
       let inline = yield* this.#launch(provenance, plan, state, inbox, starting);
 
       while (state.running.size > 0) {
@@ -550,6 +560,7 @@ export class DagRunner {
           return yield* Effect.fail(message.error);
         }
         if (message.kind === "failed") {
+          log?.warn({ nodeLabel: message.label, error: message.error.message }, "node failed");
           state.failed = { label: message.label, error: message.error };
           state.ended.push({
             label: message.label,
@@ -595,6 +606,9 @@ export class DagRunner {
           },
           next,
         );
+        log?.debug({ nodeLabel: message.label }, "node completed");
+        for (const start of next)
+          log?.debug({ nodeLabel: start.label, attempt: start.attempt }, "node started");
         inline = yield* this.#launch(provenance, plan, state, inbox, next);
       }
 
@@ -612,6 +626,10 @@ export class DagRunner {
         error: state.failed?.error.message,
         nodes: state.ended,
       });
+      log?.info(
+        { status, ...(state.failed ? { failedNode: state.failed.label } : {}) },
+        "run finished",
+      );
       const result: DagRunResult = state.failed
         ? {
             runId: plan.runId,

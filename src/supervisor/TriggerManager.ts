@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Either, ParseResult, Schema } from "effect";
-import { initialTransition, transition } from "xstate";
+import {
+  type Actor,
+  createActor,
+  type InspectionEvent,
+  initialTransition,
+  transition,
+} from "xstate";
 import {
   type FireRef,
   TRIGGER_MACHINE_VERSION,
@@ -18,6 +24,7 @@ import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
 import { DagRunner, type DagRunResult, type ProvenanceProvider } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
+import type { Logger } from "../run/Logger.js";
 import { type Clock, SystemClock } from "../schedule/Clock.js";
 import { ticksBetween } from "../schedule/Schedule.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
@@ -87,6 +94,13 @@ export interface TriggerManagerOptions {
   readonly leaseMs?: number;
   /** Called at each step of the fire path: a testing aid (see `tickflow/testing`). */
   readonly faults?: FaultHook;
+  /** Structured log lines (a pino logger fits); nothing is logged without one. */
+  readonly logger?: Logger;
+  /**
+   * XState's inspection events for every trigger machine, as `createActor`'s `inspect`
+   * option gives them (e.g. `createBrowserInspector().inspect` from `@statelyai/inspect`).
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
 }
 
 /**
@@ -153,6 +167,8 @@ interface Live {
   readonly runErrors: Map<string, string>;
   /** Set when the stored state could not be restored: reported, never fired. */
   broken: unknown;
+  /** With the `inspect` option: a live XState actor mirroring the committed state. */
+  inspector: Actor<typeof triggerMachine> | undefined;
 }
 
 /** An owed tick: fired, or recorded missed with the reason. */
@@ -195,6 +211,8 @@ export class TriggerManager {
   readonly #runners = new Map<string, DagRunner>();
   readonly #leaseMs: number;
   readonly #faults: FaultHook;
+  readonly #logger: Logger | undefined;
+  readonly #inspect: ((event: InspectionEvent) => void) | undefined;
   #loaded = false;
   #role: "stopped" | "standby" | "leader" = "stopped";
   #epoch: number | undefined;
@@ -214,9 +232,22 @@ export class TriggerManager {
     this.clock = options.clock ?? new SystemClock();
     this.ownerId = options.ownerId ?? randomUUID();
     this.#onEvent = options.onEvent ?? (() => {});
-    this.#onError =
+    this.#logger = options.logger;
+    this.#inspect = options.inspect;
+    const reportError =
       options.onError ??
-      ((error, trigger) => console.error(`tickflow${trigger ? ` [${trigger}]` : ""}:`, error));
+      ((error: unknown, trigger: string | undefined) =>
+        console.error(`tickflow${trigger ? ` [${trigger}]` : ""}:`, error));
+    this.#onError = (error, trigger) => {
+      this.#logger?.error(
+        {
+          ...(trigger ? { trigger } : {}),
+          error: error instanceof Error ? error.message : String(error),
+        },
+        "supervisor error",
+      );
+      reportError(error, trigger);
+    };
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#faults = options.faults ?? (() => {});
     this.#group = new GroupCommit((writes, triggers) => this.#applyBatch(writes, triggers));
@@ -726,6 +757,7 @@ export class TriggerManager {
       waiters: new Map(),
       runErrors: new Map(),
       broken: undefined,
+      inspector: undefined,
     };
   }
 
@@ -867,14 +899,31 @@ export class TriggerManager {
     }
     if (writes.length === 0) return;
     live.snapshot = next;
-    await this.#group.commit(
+    const committed = this.#group.commit(
       writes,
       () => {
         live.snapshot = before;
       },
       live.name,
     );
+    await committed;
+    if (this.#inspect !== undefined && changed) this.#mirror(live, before).send(event);
     for (const effect of effects) effect();
+  }
+
+  /** The inspection actor of a trigger, started from `snapshot` the first time. */
+  #mirror(live: Live, snapshot: TriggerSnapshot): Actor<typeof triggerMachine> {
+    if (live.inspector === undefined) {
+      const inspect = this.#inspect;
+      live.inspector = createActor(triggerMachine, {
+        snapshot: triggerMachine.getPersistedSnapshot(snapshot) as never,
+        input: { name: live.name },
+        id: live.name,
+        ...(inspect ? { inspect } : {}),
+      });
+      live.inspector.start();
+    }
+    return live.inspector;
   }
 
   // ---------------------------------------------------------------- runs
@@ -898,6 +947,7 @@ export class TriggerManager {
       provenance: this.provenance,
       dagNsref: definition.dagNsref,
       namespace: this.namespace,
+      ...(this.#logger ? { logger: this.#logger.child({ trigger: definition.name }) } : {}),
     });
     this.#runners.set(definition.name, runner);
     return runner;
@@ -1248,6 +1298,14 @@ export class TriggerManager {
     scheduledAt: number | null,
     extra: { runId?: string; status?: string; error?: string },
   ): void {
+    this.#logger?.info(
+      {
+        trigger: live.name,
+        ...(scheduledAt === null ? {} : { scheduledAt: new Date(scheduledAt).toISOString() }),
+        ...extra,
+      },
+      kind,
+    );
     try {
       this.#onEvent({
         trigger: live.name,
