@@ -212,6 +212,8 @@ export class TriggerManager {
   readonly #leaseMs: number;
   readonly #faults: FaultHook;
   readonly #logger: Logger | undefined;
+  /** Abandons the polls in flight (stop, step-down): their ticks stay owed. */
+  readonly #pollAborts = new Set<() => void>();
   readonly #inspect: ((event: InspectionEvent) => void) | undefined;
   #loaded = false;
   #role: "stopped" | "standby" | "leader" = "stopped";
@@ -523,6 +525,7 @@ export class TriggerManager {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
+    for (const abandon of [...this.#pollAborts]) abandon();
     for (const live of this.#live.values()) {
       this.#timers.delete(live.name);
       for (const run of live.runs.values()) run.controller.abort();
@@ -592,6 +595,9 @@ export class TriggerManager {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
+    // A poll in flight would hold stop() for up to its pollTimeout: abandon it; its tick
+    // stays owed to the next start().
+    for (const abandon of [...this.#pollAborts]) abandon();
     const runs = [...this.#live.values()].flatMap((live) => [...live.runs.values()]);
     if (runs.length > 0) {
       let cancelGrace = () => {};
@@ -1249,6 +1255,17 @@ export class TriggerManager {
     const pollFn = definition.pollFn;
     if (pollFn === undefined) return { payload: definition.payload ?? {} };
     const controller = new AbortController();
+    let abandon = () => {};
+    const abandoned = new Promise<never>((_, reject) => {
+      abandon = () => {
+        controller.abort();
+        reject(
+          new PollFailed({ name: live.name, reason: "was abandoned: the supervisor stopped" }),
+        );
+      };
+    });
+    abandoned.catch(() => {});
+    this.#pollAborts.add(abandon);
     let cancel = () => {};
     const timeout = new Promise<never>((_, reject) => {
       cancel = this.clock.setTimer(this.clock.now() + definition.pollTimeout, () => {
@@ -1265,6 +1282,7 @@ export class TriggerManager {
       const value = await Promise.race([
         Promise.resolve().then(() => pollFn(controller.signal)),
         timeout,
+        abandoned,
       ]);
       if (value === null || value === undefined) return { error: undefined };
       if (typeof value !== "object" || Array.isArray(value)) {
@@ -1289,6 +1307,7 @@ export class TriggerManager {
       };
     } finally {
       cancel();
+      this.#pollAborts.delete(abandon);
     }
   }
 

@@ -4,8 +4,8 @@ import { decodeJson, encodeJson } from "../store/jsonValue.js";
 import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storeEffect } from "../store/storeEffect.js";
-import type { TriggerWrite } from "./TriggerWrite.js";
 import { LeaseLost } from "./LeaseLost.js";
+import type { TriggerWrite } from "./TriggerWrite.js";
 import {
   type ActivationRow,
   type EventRow,
@@ -92,16 +92,17 @@ export interface JournalEntry {
 }
 
 /**
- * Paging of `getEvents`: most recent first, `before` an instant (exclusive).
+ * Paging of `getEvents`: most recent first. `before` is the last record of the previous
+ * page (exact: rows sharing its `firedAt` are not skipped) or an instant (exclusive).
  *
  * @example
  * ```ts
- * await store.getEvents("t", { limit: 20, before: lastPage.at(-1)?.firedAt });
+ * await store.getEvents("t", { limit: 20, before: lastPage.at(-1) });
  * ```
  */
 export interface EventsQuery {
   readonly limit?: number;
-  readonly before?: Date | undefined;
+  readonly before?: Date | TriggerEventRecord | undefined;
 }
 
 /** @internal The supervisor's view of an activation row: the record plus its snapshot. */
@@ -195,11 +196,11 @@ export class TriggerStore {
   ): Effect.Effect<readonly TriggerEventRecord[], StoreFailure> {
     return storeEffect(this.store.path, "get events", () =>
       this.store
-        .all<EventRow>("get events", sql.selectEvents, [
+        .all<EventRow>("get events", sql.selectEvents, {
           name,
-          query.before?.toISOString() ?? "9999-12-31T23:59:59.999Z",
-          query.limit ?? 100,
-        ])
+          limit: query.limit ?? 100,
+          ...this.#cursor(query.before),
+        })
         .map(toEvent),
     );
   }
@@ -253,6 +254,16 @@ export class TriggerStore {
         ),
       ),
     );
+  }
+
+  /** Where a page of events starts: before a record (exactly) or before an instant. */
+  #cursor(before: Date | TriggerEventRecord | undefined): { firedAt: string; rowid: number } {
+    if (before === undefined) return { firedAt: "9999-12-31T23:59:59.999Z", rowid: 0 };
+    if (before instanceof Date) return { firedAt: before.toISOString(), rowid: 0 };
+    const row = this.store.get<{ rowid: number }>("find event", sql.selectEventRowid, [
+      before.eventId,
+    ]);
+    return { firedAt: before.firedAt.toISOString(), rowid: row?.rowid ?? 0 };
   }
 
   /** @internal Every activation with its stored snapshot, for the supervisor's start. */
@@ -351,7 +362,9 @@ export class TriggerStore {
    * store.leaseHolder(); // { ownerId: "host-1:4242", epoch: 3, expiresAt: Date }
    * ```
    */
-  leaseHolder(): { readonly ownerId: string; readonly epoch: number; readonly expiresAt: Date } | undefined {
+  leaseHolder():
+    | { readonly ownerId: string; readonly epoch: number; readonly expiresAt: Date }
+    | undefined {
     const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
     return row === undefined
       ? undefined

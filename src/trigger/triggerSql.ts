@@ -26,8 +26,12 @@ export const triggerSql = {
     WHERE event_id = @eventId`,
   selectActivation: `SELECT * FROM trigger_activations WHERE name = ?`,
   selectActivations: `SELECT * FROM trigger_activations ORDER BY name`,
-  selectEvents: `SELECT * FROM trigger_events WHERE trigger_name = ? AND fired_at < ?
-    ORDER BY fired_at DESC, rowid DESC LIMIT ?`,
+  // Paging by (fired_at, rowid): rows of one catch-up share a fired_at, so an instant alone
+  // would skip rows; the cursor is the last row of the previous page.
+  selectEvents: `SELECT * FROM trigger_events WHERE trigger_name = @name
+    AND (fired_at < @firedAt OR (fired_at = @firedAt AND rowid < @rowid))
+    ORDER BY fired_at DESC, rowid DESC LIMIT @limit`,
+  selectEventRowid: `SELECT rowid AS rowid FROM trigger_events WHERE event_id = ?`,
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,

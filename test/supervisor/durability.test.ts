@@ -328,6 +328,40 @@ describe("restart = resume", () => {
   });
 });
 
+describe("stop() with a poll in flight", () => {
+  it("abandons a poll that never answers (no wait for pollTimeout); its tick is owed to the next start", async () => {
+    const h = harness();
+    let polls = 0;
+    h.poll(
+      "t",
+      h.dag("t", () => 1),
+      "* * * * *",
+      {
+        pollTimeout: HOUR,
+        pollFn: () => {
+          polls += 1;
+          // The first poll never answers and ignores its signal; later ones have work.
+          return polls === 1 ? new Promise<null>(() => {}) : { work: polls };
+        },
+      },
+    );
+    const first = h.manager();
+    await first.activate("t");
+    await first.start();
+    await h.testClock.advance(MINUTE);
+    await until(() => polls === 1, "the first poll started");
+    await first.stop(); // resolves on its own: the clock is not advanced by pollTimeout
+    expect(ledger(h, "t")).toEqual([]);
+    const second = h.manager();
+    await second.start();
+    await h.testClock.advance(0);
+    await h.reportedAtLeast(1, "finished");
+    expect(ledger(h, "t").map((row) => [row.scheduled_at, row.status])).toEqual([
+      [at(T0 + MINUTE), "completed"],
+    ]);
+  });
+});
+
 describe("catch-up after downtime", () => {
   async function downtime(
     policy: "skip" | "latest" | "all",

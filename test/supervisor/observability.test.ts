@@ -88,10 +88,10 @@ describe("observability", () => {
     await h.testClock.advance(0);
     const snapshots = events
       .filter((event) => event.type === "@xstate.snapshot")
-      .map((event) => (event as { snapshot: { value: unknown } }).snapshot.value);
+      .map((event) => (event as unknown as { snapshot: { value: unknown } }).snapshot.value);
     const sent = events
       .filter((event) => event.type === "@xstate.event")
-      .map((event) => (event as { event: { type: string } }).event.type);
+      .map((event) => (event as unknown as { event: { type: string } }).event.type);
     expect(sent).toEqual(expect.arrayContaining(["ACTIVATE", "TICK", "RUN_FINISHED"]));
     expect(snapshots.at(-1)).toBe("active");
     expect(snapshots).toContain("firing");

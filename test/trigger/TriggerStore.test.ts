@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/store/errors.js";
-import { TriggerStore } from "../../src/trigger/TriggerStore.js";
+import { type TriggerEventRecord, TriggerStore } from "../../src/trigger/TriggerStore.js";
 import type { TriggerWrite } from "../../src/trigger/TriggerWrite.js";
 
 let dir: string;
@@ -316,13 +316,10 @@ describe("getEvents", () => {
     expect(exclusive[0]?.eventId).toBe("e4");
   });
 
-  // KNOWN BUG (reported, not fixed here): `before` is an instant, so paging with the
-  // documented idiom `before: lastPage.at(-1)?.firedAt` skips the rest of the rows that
-  // share that millisecond. Rows of one trigger do share it: every tick recorded "missed"
-  // at one catch-up gets fired_at = now. A fix needs a cursor (e.g. `before` accepting the
-  // last record, keyed on (fired_at, rowid), as DagProvenance.getRecentRuns does). This
-  // test fails today (so `it.fails` passes); when paging is fixed, make it a plain `it`.
-  it.fails("paging through rows that share a fired_at millisecond sees every row", async () => {
+  // Rows of one trigger share a fired_at millisecond (every tick recorded "missed" at one
+  // catch-up gets fired_at = now): paging by an instant alone would skip them, so
+  // `before` takes the last record of the previous page as an exact cursor.
+  it("paging by the last record sees every row, even rows sharing a fired_at millisecond", async () => {
     const store = open();
     const writes: TriggerWrite[] = [];
     for (let i = 0; i < 5; i++) {
@@ -330,13 +327,14 @@ describe("getEvents", () => {
     }
     store.commit("catch-up", writes);
     const seen: string[] = [];
-    let before: Date | undefined;
+    let before: TriggerEventRecord | undefined;
     for (let pages = 0; pages < 10; pages++) {
       const page = await store.getEvents("hourly_market", { limit: 2, before });
       if (page.length === 0) break;
       seen.push(...page.map((e) => e.eventId));
-      before = page.at(-1)?.firedAt;
+      before = page.at(-1);
     }
+    expect(seen).toHaveLength(5);
     expect(seen.sort()).toEqual(["m0", "m1", "m2", "m3", "m4"]);
   });
 
