@@ -152,12 +152,12 @@ export class Dag implements DagGraph {
     const upstream = new Map<string, DagEdge[]>();
     const downstream = new Map<string, DagEdge[]>();
     for (const edge of this.#edges) {
-      let up = upstream.get(edge.to);
-      if (up === undefined) upstream.set(edge.to, (up = []));
+      const up = upstream.get(edge.to) ?? [];
       up.push(edge);
-      let down = downstream.get(edge.from);
-      if (down === undefined) downstream.set(edge.from, (down = []));
+      upstream.set(edge.to, up);
+      const down = downstream.get(edge.from) ?? [];
       down.push(edge);
+      downstream.set(edge.from, down);
     }
     this.#index = { version: this.#version, upstream, downstream };
     return this.#index;

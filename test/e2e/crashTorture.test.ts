@@ -254,58 +254,58 @@ describe("crash torture", () => {
     console.log(`crash torture figures: ${JSON.stringify(figures)}`);
   }, 180_000);
 
-  it(
-    "two supervisors on one file: one fires, the other takes over when the leader is killed; no tick fired by both",
-    async () => {
-      const dir = mkdtempSync(path.join(tmpdir(), "tickflow-two-"));
-      const dbFile = path.join(dir, "tickflow.db");
-      const logFile = path.join(dir, "effects.log");
-      const procs = new Map<string, ChildProcess>();
-      procs.set("A", launch(dbFile, logFile, "A"));
-      expect(await ready(procs.get("A") as ChildProcess, logFile, "leader")).toBe(true);
-      procs.set("B", launch(dbFile, logFile, "B"));
-      expect(await ready(procs.get("B") as ChildProcess, logFile, "standby")).toBe(true);
-      let takeovers = 0;
-      for (let round = 0; round < 6; round++) {
-        await sleep(800 + Math.floor(Math.random() * 800));
-        // Kill whoever leads now (the lease row says), and restart it as the new standby.
-        const db = new Database(dbFile, { readonly: true });
-        const holder = (db.prepare("SELECT owner_id FROM supervisor_lease").get() as { owner_id: string }).owner_id;
-        db.close();
-        const leader = procs.get(holder) as ChildProcess;
-        leader.kill("SIGKILL");
-        await exited(leader, 5_000);
-        const other = holder === "A" ? "B" : "A";
-        // The standby takes over once the dead leader's lease (1.5 s) expires.
-        const started = Date.now();
-        for (;;) {
-          const check = new Database(dbFile, { readonly: true });
-          const now = (check.prepare("SELECT owner_id FROM supervisor_lease").get() as { owner_id: string }).owner_id;
-          check.close();
-          if (now === other) break;
-          expect(Date.now() - started, "takeover within lease expiry + slack").toBeLessThan(8_000);
-          await sleep(50);
-        }
-        takeovers += 1;
-        const restarted = launch(dbFile, logFile, holder);
-        procs.set(holder, restarted);
-        expect(await ready(restarted, logFile, "")).toBe(true);
+  it("two supervisors on one file: one fires, the other takes over when the leader is killed; no tick fired by both", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tickflow-two-"));
+    const dbFile = path.join(dir, "tickflow.db");
+    const logFile = path.join(dir, "effects.log");
+    const procs = new Map<string, ChildProcess>();
+    procs.set("A", launch(dbFile, logFile, "A"));
+    expect(await ready(procs.get("A") as ChildProcess, logFile, "leader")).toBe(true);
+    procs.set("B", launch(dbFile, logFile, "B"));
+    expect(await ready(procs.get("B") as ChildProcess, logFile, "standby")).toBe(true);
+    let takeovers = 0;
+    for (let round = 0; round < 6; round++) {
+      await sleep(800 + Math.floor(Math.random() * 800));
+      // Kill whoever leads now (the lease row says), and restart it as the new standby.
+      const db = new Database(dbFile, { readonly: true });
+      const holder = (
+        db.prepare("SELECT owner_id FROM supervisor_lease").get() as { owner_id: string }
+      ).owner_id;
+      db.close();
+      const leader = procs.get(holder) as ChildProcess;
+      leader.kill("SIGKILL");
+      await exited(leader, 5_000);
+      const other = holder === "A" ? "B" : "A";
+      // The standby takes over once the dead leader's lease (1.5 s) expires.
+      const started = Date.now();
+      for (;;) {
+        const check = new Database(dbFile, { readonly: true });
+        const now = (
+          check.prepare("SELECT owner_id FROM supervisor_lease").get() as { owner_id: string }
+        ).owner_id;
+        check.close();
+        if (now === other) break;
+        expect(Date.now() - started, "takeover within lease expiry + slack").toBeLessThan(8_000);
+        await sleep(50);
       }
-      await sleep(1_500);
-      for (const proc of procs.values()) proc.kill("SIGTERM");
-      for (const proc of procs.values()) expect(await exited(proc, 15_000)).toBe(0);
+      takeovers += 1;
+      const restarted = launch(dbFile, logFile, holder);
+      procs.set(holder, restarted);
+      expect(await ready(restarted, logFile, "")).toBe(true);
+    }
+    await sleep(1_500);
+    for (const proc of procs.values()) proc.kill("SIGTERM");
+    for (const proc of procs.values()) expect(await exited(proc, 15_000)).toBe(0);
 
-      const result = checkInvariants(dbFile, logFile);
-      // No node try was executed by two processes: (run, node, attempt) has one pid.
-      const byTry = new Map<string, Set<number>>();
-      for (const line of readLog(logFile).filter((l) => l.kind === "start")) {
-        const key = `${line.runId} ${line.label} ${line.attempt}`;
-        byTry.set(key, new Set([...(byTry.get(key) ?? []), line.pid]));
-      }
-      for (const [key, pids] of byTry) expect(pids.size, key).toBe(1);
-      expect(takeovers).toBe(6);
-      console.log(`two supervisors: ${JSON.stringify({ takeovers, ...result })}`);
-    },
-    120_000,
-  );
+    const result = checkInvariants(dbFile, logFile);
+    // No node try was executed by two processes: (run, node, attempt) has one pid.
+    const byTry = new Map<string, Set<number>>();
+    for (const line of readLog(logFile).filter((l) => l.kind === "start")) {
+      const key = `${line.runId} ${line.label} ${line.attempt}`;
+      byTry.set(key, new Set([...(byTry.get(key) ?? []), line.pid]));
+    }
+    for (const [key, pids] of byTry) expect(pids.size, key).toBe(1);
+    expect(takeovers).toBe(6);
+    console.log(`two supervisors: ${JSON.stringify({ takeovers, ...result })}`);
+  }, 120_000);
 });
