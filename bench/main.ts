@@ -1,114 +1,148 @@
 /**
- * tickflow's benchmark suite: `npm run bench` (about 25 s), `npm run bench -- --quick`
- * (a few seconds, for a smoke check), `--json FILE` to also write the figures as JSON,
- * `--dir DIR` to put the SQLite files on another disk than the OS temp folder.
+ * tickflow's benchmark suite. `npm run bench` runs every scenario (about 10 minutes);
+ * `npm run bench -- --quick` a short version of each (under 2 minutes); `--json FILE`
+ * also writes the figures as `{ "scenarios": { "<id>": { "<metric>": value } },
+ * "machine": {...}, "goals": [...] }`; `--dir DIR` puts the SQLite files on another disk
+ * than the OS temp folder; `--only a,b` runs some scenarios.
  *
  * Speed is measured here and only here; the tests assert behaviour, never timing.
  */
 import fs from "node:fs";
 import os from "node:os";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { type OverheadResult, provenanceOverhead } from "./provenanceOverhead.js";
+import { dagOverhead } from "./dagOverhead.js";
+import { fireThroughput } from "./fireThroughput.js";
+import { idleCost } from "./idleCost.js";
+import type { Metrics } from "./lib.js";
+import { pollCost } from "./pollCost.js";
+import { provenanceOverhead } from "./provenanceOverhead.js";
+import { report } from "./report.js";
+import { restart } from "./restart.js";
+import { tickPrecision } from "./tickPrecision.js";
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     json: { type: "string" },
     dir: { type: "string" },
+    only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
   strict: true,
 });
 
+const SCENARIOS = [
+  "dag_overhead",
+  "provenance_overhead",
+  "fire_throughput",
+  "tick_precision",
+  "idle_cost",
+  "restart",
+  "poll_cost",
+] as const;
+type ScenarioId = (typeof SCENARIOS)[number];
+
 if (values.help) {
-  console.log("usage: npm run bench -- [--quick] [--json FILE] [--dir DIR]");
+  console.log(
+    `usage: npm run bench -- [--quick] [--json FILE] [--dir DIR] [--only ${SCENARIOS.join(",")}]`,
+  );
   process.exit(0);
 }
 
-const rounds = 5;
-const roundMs = values.quick ? 200 : 1500;
+const quick = values.quick;
+const dir = values.dir === undefined ? {} : { dir: values.dir };
+const only = values.only?.split(",").map((s) => s.trim());
+for (const id of only ?? []) {
+  if (!SCENARIOS.includes(id as ScenarioId)) {
+    console.error(`unknown scenario "${id}"; known: ${SCENARIOS.join(", ")}`);
+    process.exit(2);
+  }
+}
 
-const integer = (n: number) => Math.round(n).toLocaleString("en-US");
-const spread = (rates: readonly number[]) => {
-  const min = Math.min(...rates);
-  const max = Math.max(...rates);
-  return `${integer(min)}–${integer(max)}`;
+/** Each scenario with its full and quick sizes. */
+const runners: Record<ScenarioId, () => Promise<Metrics>> = {
+  dag_overhead: () => dagOverhead({ rounds: quick ? 3 : 5, roundMs: quick ? 150 : 600, ...dir }),
+  provenance_overhead: async () => {
+    const r = await provenanceOverhead({ rounds: 5, roundMs: quick ? 200 : 1500, ...dir });
+    return {
+      null_runs_per_s: Math.round(r.nullRunsPerS),
+      durable_runs_per_s: Math.round(r.durableRunsPerS),
+      ratio: Number(r.ratio.toFixed(3)),
+      commits_per_run: r.commitsPerRun,
+      sqlite_commit_limit_per_s: Math.round(r.sqliteCommitLimitPerS),
+      ratio_to_limit: Number(r.ratioToLimit.toFixed(3)),
+    };
+  },
+  fire_throughput: () =>
+    fireThroughput({ fires: quick ? 300 : 5000, rounds: quick ? 2 : 3, concurrency: 16, ...dir }),
+  tick_precision: () =>
+    tickPrecision({
+      triggers: quick ? 200 : 1000,
+      seconds: quick ? 5 : 10,
+      repeats: quick ? 1 : 3,
+      ...dir,
+    }),
+  idle_cost: () =>
+    idleCost({ triggers: 10_000, seconds: quick ? 2 : 10, repeats: quick ? 1 : 2, ...dir }),
+  restart: () =>
+    restart({
+      triggers: 10_000,
+      journalRows: 1_000_000,
+      events: 100_000,
+      repeats: quick ? 1 : 3,
+      ...dir,
+    }),
+  poll_cost: () =>
+    pollCost({ triggers: 1000, seconds: quick ? 2 : 10, repeats: quick ? 1 : 2, ...dir }),
 };
 
-/** A small aligned text table: first column left, the rest right. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join("  ");
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
-function report(r: OverheadResult): string {
-  return table(
-    [
-      "provenance_overhead (3-node chain)",
-      "per s (median)",
-      "per-round range",
-      "commits/run",
-      "vs null",
-      "of commit limit",
-    ],
-    [
-      ["NullProvenance, runs", integer(r.nullRunsPerS), spread(r.perRound.null), "0", "1.00", "-"],
-      [
-        "DagProvenance (SQLite, NORMAL), runs",
-        integer(r.durableRunsPerS),
-        spread(r.perRound.durable),
-        r.commitsPerRun.toFixed(2),
-        r.ratio.toFixed(3),
-        `${(r.ratioToLimit * 100).toFixed(1)}%`,
-      ],
-      [
-        "raw better-sqlite3 single-row commits",
-        integer(r.sqliteCommitLimitPerS),
-        spread(r.perRound.sqlite),
-        "1",
-        "-",
-        "100%",
-      ],
-    ],
-  );
-}
-
-const machine = { node: process.version, cpus: os.cpus().length, platform: process.platform };
-console.log(
-  `tickflow bench: ${rounds} rounds × ${roundMs} ms per contender, alternating; node ${machine.node}, ${machine.cpus} CPUs (${os.cpus()[0]?.model ?? "unknown"}), ${machine.platform}, load average ${os
+const load = () =>
+  os
     .loadavg()
     .map((l) => l.toFixed(1))
-    .join(" ")}`,
-);
-const overhead = await provenanceOverhead({
-  rounds,
-  roundMs,
-  ...(values.dir === undefined ? {} : { dir: values.dir }),
-});
-console.log(`SQLite files in ${overhead.dir}\n`);
-console.log(report(overhead));
+    .join(" ");
+const machine = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpu_model: os.cpus()[0]?.model ?? "unknown",
+  memory_gb: Math.round(os.totalmem() / 1024 ** 3),
+  platform: `${process.platform} ${os.release()}`,
+  load_average_at_start: load(),
+  load_average_at_end: "",
+  quick,
+};
 console.log(
-  `\ndurable/null = ${overhead.ratio.toFixed(3)}; durable runs/s × ${overhead.commitsPerRun.toFixed(2)} commits/run ÷ raw commit limit = ${overhead.ratioToLimit.toFixed(3)}`,
+  `tickflow bench${quick ? " --quick" : ""}: node ${machine.node}, ${machine.cpus} CPUs (${machine.cpu_model}), ${machine.memory_gb} GB, ${machine.platform}, load average ${machine.load_average_at_start}`,
 );
 
-if (values.json !== undefined) {
-  const out = {
-    scenarios: {
-      provenance_overhead: {
-        null_runs_per_s: overhead.nullRunsPerS,
-        durable_runs_per_s: overhead.durableRunsPerS,
-        ratio: overhead.ratio,
-        commits_per_run: overhead.commitsPerRun,
-        sqlite_commit_limit_per_s: overhead.sqliteCommitLimitPerS,
-        ratio_to_limit: overhead.ratioToLimit,
-      },
-    },
-    machine,
-  };
-  fs.writeFileSync(values.json, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${values.json}`);
+const scenarios: Record<string, Metrics> = {};
+const started = performance.now();
+for (const id of SCENARIOS) {
+  if (only !== undefined && !only.includes(id)) continue;
+  const t0 = performance.now();
+  process.stdout.write(`  ${id} … `);
+  try {
+    scenarios[id] = await runners[id]();
+    console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    scenarios[id] = { error: message };
+    console.log(`failed: ${message}`);
+  }
 }
+machine.load_average_at_end = load();
+console.log(
+  `\nall scenarios: ${((performance.now() - started) / 1000).toFixed(0)} s; load average now ${machine.load_average_at_end}\n`,
+);
+
+const { text, goals } = report(scenarios);
+console.log(text);
+
+if (values.json !== undefined) {
+  fs.writeFileSync(values.json, `${JSON.stringify({ scenarios, machine, goals }, null, 2)}\n`);
+  console.log(`\nwrote ${values.json}`);
+}
+// Peers' clients (Redis, PostgreSQL) may keep sockets open a moment after closing.
+process.exit(0);

@@ -1,0 +1,291 @@
+import fs from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Dag } from "../src/dag/Dag.js";
+import { Namespace } from "../src/namespace/Namespace.js";
+import { DagProvenance } from "../src/provenance/DagProvenance.js";
+import { TriggerManager } from "../src/supervisor/TriggerManager.js";
+import { TriggerStore } from "../src/trigger/TriggerStore.js";
+import {
+  loadIORedis,
+  type Metrics,
+  median,
+  peerServers,
+  postgresUnavailable,
+  rawCommits,
+  redisUnavailable,
+  round,
+  tempDir,
+} from "./lib.js";
+
+/**
+ * How many fires `fireThroughput` makes, and how often.
+ *
+ * @example
+ * ```ts
+ * const options: FireThroughputOptions = { fires: 5000, rounds: 3, concurrency: 16 };
+ * ```
+ */
+export interface FireThroughputOptions {
+  /** Fires per contender per round. */
+  readonly fires: number;
+  /** Rounds; each runs every contender once, in a rotating order. */
+  readonly rounds: number;
+  /** Fires in flight at once in the concurrent mode (16 triggers). */
+  readonly concurrency: number;
+  readonly dir?: string;
+}
+
+/** One system able to fire: `fire(k, i)` resolves once fire `i` of lane `k` has finished. */
+interface System {
+  readonly name: string;
+  readonly fire: (lane: number, i: number) => Promise<void>;
+  /** Commits made so far (tickflow only; the peers' commits are not counted). */
+  readonly commits: () => number;
+  readonly close: () => Promise<void>;
+}
+
+/** The 3-node DAG's work, for the peers (which run one job per fire). */
+const a = (x: number) => x + 1;
+const b = (x: number) => x + 1;
+const c = (x: number) => x + 1;
+
+async function tickflowSystem(dir: string, lanes: number): Promise<System> {
+  const ns = new Namespace();
+  const dag = new Dag();
+  dag
+    .node(({ i }: { i: number }) => a(i), { label: "a" })
+    .to(dag.node(b, { label: "b" }))
+    .to(dag.node(c, { label: "c" }));
+  ns.register(dag, { nsref: "bench:chain" });
+  for (let k = 0; k < lanes; k++) {
+    ns.registerTrigger({ name: `push${k}`, dagNsref: "bench:chain", triggerType: "push" });
+  }
+  const store = new TriggerStore(path.join(dir, "triggers.db"));
+  const provenance = new DagProvenance(path.join(dir, "provenance.db"));
+  const manager = new TriggerManager({ namespace: ns, store, provenance });
+  await Promise.all(Array.from({ length: lanes }, (_, k) => manager.activate(`push${k}`)));
+  await manager.start();
+  return {
+    name: "tickflow",
+    fire: async (lane, i) => {
+      const result = await manager.fire(`push${lane}`, { i });
+      if (result.status !== "completed") throw new Error(`tickflow fire ${result.status}`);
+    },
+    commits: () => store.store.commitCount + provenance.store.commitCount,
+    close: async () => {
+      await manager.stop();
+      store.close();
+      provenance.close();
+    },
+  };
+}
+
+/** A deferred per job id, resolved by the worker's completion. */
+function completions() {
+  const waiting = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
+  const early = new Set<string>();
+  return {
+    wait: (id: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (early.delete(id)) resolve();
+        else waiting.set(id, { resolve, reject });
+      }),
+    done: (id: string) => {
+      const waiter = waiting.get(id);
+      if (waiter === undefined) early.add(id);
+      else {
+        waiting.delete(id);
+        waiter.resolve();
+      }
+    },
+  };
+}
+
+/**
+ * BullMQ as its guide shows it: a `Queue` to add jobs, a `Worker` (concurrency = the
+ * fires in flight) to process them; a fire is done when the worker's `completed` event
+ * for its job arrives (after BullMQ moved it to completed in Redis). Completed jobs are
+ * kept (BullMQ's default), as tickflow keeps its history.
+ */
+async function bullmqSystem(concurrency: number): Promise<System> {
+  const { Queue, Worker } = await import("bullmq");
+  const ioredis = loadIORedis();
+  if ("missing" in ioredis) throw new Error(ioredis.missing);
+  // One client for the queue; BullMQ duplicates it for the worker's blocking connection.
+  const client = ioredis.create({ ...peerServers.redis, maxRetriesPerRequest: null });
+  const connection = client as never;
+  const name = `tickflow-bench-${process.pid}-${concurrency}`;
+  const queue = new Queue(name, { connection });
+  await queue.obliterate({ force: true });
+  const done = completions();
+  const worker = new Worker(name, async (job) => c(b(a(job.data.i as number))), {
+    connection,
+    concurrency,
+  });
+  worker.on("completed", (job) => done.done(job.id as string));
+  await worker.waitUntilReady();
+  return {
+    name: "bullmq",
+    fire: async (_lane, i) => {
+      const job = await queue.add("fire", { i });
+      await done.wait(job.id as string);
+    },
+    commits: () => 0,
+    close: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await client.quit();
+    },
+  };
+}
+
+/**
+ * pg-boss as its docs show it: `send` a job, `work` it; after each send the worker is
+ * woken with `notifyWorker` (pg-boss's documented way past its polling interval, at
+ * least 0.5 s). A fire is done when the handler has returned (pg-boss then marks the
+ * job completed without being awaited, which flatters it slightly).
+ */
+async function pgbossSystem(concurrency: number): Promise<System> {
+  const { default: PgBoss } = await import("pg-boss");
+  const boss = new PgBoss({
+    connectionString: peerServers.postgres,
+    schema: "tickflow_bench",
+    supervise: false,
+    schedule: false,
+  });
+  boss.on("error", () => {});
+  await boss.start();
+  const name = `tickflow_bench_${process.pid}_${concurrency}`;
+  await boss.deleteQueue(name).catch(() => {});
+  await boss.createQueue(name);
+  const done = completions();
+  const workerId = await boss.work<{ i: number }>(
+    name,
+    { batchSize: concurrency, pollingIntervalSeconds: 0.5 },
+    async (jobs) => {
+      for (const job of jobs) c(b(a(job.data.i)));
+      for (const job of jobs) done.done(job.id);
+    },
+  );
+  return {
+    name: "pgboss",
+    fire: async (_lane, i) => {
+      const id = await boss.send(name, { i });
+      if (id === null) throw new Error("pg-boss refused the job");
+      boss.notifyWorker(workerId);
+      await done.wait(id);
+    },
+    commits: () => 0,
+    close: async () => {
+      await boss.offWork(name);
+      await boss.deleteQueue(name).catch(() => {});
+      await boss.stop({ graceful: false, wait: false });
+    },
+  };
+}
+
+/** `fires` fires in `lanes` lanes (each lane one fire after another); returns fires/s. */
+async function drive(system: System, fires: number, lanes: number): Promise<number> {
+  const perLane = Math.ceil(fires / lanes);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      for (let i = 0; i < perLane; i++) await system.fire(lane, lane * perLane + i);
+    }),
+  );
+  return (perLane * lanes) / ((performance.now() - start) / 1000);
+}
+
+/**
+ * `fire_throughput`: push fires of a 3-node DAG, one at a time (sequential) and 16 at a
+ * time (16 push triggers), durable on SQLite with the default synchronous setting,
+ * against BullMQ (Redis) and pg-boss (PostgreSQL) adding and processing one job per
+ * fire, and against the raw single-row commit rate of SQLite on the same disk, measured
+ * in the same rounds. Contenders alternate within each round; figures are medians.
+ */
+export async function fireThroughput(options: FireThroughputOptions): Promise<Metrics> {
+  const dir = tempDir(options.dir, "fire");
+  const lanes = options.concurrency;
+  const skipped: Record<string, string> = {};
+  const redis = await redisUnavailable();
+  const postgres = await postgresUnavailable();
+  if (redis !== undefined) skipped.bullmq = redis;
+  if (postgres !== undefined) skipped.pgboss = postgres;
+
+  const raw = rawCommits(path.join(dir, "raw.db"));
+  const systems: { readonly key: string; readonly system: System; readonly lanes: number }[] = [];
+  try {
+    const tickflow = await tickflowSystem(dir, lanes);
+    systems.push({ key: "tickflow", system: tickflow, lanes: 1 });
+    systems.push({ key: "tickflow_16", system: tickflow, lanes });
+    if (redis === undefined) {
+      systems.push({ key: "bullmq", system: await bullmqSystem(1), lanes: 1 });
+      systems.push({ key: "bullmq_16", system: await bullmqSystem(lanes), lanes });
+    }
+    if (postgres === undefined) {
+      systems.push({ key: "pgboss", system: await pgbossSystem(1), lanes: 1 });
+      systems.push({ key: "pgboss_16", system: await pgbossSystem(lanes), lanes });
+    }
+
+    // Warm-up: JIT, page cache, connections.
+    for (const { system, lanes: n } of systems)
+      await drive(system, Math.min(200, options.fires), n);
+
+    const rates = new Map<string, number[]>(systems.map((s) => [s.key, []]));
+    const commits = new Map<string, number[]>();
+    const limit: number[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      for (let k = 0; k <= systems.length; k++) {
+        const at = (r + k) % (systems.length + 1);
+        const entry = systems[at];
+        if (entry === undefined) {
+          // The raw commit limit takes its turn in the rotation like a contender.
+          limit.push(raw.measure(1000));
+          continue;
+        }
+        const before = entry.system.commits();
+        rates.get(entry.key)?.push(await drive(entry.system, options.fires, entry.lanes));
+        const perFire = (entry.system.commits() - before) / options.fires;
+        commits.set(entry.key, [...(commits.get(entry.key) ?? []), perFire]);
+      }
+    }
+
+    const rate = (key: string) => {
+      const values = rates.get(key);
+      return values === undefined || values.length === 0 ? null : round(median(values), 0);
+    };
+    const limitPerS = median(limit);
+    const seq = median(rates.get("tickflow") ?? []);
+    const conc = median(rates.get("tickflow_16") ?? []);
+    const cpf = median(commits.get("tickflow") ?? []);
+    const cpf16 = median(commits.get("tickflow_16") ?? []);
+    const metrics: Metrics = {
+      fires_per_s: round(seq, 0),
+      commits_per_fire: round(cpf, 2),
+      sqlite_commit_limit_per_s: round(limitPerS, 0),
+      ratio_to_limit: round((seq * cpf) / limitPerS, 3),
+      fires_per_s_16: round(conc, 0),
+      commits_per_fire_16: round(cpf16, 2),
+      ratio_to_limit_16: round((conc * cpf16) / limitPerS, 3),
+      bullmq_fires_per_s: rate("bullmq"),
+      bullmq_fires_per_s_16: rate("bullmq_16"),
+      pgboss_fires_per_s: rate("pgboss"),
+      pgboss_fires_per_s_16: rate("pgboss_16"),
+      fires: options.fires,
+      rounds: options.rounds,
+    };
+    for (const [peer, reason] of Object.entries(skipped)) metrics[`${peer}_skipped`] = reason;
+    return metrics;
+  } finally {
+    const closed = new Set<System>();
+    for (const { system } of systems) {
+      if (closed.has(system)) continue;
+      closed.add(system);
+      await system.close().catch(() => {});
+    }
+    raw.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,62 @@
+import fs from "node:fs";
+import type { IdleChildArgs, IdleChildResult } from "./idleCostChild.js";
+import { type Metrics, median, round, runChild, tempDir } from "./lib.js";
+
+/**
+ * How many triggers `idleCost` activates, how long it measures, how often.
+ *
+ * @example
+ * ```ts
+ * const options: IdleCostOptions = { triggers: 10_000, seconds: 10, repeats: 2 };
+ * ```
+ */
+export interface IdleCostOptions {
+  readonly triggers: number;
+  readonly seconds: number;
+  readonly repeats: number;
+  readonly dir?: string;
+}
+
+const CONTENDERS = ["tickflow", "croner"] as const;
+
+/**
+ * `idle_cost`: 10,000 active hourly triggers (tickflow, durable) and 10,000 croner jobs,
+ * nothing due in the measured window; each contender in a fresh child process (its CPU
+ * from `process.cpuUsage()` over the window, its RSS at the end), alternating per repeat.
+ */
+export async function idleCost(options: IdleCostOptions): Promise<Metrics> {
+  const results = new Map<string, IdleChildResult[]>(CONTENDERS.map((c) => [c, []]));
+  for (let r = 0; r < options.repeats; r++) {
+    for (let k = 0; k < CONTENDERS.length; k++) {
+      const contender = CONTENDERS[(r + k) % CONTENDERS.length] as (typeof CONTENDERS)[number];
+      const dir = tempDir(options.dir, "idle");
+      try {
+        const args: IdleChildArgs = {
+          contender,
+          triggers: options.triggers,
+          seconds: options.seconds,
+          dir,
+        };
+        results.get(contender)?.push(await runChild<IdleChildResult>("idleCostChild.ts", args));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const med = (contender: string, pick: (r: IdleChildResult) => number, digits = 1) =>
+    round(median((results.get(contender) ?? []).map(pick)), digits);
+  return {
+    cpu_percent_of_one_core: med("tickflow", (r) => r.cpu_percent_of_one_core, 3),
+    rss_mb: med("tickflow", (r) => r.rss_mb),
+    activate_all_ms: med("tickflow", (r) => r.activate_all_ms, 0),
+    start_ms: med("tickflow", (r) => r.start_ms, 0),
+    rss_baseline_mb: med("tickflow", (r) => r.rss_before_mb),
+    croner_cpu_percent_of_one_core: med("croner", (r) => r.cpu_percent_of_one_core, 3),
+    croner_rss_mb: med("croner", (r) => r.rss_mb),
+    croner_create_all_ms: med("croner", (r) => r.activate_all_ms, 0),
+    croner_rss_baseline_mb: med("croner", (r) => r.rss_before_mb),
+    triggers: options.triggers,
+    seconds: options.seconds,
+    repeats: options.repeats,
+  };
+}

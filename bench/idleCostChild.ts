@@ -1,0 +1,98 @@
+/**
+ * One contender of `idle_cost` in its own process: `triggers` active hourly triggers
+ * (tickflow, durable) or croner jobs, none due during the `seconds` measured; prints the
+ * CPU used over the window (from `process.cpuUsage()`), the RSS at its end, and how long
+ * activation and start took.
+ */
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Dag } from "../src/dag/Dag.js";
+import { Namespace } from "../src/namespace/Namespace.js";
+import { DagProvenance } from "../src/provenance/DagProvenance.js";
+import { TriggerManager } from "../src/supervisor/TriggerManager.js";
+import { TriggerStore } from "../src/trigger/TriggerStore.js";
+import { childArgs, childDone, cpuMs, round, rssMb, sleep } from "./lib.js";
+
+export interface IdleChildArgs {
+  readonly contender: "tickflow" | "croner";
+  readonly triggers: number;
+  readonly seconds: number;
+  readonly dir: string;
+}
+
+export interface IdleChildResult {
+  readonly cpu_percent_of_one_core: number;
+  readonly rss_mb: number;
+  readonly rss_before_mb: number;
+  readonly activate_all_ms: number;
+  readonly start_ms: number;
+}
+
+const args = childArgs<IdleChildArgs>();
+// Hourly, at the minute half an hour away: nothing is due during the measured window.
+const minute = (new Date().getMinutes() + 30) % 60;
+const HOURLY = `${minute} * * * *`;
+const rssBefore = rssMb();
+
+let activateMs: number;
+let startMs = 0;
+let stop: () => Promise<void>;
+
+if (args.contender === "tickflow") {
+  const ns = new Namespace();
+  const dag = new Dag();
+  dag.node(() => null, { label: "noop" });
+  ns.register(dag, { nsref: "bench:noop" });
+  for (let k = 0; k < args.triggers; k++) {
+    ns.registerTrigger({
+      name: `hourly${k}`,
+      dagNsref: "bench:noop",
+      triggerType: "poll",
+      schedule: HOURLY,
+    });
+  }
+  const store = new TriggerStore(path.join(args.dir, "triggers.db"));
+  const provenance = new DagProvenance(path.join(args.dir, "provenance.db"));
+  const manager = new TriggerManager({ namespace: ns, store, provenance });
+  // Activations are independent, so a caller issues them together; the supervisor's group
+  // commit then writes them in few transactions.
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: args.triggers }, (_, k) => manager.activate(`hourly${k}`)),
+  );
+  activateMs = performance.now() - t0;
+  const t1 = performance.now();
+  await manager.start();
+  startMs = performance.now() - t1;
+  stop = async () => {
+    await manager.stop();
+    store.close();
+    provenance.close();
+  };
+} else {
+  const { Cron } = await import("croner");
+  const t0 = performance.now();
+  const jobs = Array.from({ length: args.triggers }, () => new Cron(HOURLY, () => {}));
+  activateMs = performance.now() - t0;
+  stop = async () => {
+    for (const job of jobs) job.stop();
+  };
+}
+
+// Let start-up work (the next-run writes, GC of activation garbage) settle first.
+await sleep(args.seconds >= 10 ? 1000 : 500);
+const cpuStart = process.cpuUsage();
+const wallStart = performance.now();
+await sleep(args.seconds * 1000);
+const cpu = cpuMs(cpuStart);
+const wall = performance.now() - wallStart;
+const rss = rssMb();
+await stop();
+const result: IdleChildResult = {
+  cpu_percent_of_one_core: round((100 * cpu) / wall, 3),
+  rss_mb: round(rss, 1),
+  rss_before_mb: round(rssBefore, 1),
+  activate_all_ms: round(activateMs, 0),
+  start_ms: round(startMs, 0),
+};
+childDone(result);

@@ -1,0 +1,364 @@
+/**
+ * The suite's one table: every scenario's figures side by side with the peers', and
+ * each goal of the issue marked met or not met.
+ */
+import { type Goal, type Metrics, table } from "./lib.js";
+
+type Value = number | string | null | undefined;
+
+/** One row: a metric of tickflow and, in the peers' columns, the same metric of each peer. */
+interface Row {
+  readonly scenario: string;
+  readonly label: string;
+  readonly tickflow: Value;
+  readonly croner?: Value;
+  readonly nodeCron?: Value;
+  readonly bullmq?: Value;
+  readonly pgboss?: Value;
+  readonly python?: Value;
+  readonly goal?: { readonly text: string; readonly met: boolean | undefined };
+}
+
+const num = (v: Value): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) ? v : undefined;
+
+const show = (v: Value): string => {
+  if (v === undefined) return "";
+  if (v === null) return "skipped";
+  if (typeof v === "string") return v;
+  if (!Number.isFinite(v)) return "n/a";
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString("en-US");
+  return String(Number(v.toPrecision(3)));
+};
+
+/** `met` only when every figure it needs is there; `undefined` (unknown) otherwise. */
+const check = (ok: (...xs: number[]) => boolean, ...values: Value[]): boolean | undefined => {
+  const xs = values.map(num);
+  return xs.every((x) => x !== undefined) ? ok(...(xs as number[])) : undefined;
+};
+
+/**
+ * Builds the table and the goal list from the scenarios' metrics.
+ *
+ * @example
+ * ```ts
+ * const { text, goals } = report({ dag_overhead: { us_per_node: 20 } });
+ * ```
+ */
+export function report(scenarios: Readonly<Record<string, Metrics>>): {
+  readonly text: string;
+  readonly goals: readonly Goal[];
+} {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const s = (id: string) => scenarios[id];
+
+  const dag = s("dag_overhead");
+  if (dag) {
+    rows.push(
+      {
+        scenario: "dag_overhead",
+        label: "µs/node, 100-chain, NullProvenance",
+        tickflow: dag.us_per_node,
+        goal: { text: "< 50", met: check((x) => x < 50, dag.us_per_node) },
+      },
+      {
+        scenario: "dag_overhead",
+        label: "µs/node, 100-wide fan-out, Null",
+        tickflow: dag.us_per_node_fanout,
+        goal: { text: "< 50", met: check((x) => x < 50, dag.us_per_node_fanout) },
+      },
+      {
+        scenario: "dag_overhead",
+        label: "µs/node, chain, DagProvenance",
+        tickflow: dag.us_per_node_durable,
+      },
+      {
+        scenario: "dag_overhead",
+        label: "µs/node, fan-out, DagProvenance",
+        tickflow: dag.us_per_node_durable_fanout,
+      },
+      {
+        scenario: "dag_overhead",
+        label: "ratio to bare awaited promises (chain)",
+        tickflow: dag.ratio_to_bare,
+      },
+    );
+  }
+
+  const prov = s("provenance_overhead");
+  if (prov) {
+    rows.push(
+      {
+        scenario: "provenance_overhead",
+        label: "3-node runs/s, NullProvenance",
+        tickflow: prov.null_runs_per_s,
+      },
+      {
+        scenario: "provenance_overhead",
+        label: "3-node runs/s, DagProvenance",
+        tickflow: prov.durable_runs_per_s,
+      },
+      { scenario: "provenance_overhead", label: "commits per run", tickflow: prov.commits_per_run },
+      {
+        scenario: "provenance_overhead",
+        label: "ratio to commit limit",
+        tickflow: prov.ratio_to_limit,
+      },
+    );
+  }
+
+  const fire = s("fire_throughput");
+  if (fire) {
+    const ahead = (x: number, ...peers: Value[]) =>
+      peers.every(
+        (p) => p === null || p === undefined || (num(p) !== undefined && x > (num(p) as number)),
+      );
+    rows.push(
+      {
+        scenario: "fire_throughput",
+        label: "fires/s, one at a time",
+        tickflow: fire.fires_per_s,
+        bullmq: fire.bullmq_fires_per_s,
+        pgboss: fire.pgboss_fires_per_s,
+        goal: {
+          text: "> BullMQ, pg-boss",
+          met: check(
+            (x) => ahead(x, fire.bullmq_fires_per_s, fire.pgboss_fires_per_s),
+            fire.fires_per_s,
+          ),
+        },
+      },
+      {
+        scenario: "fire_throughput",
+        label: "fires/s, 16 at a time",
+        tickflow: fire.fires_per_s_16,
+        bullmq: fire.bullmq_fires_per_s_16,
+        pgboss: fire.pgboss_fires_per_s_16,
+        goal: {
+          text: "> BullMQ, pg-boss",
+          met: check(
+            (x) => ahead(x, fire.bullmq_fires_per_s_16, fire.pgboss_fires_per_s_16),
+            fire.fires_per_s_16,
+          ),
+        },
+      },
+      {
+        scenario: "fire_throughput",
+        label: "commits per fire, one at a time",
+        tickflow: fire.commits_per_fire,
+        goal: { text: "≤ 5", met: check((x) => x <= 5, fire.commits_per_fire) },
+      },
+      {
+        scenario: "fire_throughput",
+        label: "commits per fire, 16 at a time",
+        tickflow: fire.commits_per_fire_16,
+      },
+      {
+        scenario: "fire_throughput",
+        label: "raw SQLite commits/s (the limit)",
+        tickflow: fire.sqlite_commit_limit_per_s,
+      },
+      {
+        scenario: "fire_throughput",
+        label: "ratio to limit, one at a time",
+        tickflow: fire.ratio_to_limit,
+        goal: { text: "≥ 0.5", met: check((x) => x >= 0.5, fire.ratio_to_limit) },
+      },
+      {
+        scenario: "fire_throughput",
+        label: "ratio to limit, 16 at a time",
+        tickflow: fire.ratio_to_limit_16,
+      },
+    );
+    for (const peer of ["bullmq", "pgboss"]) {
+      const reason = fire[`${peer}_skipped`];
+      if (typeof reason === "string") notes.push(`fire_throughput: ${peer} skipped: ${reason}`);
+    }
+  }
+
+  const tick = s("tick_precision");
+  if (tick) {
+    const n = `${show(tick.triggers)} triggers × ${show(tick.seconds)} s`;
+    rows.push(
+      {
+        scenario: "tick_precision",
+        label: `lateness p50 ms (${n})`,
+        tickflow: tick.p50_ms,
+        croner: tick.croner_p50_ms,
+        nodeCron: tick.nodecron_p50_ms,
+        python: tick.python_poll_p50_ms,
+      },
+      {
+        scenario: "tick_precision",
+        label: "lateness p99 ms",
+        tickflow: tick.p99_ms,
+        croner: tick.croner_p99_ms,
+        nodeCron: tick.nodecron_p99_ms,
+        python: tick.python_poll_p99_ms,
+        goal: { text: "≤ 10", met: check((x) => x <= 10, tick.p99_ms) },
+      },
+      {
+        scenario: "tick_precision",
+        label: "lateness p99 ms vs croner",
+        tickflow: tick.p99_ms,
+        croner: tick.croner_p99_ms,
+        goal: {
+          text: "≤ 2×croner+5",
+          met: check((x, c) => x <= 2 * c + 5, tick.p99_ms, tick.croner_p99_ms),
+        },
+      },
+      {
+        scenario: "tick_precision",
+        label: "lateness max ms",
+        tickflow: tick.max_ms,
+        croner: tick.croner_max_ms,
+        nodeCron: tick.nodecron_max_ms,
+        python: tick.python_poll_max_ms,
+      },
+      {
+        scenario: "tick_precision",
+        label: "ledger fired_at lateness p99 ms",
+        tickflow: tick.ledger_p99_ms,
+      },
+      {
+        scenario: "tick_precision",
+        label: "missed ticks",
+        tickflow: tick.missed_ticks,
+        croner: tick.croner_missed_ticks,
+        nodeCron: tick.nodecron_missed_ticks,
+        goal: { text: "= 0", met: check((x) => x === 0, tick.missed_ticks) },
+      },
+      {
+        scenario: "tick_precision",
+        label: "CPU % of one core",
+        tickflow: tick.cpu_percent_of_one_core,
+        croner: tick.croner_cpu_percent_of_one_core,
+        nodeCron: tick.nodecron_cpu_percent_of_one_core,
+      },
+    );
+    if (typeof tick.ledger_statuses === "string") {
+      notes.push(`tick_precision: ledger rows of the window: ${tick.ledger_statuses}`);
+    }
+  }
+
+  const idle = s("idle_cost");
+  if (idle) {
+    rows.push(
+      {
+        scenario: "idle_cost",
+        label: "CPU % of one core (10,000 idle)",
+        tickflow: idle.cpu_percent_of_one_core,
+        croner: idle.croner_cpu_percent_of_one_core,
+        goal: { text: "< 1", met: check((x) => x < 1, idle.cpu_percent_of_one_core) },
+      },
+      {
+        scenario: "idle_cost",
+        label: "RSS MB",
+        tickflow: idle.rss_mb,
+        croner: idle.croner_rss_mb,
+        goal: { text: "< 200", met: check((x) => x < 200, idle.rss_mb) },
+      },
+      {
+        scenario: "idle_cost",
+        label: "RSS MB before any trigger",
+        tickflow: idle.rss_baseline_mb,
+        croner: idle.croner_rss_baseline_mb,
+      },
+      {
+        scenario: "idle_cost",
+        label: "activate all ms (croner: create)",
+        tickflow: idle.activate_all_ms,
+        croner: idle.croner_create_all_ms,
+        goal: { text: "< 2,000", met: check((x) => x < 2000, idle.activate_all_ms) },
+      },
+      { scenario: "idle_cost", label: "start ms", tickflow: idle.start_ms },
+    );
+  }
+
+  const restart = s("restart");
+  if (restart) {
+    rows.push(
+      {
+        scenario: "restart",
+        label: "start to ready ms (10k triggers, 1M journal)",
+        tickflow: restart.start_to_ready_ms,
+        goal: { text: "< 1,000", met: check((x) => x < 1000, restart.start_to_ready_ms) },
+      },
+      { scenario: "restart", label: "RSS MB when ready", tickflow: restart.rss_mb },
+    );
+  }
+
+  const poll = s("poll_cost");
+  if (poll) {
+    rows.push(
+      {
+        scenario: "poll_cost",
+        label: "pollFn calls per tick (1,000 × 1 s)",
+        tickflow: poll.pollfn_calls_per_tick,
+        goal: { text: "= 1", met: check((x) => x === 1, poll.pollfn_calls_per_tick) },
+      },
+      { scenario: "poll_cost", label: "CPU % of one core", tickflow: poll.cpu_percent_of_one_core },
+    );
+  }
+
+  for (const [id, metrics] of Object.entries(scenarios)) {
+    if (typeof metrics.error === "string") {
+      rows.push({
+        scenario: id,
+        label: "failed",
+        tickflow: "error",
+        goal: { text: "", met: false },
+      });
+      notes.push(`${id} failed: ${metrics.error}`);
+    }
+  }
+
+  const status = (met: boolean | undefined) =>
+    met === undefined ? "unknown" : met ? "met" : "NOT MET";
+  const text = table(
+    [
+      "scenario",
+      "metric",
+      "tickflow",
+      "croner",
+      "node-cron",
+      "BullMQ",
+      "pg-boss",
+      "Python*",
+      "goal",
+      "",
+    ],
+    rows.map((row) => [
+      row.scenario,
+      row.label,
+      show(row.tickflow),
+      show(row.croner),
+      show(row.nodeCron),
+      show(row.bullmq),
+      show(row.pgboss),
+      show(row.python),
+      row.goal?.text ?? "",
+      row.goal ? status(row.goal.met) : "",
+    ]),
+  );
+  const goals: Goal[] = rows
+    .filter((row) => row.goal !== undefined)
+    .map((row) => ({
+      scenario: row.scenario,
+      text: `${row.label} ${row.goal?.text}`,
+      met: row.goal?.met,
+      value: show(row.tickflow),
+    }));
+  const missed = goals.filter((g) => g.met !== true);
+  const footer = [
+    "* Python: the original's design (a supervisor loop polling every second), its bound, not a run.",
+    ...notes,
+    missed.length === 0
+      ? `All ${goals.length} goals met.`
+      : `${goals.length - missed.length} of ${goals.length} goals met; not met: ${missed
+          .map((g) => `${g.scenario} ${g.text} (${g.value})`)
+          .join("; ")}.`,
+  ];
+  return { text: `${text}\n\n${footer.join("\n")}`, goals };
+}

@@ -1,0 +1,79 @@
+/**
+ * `restart` in its own process: opens a trigger database built by `restart.ts` (10,000
+ * activations, a million journal rows, 100,000 ledger rows) and measures how long a new
+ * supervisor takes from opening the file to `start()` resolving, and its RSS then.
+ */
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Dag } from "../src/dag/Dag.js";
+import { Namespace } from "../src/namespace/Namespace.js";
+import { DagProvenance } from "../src/provenance/DagProvenance.js";
+import { TriggerManager } from "../src/supervisor/TriggerManager.js";
+import { TriggerStore } from "../src/trigger/TriggerStore.js";
+import { childArgs, childDone, round, rssMb } from "./lib.js";
+
+export interface RestartChildArgs {
+  readonly dir: string;
+  readonly triggers: number;
+  readonly schedule: string;
+}
+
+export interface RestartChildResult {
+  readonly start_to_ready_ms: number;
+  readonly open_ms: number;
+  readonly start_ms: number;
+  readonly rss_mb: number;
+  readonly active_triggers: number;
+  readonly scheduled_triggers: number;
+  readonly errors: number;
+}
+
+const args = childArgs<RestartChildArgs>();
+
+// The application's code (its namespace) is there before the supervisor starts.
+const ns = new Namespace();
+const dag = new Dag();
+dag.node(() => null, { label: "noop" });
+ns.register(dag, { nsref: "bench:noop" });
+for (let k = 0; k < args.triggers; k++) {
+  ns.registerTrigger({
+    name: `t${k}`,
+    dagNsref: "bench:noop",
+    triggerType: "poll",
+    schedule: args.schedule,
+  });
+}
+
+let errors = 0;
+const t0 = performance.now();
+const store = new TriggerStore(path.join(args.dir, "triggers.db"));
+const provenance = new DagProvenance(path.join(args.dir, "provenance.db"));
+const manager = new TriggerManager({
+  namespace: ns,
+  store,
+  provenance,
+  onError: () => {
+    errors += 1;
+  },
+});
+const t1 = performance.now();
+await manager.start();
+const ready = performance.now();
+const rss = rssMb();
+const states = Object.values(manager.states());
+const scheduled = Array.from({ length: args.triggers }, (_, k) =>
+  manager.nextFireAt(`t${k}`),
+).filter((d) => d !== undefined).length;
+await manager.stop();
+store.close();
+provenance.close();
+const result: RestartChildResult = {
+  start_to_ready_ms: round(ready - t0, 0),
+  open_ms: round(t1 - t0, 0),
+  start_ms: round(ready - t1, 0),
+  rss_mb: round(rss, 1),
+  active_triggers: states.filter((s) => s === "active").length,
+  scheduled_triggers: scheduled,
+  errors,
+};
+childDone(result);
