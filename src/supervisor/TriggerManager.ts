@@ -812,17 +812,7 @@ export class TriggerManager {
           writes.push(
             live.buffered.has(fire.eventId)
               ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
-              : {
-                  kind: "insertEvent",
-                  eventId: fire.eventId,
-                  name: live.name,
-                  firedAt: now,
-                  scheduledAt: fire.scheduledAt,
-                  runId: fire.runId,
-                  payload: fire.payload,
-                  status: "running",
-                  error: null,
-                },
+              : fireRow(live.name, fire, now, "running"),
           );
           effects.push(() => {
             live.buffered.delete(fire.eventId);
@@ -831,17 +821,7 @@ export class TriggerManager {
           break;
         case "recordOverlapSkip":
           if (fire === undefined) break;
-          writes.push({
-            kind: "insertEvent",
-            eventId: fire.eventId,
-            name: live.name,
-            firedAt: now,
-            scheduledAt: fire.scheduledAt,
-            runId: null,
-            payload: fire.payload,
-            status: "skipped_overlap",
-            error: null,
-          });
+          writes.push({ ...fireRow(live.name, fire, now, "skipped_overlap"), runId: null });
           effects.push(() => {
             this.#emit(live, "skipped_overlap", fire.scheduledAt, {});
             live.waiters
@@ -852,17 +832,7 @@ export class TriggerManager {
           break;
         case "bufferTick":
           if (fire === undefined) break;
-          writes.push({
-            kind: "insertEvent",
-            eventId: fire.eventId,
-            name: live.name,
-            firedAt: now,
-            scheduledAt: fire.scheduledAt,
-            runId: fire.runId,
-            payload: fire.payload,
-            status: "buffered",
-            error: null,
-          });
+          writes.push(fireRow(live.name, fire, now, "buffered"));
           effects.push(() => {
             live.buffered.add(fire.eventId);
             this.#emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
@@ -1360,6 +1330,26 @@ function configOf(definition: TriggerDefinition): Record<string, unknown> {
     pollTimeout: definition.pollTimeout,
     hasPollFn: definition.pollFn !== undefined,
     payload: definition.payload ?? null,
+  };
+}
+
+/** The ledger row of a fire (a tick or a push) with its status. */
+function fireRow(
+  name: string,
+  fire: FireRef,
+  now: number,
+  status: "running" | "skipped_overlap" | "buffered",
+): TriggerWrite & { kind: "insertEvent" } {
+  return {
+    kind: "insertEvent",
+    eventId: fire.eventId,
+    name,
+    firedAt: now,
+    scheduledAt: fire.scheduledAt,
+    runId: fire.runId,
+    payload: fire.payload,
+    status,
+    error: null,
   };
 }
 
