@@ -3,7 +3,19 @@
  * inside `src/` imports this file.
  */
 
+export type {
+  Branch,
+  BranchInput,
+  BranchOutput,
+  FlatMapped,
+  MapOptions,
+  MapTarget,
+  Routed,
+  SwitchInput,
+  SwitchOutput,
+} from "./dag/compositeTypes.js";
 export { Dag, type DagNodeOptions, type NodeSource } from "./dag/Dag.js";
+export type { SubDagRef } from "./dag/DagNode.js";
 export { type DagGraph, DagNode, type EdgeOptions, type NodeSpec } from "./dag/DagNode.js";
 export {
   DagCycle,
@@ -11,12 +23,17 @@ export {
   DuplicateLabel,
   EmptyDag,
   ForeignEdge,
+  InvalidBranches,
+  InvalidDagFactory,
+  InvalidMapNode,
   InvalidNodeTarget,
+  InvalidSubDag,
   SchemaMismatch,
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
 export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
+export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
@@ -75,6 +92,7 @@ export {
   type RunRecord,
 } from "./provenance/DagProvenance.js";
 export { NullProvenance } from "./provenance/NullProvenance.js";
+export type { StoredChildRun } from "./provenance/Provenance.js";
 export {
   type NodeStatus,
   Provenance,
@@ -95,6 +113,7 @@ export {
   DagChanged,
   DagPause,
   InputInvalid,
+  MapInputInvalid,
   MissingInput,
   type NodeError,
   NodeFailed,
@@ -103,6 +122,8 @@ export {
   RunNotFound,
   RunNotRestartable,
   type SchemaIssue,
+  SwitchLabelMissing,
+  UnknownBranch,
   UnknownLabel,
 } from "./run/errors.js";
 export type { Logger } from "./run/Logger.js";

@@ -1,16 +1,35 @@
-import { type DagGraph, DagNode, type EdgeOptions, type NodeSpec } from "./DagNode.js";
+import type {
+  Branch,
+  FlatMapped,
+  MapOptions,
+  MapTarget,
+  SwitchInput,
+  SwitchOutput,
+} from "./compositeTypes.js";
+import {
+  type DagGraph,
+  DagNode,
+  type EdgeOptions,
+  type NodeSpec,
+  type SubDagRef,
+} from "./DagNode.js";
 import {
   DagCycle,
   type DagInvalid,
   DuplicateLabel,
   EmptyDag,
   ForeignEdge,
+  InvalidMapNode,
   InvalidNodeTarget,
+  InvalidSubDag,
   SchemaMismatch,
 } from "./errors.js";
 import type { NodeFn } from "./NodeContext.js";
 import type { NodeOptions } from "./NodeOptions.js";
+import { SwitchNode } from "./SwitchNode.js";
 import { schemaMismatch } from "./schemaAssignable.js";
+import { mappedShapeProblem, subDagProblem } from "./subDagProblems.js";
+import { switchBranches } from "./switchBranches.js";
 import { type DagEdge, topologicalOrder } from "./topologicalOrder.js";
 
 /**
@@ -70,7 +89,13 @@ type RunResultLike = {
  * const result = await dag.run({});
  * ```
  */
-export class Dag implements DagGraph {
+export class Dag<in I = any, out O = unknown> implements DagGraph {
+  /**
+   * @internal Phantom field: the input its sources take and the output of its sink, as
+   * declared with `new Dag<In, Out>()` (default: any input, unknown output). `dag.map`
+   * and `dag.node(subDag)` type their nodes with them.
+   */
+  declare readonly _dagTypes?: { readonly in: (input: I) => void; readonly out: () => O };
   readonly #nodes = new Map<string, DagNode<any, any>>();
   readonly #edges: DagEdge[] = [];
   readonly #foreign: ForeignEdge[] = [];
@@ -90,13 +115,105 @@ export class Dag implements DagGraph {
    */
   node<I, O>(fn: NodeFn<I, O>, options?: DagNodeOptions): DagNode<I, Awaited<O>>;
   node<I, O>(source: NodeSource<I, O>, options?: DagNodeOptions): DagNode<I, O>;
-  node(dag: Dag, options?: DagNodeOptions): DagNode<unknown, unknown>;
+  node<SI, SO>(dag: Dag<SI, SO>, options?: DagNodeOptions): DagNode<SI, SO>;
   node(target: unknown, options: DagNodeOptions = {}): DagNode<any, any> {
     const { label: given, ...overrides } = options;
     const { spec, label: defaultLabel } = this.#specOf(target, overrides);
     const label = given ?? defaultLabel;
     if (this.#nodes.has(label)) throw new DuplicateLabel({ label });
     const node = new DagNode<any, any>(this, label, spec);
+    this.#nodes.set(label, node);
+    this.#version += 1;
+    return node;
+  }
+
+  /**
+   * Adds a map node: the sub-DAG runs once per element of the upstream's array, each run
+   * a child run keyed `"label[i]"`, up to `concurrency` at once; the result keeps the
+   * input's order, and an element whose result is an array contributes its items
+   * (flat-map). An object input runs each value and gives an object with the same keys
+   * (type it with `keyed: true`). The sub-DAG needs exactly one source and one sink
+   * (`InvalidSubDag`). Given an unwired `dag.switch(...)` node, each element is routed to
+   * a branch (map-switch) and that switch node becomes this map node.
+   *
+   * @example
+   * ```ts
+   * const countWords = new Dag<string, number>();
+   * countWords.node((chunk: string) => chunk.split(/\s+/).length, { label: "count" });
+   * split.to(dag.map(countWords, { label: "counts", concurrency: 4 })); // string[] → number[]
+   * items.to(dag.map(dag.switch({ small, large }), { label: "routed" }));
+   * ```
+   */
+  map<SI, SO>(
+    target: MapTarget<SI, SO>,
+    options: MapOptions & { readonly keyed: true },
+  ): DagNode<{ readonly [key: string]: SI }, Record<string, SO>>;
+  map<SI, SO>(
+    target: MapTarget<SI, SO>,
+    options?: MapOptions & { readonly keyed?: false },
+  ): DagNode<readonly SI[], FlatMapped<SO>[]>;
+  map(target: unknown, options: MapOptions = {}): DagNode<any, any> {
+    const { label: given, concurrency, keyed = false, ...overrides } = options;
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+      throw new InvalidMapNode({
+        reason: `concurrency must be a positive integer, not ${String(concurrency)}`,
+      });
+    }
+    const made = this.#mapTargetOf(target);
+    const label = given ?? made.label;
+    if (this.#nodes.has(label) && label !== made.replaces) throw new DuplicateLabel({ label });
+    const refs: [string | undefined, SubDagRef][] =
+      made.over.kind === "dag" ? [[undefined, made.over.ref]] : [...made.over.branches];
+    for (const [branch, ref] of refs) {
+      const reason = mappedShapeProblem(ref.dag as Dag<any, any>);
+      if (reason !== undefined) throw new InvalidSubDag({ nodeLabel: label, branch, reason });
+    }
+    // Checked everything first: only now may the switch node give way to the map node.
+    if (made.replaces !== undefined) this.#nodes.delete(made.replaces);
+    const node = new DagNode<any, any>(this, label, {
+      kind: "map",
+      over: made.over,
+      concurrency,
+      keyed,
+      options: { ...made.options, ...overrides },
+    });
+    this.#nodes.set(label, node);
+    this.#version += 1;
+    return node;
+  }
+
+  /**
+   * Adds a switch node: its upstream returns `["label", data]` or
+   * `{ __switch__: "label", ...data }`, and the branch with that label runs on `data` as
+   * a child run keyed `"node:label"` (a function branch as a one-node sub-DAG); the
+   * node's output is the branch's. Branches are an object of label → `Dag`, function or
+   * namespace node, or an array labelled by the functions' names (nsref leaves). An
+   * unknown label fails the node with `UnknownBranch`.
+   *
+   * @example
+   * ```ts
+   * const route = dag.switch({ small: (o: Order) => ship(o), large: reviewDag }, { label: "route" });
+   * classify.to(route); // classify returns ["large", order] or { __switch__: "small", ...order }
+   * ```
+   */
+  switch<B extends readonly Branch[]>(
+    branches: B,
+    options?: DagNodeOptions,
+  ): SwitchNode<SwitchInput<B>, SwitchOutput<B>>;
+  switch<B extends { readonly [label: string]: Branch }>(
+    branches: B,
+    options?: DagNodeOptions,
+  ): SwitchNode<SwitchInput<B>, SwitchOutput<B>>;
+  switch(branches: unknown, options: DagNodeOptions = {}): DagNode<any, any> {
+    const { label: given, ...overrides } = options;
+    const label = given ?? `switch${this.#nodes.size + 1}`;
+    if (this.#nodes.has(label)) throw new DuplicateLabel({ label });
+    const refs = switchBranches(label, branches, (target, name) => this.#branchRef(target, name));
+    const node = new SwitchNode<any, any>(this, label, {
+      kind: "switch",
+      branches: refs,
+      options: overrides,
+    });
     this.#nodes.set(label, node);
     this.#version += 1;
     return node;
@@ -196,6 +313,11 @@ export class Dag implements DagGraph {
    * ```
    */
   check(dagNsref?: string): DagInvalid | undefined {
+    return this.#check(dagNsref, [this]);
+  }
+
+  /** `check`, knowing the DAGs that run this one as a sub-DAG (`chain`, this one last). */
+  #check(dagNsref: string | undefined, chain: readonly object[]): DagInvalid | undefined {
     if (this.#nodes.size === 0) return new EmptyDag({ dagNsref });
     if (this.#foreign.length > 0) return this.#foreign[0];
     const result = topologicalOrder([...this.#nodes.keys()], this.#edges);
@@ -210,7 +332,7 @@ export class Dag implements DagGraph {
           return new SchemaMismatch({ from: edge.from, to: edge.to, reason });
       }
     }
-    return undefined;
+    return subDagProblem(this, chain, (sub, longer) => sub.#check(undefined, longer));
   }
 
   /**
@@ -265,6 +387,79 @@ export class Dag implements DagGraph {
     throw new InvalidNodeTarget({
       received: target === null ? "null" : Array.isArray(target) ? "an array" : typeof target,
     });
+  }
+
+  /** What a map node runs, its default label, and the switch node it replaces. */
+  #mapTargetOf(target: unknown): {
+    readonly over: Extract<NodeSpec, { kind: "map" }>["over"];
+    readonly label: string;
+    readonly replaces: string | undefined;
+    readonly options: NodeOptions;
+  } {
+    const fallback = `map${this.#nodes.size + 1}`;
+    if (target instanceof SwitchNode) {
+      if (this.#nodes.get(target.label) !== target) {
+        throw new InvalidMapNode({
+          reason: `the switch "${target.label}" is not a node of this DAG (another DAG's, or already mapped)`,
+        });
+      }
+      if (this.#edges.some((edge) => edge.from === target.label || edge.to === target.label)) {
+        throw new InvalidMapNode({
+          reason: `the switch "${target.label}" is already wired; map an unwired dag.switch(...) and wire the map node`,
+        });
+      }
+      const spec = target.spec as Extract<NodeSpec, { kind: "switch" }>;
+      return {
+        over: { kind: "switch", branches: spec.branches },
+        label: target.label,
+        replaces: target.label,
+        options: spec.options,
+      };
+    }
+    if (target instanceof Dag) {
+      return {
+        over: { kind: "dag", ref: { dag: target, nsref: undefined } },
+        label: fallback,
+        replaces: undefined,
+        options: {},
+      };
+    }
+    if (isNodeSource(target) && target.spec.kind === "dag") {
+      return {
+        over: { kind: "dag", ref: { dag: target.spec.dag, nsref: target.nsref } },
+        label: target.nsref.slice(target.nsref.lastIndexOf(":") + 1),
+        replaces: undefined,
+        options: target.spec.options,
+      };
+    }
+    const received = isNodeSource(target)
+      ? `the registered function "${target.nsref}"`
+      : typeof target === "function"
+        ? "a function"
+        : target === null
+          ? "null"
+          : Array.isArray(target)
+            ? "an array"
+            : typeof target;
+    throw new InvalidMapNode({
+      reason: `it got ${received}; put a function in a one-node Dag to map it`,
+    });
+  }
+
+  /** A switch branch as a sub-DAG; `undefined` for a value that cannot be a branch. */
+  #branchRef(target: unknown, name: string): SubDagRef | undefined {
+    if (target instanceof Dag) return { dag: target, nsref: undefined };
+    if (isNodeSource(target) && target.spec.kind === "dag") {
+      return { dag: target.spec.dag, nsref: target.nsref };
+    }
+    if (typeof target === "function" || isNodeSource(target)) {
+      // A function branch runs as a one-node sub-DAG, so that it is recorded as a child
+      // run and resumed like any other branch.
+      const one = new Dag();
+      one.node(target as NodeFn<unknown, unknown>, { label: name });
+      return { dag: one, nsref: isNodeSource(target) ? target.nsref : undefined };
+    }
+    return undefined;
   }
 }
 

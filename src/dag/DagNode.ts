@@ -2,9 +2,24 @@ import type { NodeFn } from "./NodeContext.js";
 import type { NodeOptions } from "./NodeOptions.js";
 
 /**
- * What a node runs: a function (possibly registered in a namespace under `nsref`) or
- * a whole sub-DAG (a call node). The sub-DAG is typed loosely here so that this file
- * does not import `Dag` (no cycle); the runner checks it.
+ * A sub-DAG that a composite node runs, with the nsref it was registered under (the
+ * child run records it). Typed loosely (`object`) so that this file does not import `Dag`.
+ *
+ * @example
+ * ```ts
+ * const ref: SubDagRef = { dag: enrichDag, nsref: "pipelines:enrich" };
+ * ```
+ */
+export interface SubDagRef {
+  readonly dag: object;
+  readonly nsref: string | undefined;
+}
+
+/**
+ * What a node runs: a function (possibly registered in a namespace under `nsref`), a
+ * whole sub-DAG (a call node), a switch between sub-DAGs by label, or a map of a sub-DAG
+ * or a switch over the elements of its input. Sub-DAGs are typed loosely here so that
+ * this file does not import `Dag` (no cycle); the runner checks them.
  *
  * @example
  * ```ts
@@ -21,6 +36,26 @@ export type NodeSpec =
   | {
       readonly kind: "dag";
       readonly dag: object;
+      readonly nsref?: string;
+      readonly options: NodeOptions;
+    }
+  | {
+      readonly kind: "switch";
+      /** Branch label → the sub-DAG it runs (a function branch is a one-node DAG). */
+      readonly branches: ReadonlyMap<string, SubDagRef>;
+      readonly nsref?: string;
+      readonly options: NodeOptions;
+    }
+  | {
+      readonly kind: "map";
+      /** What runs per element: one sub-DAG, or a switch routing each element. */
+      readonly over:
+        | { readonly kind: "dag"; readonly ref: SubDagRef }
+        | { readonly kind: "switch"; readonly branches: ReadonlyMap<string, SubDagRef> };
+      /** Most elements running at once (`undefined`: no limit). */
+      readonly concurrency: number | undefined;
+      /** Typed for an object input (results keyed like it) rather than an array. */
+      readonly keyed: boolean;
       readonly nsref?: string;
       readonly options: NodeOptions;
     };

@@ -98,5 +98,82 @@ export class InvalidNodeTarget extends Data.TaggedError("InvalidNodeTarget")<{
   }
 }
 
+/**
+ * A composite node's sub-DAG cannot run there: a mapped sub-DAG (or a mapped switch's
+ * branch) needs exactly one source and one sink, and no sub-DAG may be invalid itself or
+ * contain the DAG that runs it. `reason` says which nodes are the trouble.
+ *
+ * @example
+ * ```ts
+ * dag.map(twoSources, { label: "each" });
+ * // InvalidSubDag: The sub-DAG of "each" has 2 sources (a, b); a mapped sub-DAG needs exactly one.
+ * ```
+ */
+export class InvalidSubDag extends Data.TaggedError("InvalidSubDag")<{
+  readonly nodeLabel: string;
+  readonly branch: string | undefined;
+  readonly reason: string;
+}> {
+  override get message() {
+    const which = this.branch === undefined ? "" : ` (branch "${this.branch}")`;
+    return `The sub-DAG of "${this.nodeLabel}"${which} ${this.reason}.`;
+  }
+}
+
+/**
+ * The branches given to `dag.switch(...)` cannot be routed to: none given, a branch in an
+ * array without a name, two branches with one name, or a branch that is not a DAG, a
+ * function or a namespace node.
+ *
+ * @example
+ * ```ts
+ * dag.switch([async () => 1], { label: "route" });
+ * // InvalidBranches: branch 0 has no name; give it a named function or use an object
+ * ```
+ */
+export class InvalidBranches extends Data.TaggedError("InvalidBranches")<{
+  readonly nodeLabel: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `The branches of switch "${this.nodeLabel}" are invalid: ${this.reason}.`;
+  }
+}
+
+/**
+ * `dag.map(...)` cannot make its node: it takes a `Dag`, a DAG registered in a namespace,
+ * or a not-yet-wired `dag.switch(...)` node of the same DAG, and a `concurrency` that is a
+ * positive integer.
+ *
+ * @example
+ * ```ts
+ * dag.map(async (x: number) => x, { label: "each" }); // InvalidMapNode
+ * ```
+ */
+export class InvalidMapNode extends Data.TaggedError("InvalidMapNode")<{
+  readonly reason: string;
+}> {
+  override get message() {
+    return `dag.map() cannot make its node: ${this.reason}.`;
+  }
+}
+
+/**
+ * A DAG factory given to `ns.registerFactory(...)` returned something other than a `Dag`.
+ *
+ * @example
+ * ```ts
+ * ns.registerFactory(() => undefined as any, { nsref: "pipelines:x" }); // InvalidDagFactory
+ * ```
+ */
+export class InvalidDagFactory extends Data.TaggedError("InvalidDagFactory")<{
+  readonly nsref: string;
+  readonly received: string;
+}> {
+  override get message() {
+    return `The factory registered as "${this.nsref}" returned ${this.received}, not a Dag. Make it return new Dag() with its nodes.`;
+  }
+}
+
 /** Every error `dag.validate()` can report. */
-export type DagInvalid = DagCycle | ForeignEdge | EmptyDag | SchemaMismatch;
+export type DagInvalid = DagCycle | ForeignEdge | EmptyDag | SchemaMismatch | InvalidSubDag;

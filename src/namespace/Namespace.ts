@@ -1,4 +1,5 @@
 import { Dag } from "../dag/Dag.js";
+import { InvalidDagFactory } from "../dag/errors.js";
 import type { NamespaceLike, NodeFn } from "../dag/NodeContext.js";
 import type { NodeOptions } from "../dag/NodeOptions.js";
 import type { DagRunResult } from "../run/DagRunner.js";
@@ -66,6 +67,39 @@ export class Namespace implements NamespaceLike {
     );
     this.#nodes.set(nsref, node);
     return node;
+  }
+
+  /**
+   * Registers the DAG a factory builds, under an nsref. The factory runs once, now (it
+   * gets this namespace, to look up the nodes it wires); the nsref is checked before it
+   * runs. Throws what `register` throws, `InvalidDagFactory` when the factory returns
+   * something other than a `Dag`, or what the factory throws.
+   *
+   * @example
+   * ```ts
+   * ns.registerFactory(
+   *   (ns) => {
+   *     const dag = new Dag<{ symbol: string }, number>();
+   *     dag.node(ns.get("market:fetch")).to(dag.node(ns.get("market:summarize")));
+   *     return dag;
+   *   },
+   *   { nsref: "pipelines:market_summary" },
+   * );
+   * ```
+   */
+  registerFactory<I, O>(
+    factory: (namespace: Namespace) => Dag<I, O>,
+    options: RegisterOptions,
+  ): NamespaceNode<I, O, DagRunResult> {
+    // Checked first, so a factory is not run for a registration that cannot succeed.
+    parseNsref(options.nsref);
+    if (this.#nodes.has(options.nsref)) throw new DuplicateNsref({ nsref: options.nsref });
+    const dag: unknown = factory(this);
+    if (!(dag instanceof Dag)) {
+      const received = dag === null ? "null" : Array.isArray(dag) ? "an array" : typeof dag;
+      throw new InvalidDagFactory({ nsref: options.nsref, received });
+    }
+    return this.register(dag, options) as NamespaceNode<I, O, DagRunResult>;
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   Provenance,
   type ProvenanceService,
   type RunStatus,
+  type StoredChildRun,
   type StoredNode,
   type StoredRunState,
 } from "./Provenance.js";
@@ -429,6 +430,32 @@ function makeService(store: SqliteStore): ProvenanceService {
           input: decodeJson(row.source_inputs_json),
           nodes,
         };
+      }),
+    loadChildRuns: (parentRunId) =>
+      attempt(store.path, "load child runs", () => {
+        const children = new Map<string, StoredChildRun>();
+        const rows = store.all<
+          Pick<
+            DagRunRow,
+            "run_id" | "expansion_key" | "status" | "dag_fingerprint" | "sink_outputs_json"
+          >
+        >("load child runs", sql.selectChildrenForResume, [parentRunId]);
+        for (const row of rows) {
+          const key = row.expansion_key as string;
+          const status = row.status as RunStatus;
+          children.set(key, {
+            runId: row.run_id,
+            expansionKey: key,
+            status,
+            fingerprint: row.dag_fingerprint ?? "",
+            // Only a completed child's outputs are reused; the others are resumed.
+            outputs:
+              status === "completed"
+                ? ((decodeJson(row.sink_outputs_json) ?? {}) as Record<string, unknown>)
+                : undefined,
+          });
+        }
+        return children;
       }),
   };
 }

@@ -8,6 +8,7 @@ const service: ProvenanceService = {
   nodeCompleted: () => Effect.void,
   runFinished: () => Effect.void,
   loadRunState: () => Effect.succeed(undefined),
+  loadChildRuns: () => Effect.succeed(new Map()),
 };
 
 /**

@@ -98,6 +98,25 @@ export interface StoredRunState {
 }
 
 /**
+ * A child run (a composite node's sub-DAG run) as a resume needs it: whether it
+ * completed, its sink outputs if so, and the DAG shape it ran.
+ *
+ * @example
+ * ```ts
+ * const child: StoredChildRun = children.get("counts[3]")!;
+ * if (child.status === "completed") console.log(child.outputs);
+ * ```
+ */
+export interface StoredChildRun {
+  readonly runId: string;
+  readonly expansionKey: string;
+  readonly status: RunStatus;
+  readonly fingerprint: string;
+  /** The sink outputs of a completed run; `undefined` otherwise. */
+  readonly outputs: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
  * Where a `DagRunner` writes what happens. Each method is one commit, and the
  * starts of the nodes that become ready ride along with the commit that made them
  * ready: a 3-node chain commits 5 times (run start, 3 completions, run end), and a
@@ -136,6 +155,15 @@ export interface ProvenanceService {
   readonly loadRunState: (
     runId: string,
   ) => Effect.Effect<StoredRunState | undefined, ProvenanceError>;
+  /**
+   * The direct child runs of a run by expansion key (the latest run of each key), so a
+   * resumed composite node reuses its completed children and resumes the others.
+   * Optional so that services written before composite nodes still fit: without it a
+   * resumed composite node runs all its children again.
+   */
+  readonly loadChildRuns?: (
+    parentRunId: string,
+  ) => Effect.Effect<ReadonlyMap<string, StoredChildRun>, ProvenanceError>;
 }
 
 /**

@@ -23,6 +23,9 @@ export const provenanceSql = {
   selectNodes: `SELECT * FROM node_executions WHERE run_id = ? ORDER BY rowid`,
   selectEdges: `SELECT upstream_label, downstream_label FROM edge_traversals WHERE run_id = ? ORDER BY rowid`,
   selectChildren: `SELECT * FROM dag_runs WHERE parent_run_id = ? ORDER BY started_at, rowid`,
+  /** Oldest first, so that folding into a map by key keeps each key's latest run. */
+  selectChildrenForResume: `SELECT run_id, expansion_key, status, dag_fingerprint, sink_outputs_json
+    FROM dag_runs WHERE parent_run_id = ? AND expansion_key IS NOT NULL ORDER BY rowid`,
   selectUnfinished: `SELECT * FROM dag_runs WHERE status = 'running' ORDER BY started_at, rowid`,
   /**
    * Built with optional filters; `?` placeholders in order: nsref, status, before, limit.

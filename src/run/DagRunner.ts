@@ -44,6 +44,7 @@ import {
 } from "./errors.js";
 import type { Logger } from "./Logger.js";
 import { retryDelayMs } from "./retryDelay.js";
+import { compositeError, runComposite } from "./runComposite.js";
 
 /**
  * The outcome of a DAG run. `outputs` holds the outputs of the sinks that finished,
@@ -809,8 +810,11 @@ export class DagRunner {
       const signal = lazySignal();
       const call = Effect.tryPromise({
         try: () => this.#invoke(provenance, plan, state, node, input, attempt, signal),
-        catch: (cause): NodeFailed | DagPause =>
-          cause instanceof DagPause ? cause : new NodeFailed({ nodeLabel: label, attempt, cause }),
+        catch: (cause): NodeError | DagPause =>
+          cause instanceof DagPause
+            ? cause
+            : ((spec.kind !== "function" ? compositeError(cause) : undefined) ??
+              new NodeFailed({ nodeLabel: label, attempt, cause })),
       }).pipe(Effect.onInterrupt(() => Effect.sync(signal.abort)));
       const timeoutMs = spec.options.timeout;
       const output =
@@ -845,24 +849,30 @@ export class DagRunner {
     signal: LazySignal,
   ): Promise<unknown> {
     const { spec } = node;
-    if (spec.kind === "dag") {
-      if (!(spec.dag instanceof Dag)) throw new TypeError(`node "${node.label}" holds no Dag`);
-      // A call node: the sub-DAG runs as a child run of this one, in the same history:
-      // the service this run writes to (in the Effect form it comes from the caller's
-      // layer, not from this.options).
-      const child = new DagRunner(spec.dag, {
-        ...this.options,
-        provenance: { layer: Layer.succeed(Provenance, provenance) },
-        dagNsref: spec.nsref ?? node.label,
+    if (spec.kind !== "function") {
+      // A call, switch or map node: each sub-DAG run is a child run of this one, in the
+      // same history: the service this run writes to (in the Effect form it comes from
+      // the caller's layer, not from this.options).
+      const layer = Layer.succeed(Provenance, provenance);
+      return runComposite({
+        label: node.label,
+        spec,
+        input,
+        attempt,
+        signal: signal.get(),
+        parentRunId: plan.runId,
+        // Children can be on record only if this node ran before: a resume or a retry.
+        mayHaveChildren: plan.resume || attempt > 1,
+        provenance,
+        runnerFor: (ref) => {
+          if (!(ref.dag instanceof Dag)) throw new TypeError(`node "${node.label}" holds no Dag`);
+          return new DagRunner(ref.dag, {
+            ...this.options,
+            provenance: { layer },
+            dagNsref: ref.nsref ?? node.label,
+          });
+        },
       });
-      const result = await child.runPlan(
-        child.newPlan(input, { parentRunId: plan.runId, expansionKey: node.label }),
-        signal.get(),
-      );
-      if (result.status !== "completed")
-        throw result.error ?? new Error(`sub-DAG ${result.status}`);
-      const values = Object.values(result.outputs);
-      return values.length === 1 ? values[0] : result.outputs;
     }
     const ctx: NodeContext = {
       runId: plan.runId,

@@ -13,20 +13,26 @@ export function describeCause(cause: unknown): string {
 
 /**
  * A node's function threw or its promise rejected; `cause` is what was thrown, as is
- * (it need not be an Error).
+ * (it need not be an Error). For a composite node, `cause` is the failed child run's
+ * error, `childRunId` that run, and `element` the index (or key) of the element of a
+ * map node whose run failed.
  *
  * @example
  * ```ts
  * if (result.error?._tag === "NodeFailed") console.log(result.error.nodeLabel, result.error.cause);
+ * // a map node: NodeFailed { nodeLabel: "counts", element: 3, childRunId: "…", cause: NodeFailed {…} }
  * ```
  */
 export class NodeFailed extends Data.TaggedError("NodeFailed")<{
   readonly nodeLabel: string;
   readonly attempt: number;
   readonly cause: unknown;
+  readonly element?: number | string;
+  readonly childRunId?: string;
 }> {
   override get message() {
-    return `Node "${this.nodeLabel}" failed on attempt ${this.attempt}: ${describeCause(this.cause)}`;
+    const at = this.element === undefined ? "" : ` at element ${JSON.stringify(this.element)}`;
+    return `Node "${this.nodeLabel}" failed${at} on attempt ${this.attempt}: ${describeCause(this.cause)}`;
   }
 }
 
@@ -130,8 +136,76 @@ export class DagPause extends Data.TaggedError("DagPause")<{ readonly reason?: s
   }
 }
 
+/**
+ * A map node's input is neither an array nor an object, so there are no elements to map.
+ *
+ * @example
+ * ```ts
+ * // the upstream of map node "counts" returned 42
+ * // → MapInputInvalid { nodeLabel: "counts", received: "number" }
+ * ```
+ */
+export class MapInputInvalid extends Data.TaggedError("MapInputInvalid")<{
+  readonly nodeLabel: string;
+  readonly received: string;
+}> {
+  override get message() {
+    return `Map node "${this.nodeLabel}" needs an array (or an object) to map over, but its input is ${this.received}. Make its upstream return a list.`;
+  }
+}
+
+/**
+ * A switch node's input (or, in a map-switch, one element) carries no branch label: it
+ * is neither `["label", data]` nor an object with a string `__switch__`.
+ *
+ * @example
+ * ```ts
+ * // the upstream of switch "route" returned { size: 3 }
+ * // → SwitchLabelMissing { nodeLabel: "route", received: "an object without __switch__" }
+ * ```
+ */
+export class SwitchLabelMissing extends Data.TaggedError("SwitchLabelMissing")<{
+  readonly nodeLabel: string;
+  readonly received: string;
+  readonly element?: number | string;
+}> {
+  override get message() {
+    const at = this.element === undefined ? "its input" : `element ${JSON.stringify(this.element)}`;
+    return `Switch node "${this.nodeLabel}" cannot tell the branch: ${at} is ${this.received}. Return ["branch", data] or { __switch__: "branch", ...data }.`;
+  }
+}
+
+/**
+ * A switch node was given a branch label it does not have; `known` lists the labels it has.
+ *
+ * @example
+ * ```ts
+ * // upstream returned ["huge", order] to dag.switch({ small, large })
+ * // → UnknownBranch { nodeLabel: "route", branch: "huge", known: ["small", "large"] }
+ * ```
+ */
+export class UnknownBranch extends Data.TaggedError("UnknownBranch")<{
+  readonly nodeLabel: string;
+  readonly branch: string;
+  readonly known: readonly string[];
+  readonly element?: number | string;
+}> {
+  override get message() {
+    const at = this.element === undefined ? "" : ` (element ${JSON.stringify(this.element)})`;
+    return `Switch node "${this.nodeLabel}" has no branch "${this.branch}"${at}. Its branches are: ${this.known.join(", ")}.`;
+  }
+}
+
 /** Every way a node can make its run fail. */
-export type NodeError = NodeFailed | NodeTimedOut | InputInvalid | OutputInvalid | MissingInput;
+export type NodeError =
+  | NodeFailed
+  | NodeTimedOut
+  | InputInvalid
+  | OutputInvalid
+  | MissingInput
+  | MapInputInvalid
+  | SwitchLabelMissing
+  | UnknownBranch;
 
 /**
  * No run with this id is in the history.
