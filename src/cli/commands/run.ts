@@ -1,0 +1,91 @@
+import type { Command } from "commander";
+import { formatDuration } from "../../inspect/formatDuration.js";
+import { recordedShape } from "../../inspect/recordedShape.js";
+import { runToMermaid } from "../../inspect/runToMermaid.js";
+import type { RunRecord } from "../../provenance/DagProvenance.js";
+import type { DagShape } from "../../provenance/Provenance.js";
+import type { CommandKit } from "../CommandKit.js";
+import { RunNotInHistory } from "../errors.js";
+import { when } from "../when.js";
+
+/**
+ * `tickflow run <runId> [--mermaid] [--json]`: a run's nodes with status, attempt,
+ * times and errors, or the run as a Mermaid picture coloured by node status.
+ *
+ * @example
+ * ```ts
+ * runCommand(program, kit); // tickflow run 3f1c9a0b-... --mermaid
+ * ```
+ */
+export function runCommand(program: Command, kit: CommandKit): void {
+  program
+    .command("run")
+    .description("a run's nodes with status, attempt, times and errors")
+    .argument("<runId>", "the run id (from tickflow runs, events or explain)")
+    .option("--mermaid", "print the run as a Mermaid flowchart, nodes coloured by status")
+    .option("--json", "print JSON for scripts (with node inputs and outputs)")
+    .action(
+      async (runId: string, options: { mermaid?: boolean; json?: boolean }, command: Command) => {
+        const dbs = kit.open(command, { mode: "read", triggers: "skip", provenance: "required" });
+        try {
+          const provenance = dbs.provenance as NonNullable<typeof dbs.provenance>;
+          const run = await provenance.getRun(runId, { values: options.json === true });
+          if (run === undefined) {
+            throw new RunNotInHistory({ runId, path: provenance.store.path });
+          }
+          if (options.mermaid) {
+            const shape = (await recordedShape(provenance, runId)) ?? shapeFromRun(run);
+            kit.out.io.stdout.write(runToMermaid(shape, run));
+            return;
+          }
+          if (options.json) {
+            kit.out.json({ ...run, nodes: Object.values(run.nodes) });
+            return;
+          }
+          printRun(kit, run);
+        } finally {
+          dbs.close();
+        }
+      },
+    );
+}
+
+/** A run recorded without its DAG's shape: its nodes, and the edges its data travelled. */
+function shapeFromRun(run: RunRecord): DagShape {
+  const nodes = Object.values(run.nodes);
+  return {
+    nodes: nodes.map((node) => `${node.label}=unknown`),
+    edges: nodes.flatMap((node) => node.downstream.map((to) => `${node.label}->${to}`)),
+  };
+}
+
+function printRun(kit: CommandKit, run: RunRecord): void {
+  const out = kit.out;
+  const c = out.color;
+  out.line(`${c.bold("run")}      ${run.runId}`);
+  out.line(`${c.bold("dag")}      ${run.dagNsref ?? "-"}`);
+  out.line(`${c.bold("status")}   ${out.status(run.status)}`);
+  out.line(`${c.bold("started")}  ${when(run.startedAt)}`);
+  out.line(
+    `${c.bold("finished")} ${when(run.finishedAt)}${run.finishedAt ? ` (took ${formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())})` : ""}`,
+  );
+  if (run.error) out.line(`${c.bold("error")}    ${c.red(run.error)}`);
+  if (run.parentRunId) out.line(`${c.bold("parent")}   ${run.parentRunId}`);
+  out.line();
+  out.line(
+    out.table(
+      ["NODE", "STATUS", "ATTEMPT", "STARTED", "FINISHED", "TOOK", "ERROR"],
+      Object.values(run.nodes).map((node) => [
+        node.label,
+        out.status(node.status),
+        String(node.attempt),
+        when(node.startedAt),
+        when(node.finishedAt),
+        node.startedAt && node.finishedAt
+          ? formatDuration(node.finishedAt.getTime() - node.startedAt.getTime())
+          : c.dim("-"),
+        node.error ? c.red(node.error) : "",
+      ]),
+    ),
+  );
+}

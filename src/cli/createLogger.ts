@@ -1,0 +1,34 @@
+import pino from "pino";
+
+/**
+ * Log levels the CLI accepts for `--log-level`.
+ *
+ * @example
+ * ```ts
+ * LOG_LEVELS.includes("info"); // true
+ * ```
+ */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/**
+ * The CLI's structured logger: JSON lines (pino) on stderr, so stdout stays the human
+ * (or `--json`) output. Written synchronously, so nothing is lost when the process
+ * exits right after an error. The library itself logs nothing; the CLI passes this
+ * logger where the library accepts one.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger("info");
+ * logger.info({ trigger: "hourly_market", runId }, "fired");
+ * ```
+ */
+export function createLogger(
+  level: (typeof LOG_LEVELS)[number],
+  destination: number | { write(text: string): unknown } = 2,
+): pino.Logger {
+  const stream =
+    typeof destination === "number"
+      ? pino.destination({ dest: destination, sync: true })
+      : destination;
+  return pino({ level, base: { name: "tickflow" } }, stream);
+}

@@ -1,0 +1,90 @@
+import type { Command } from "commander";
+import { Namespace } from "../namespace/Namespace.js";
+import { TriggerManager } from "../supervisor/TriggerManager.js";
+import type { TriggerStore } from "../trigger/TriggerStore.js";
+import type { CommandKit } from "./CommandKit.js";
+import { SupervisorRunning } from "./errors.js";
+import { loadNamespace } from "./loadNamespace.js";
+
+/** The CLI's lease: long enough for a slow commit, renewed while a fired run lasts. */
+const LEASE_MS = 30_000;
+
+/**
+ * Runs one action (`activate`, `deactivate`, `fire`) through an in-process
+ * `TriggerManager` on the databases, then closes them. The manager is never started:
+ * it steps only the one trigger, with the same write-ahead commits a supervisor makes.
+ *
+ * It holds the database's supervisor lease for the whole action, so no supervisor can
+ * start firing (or resume this fire's run) meanwhile; when a supervisor already holds
+ * the lease it refuses with `SupervisorRunning`, because a running supervisor keeps its
+ * machines in memory and would not see the change. Handing such changes to a running
+ * supervisor needs a command table (see "Commands from the CLI" in docs/architecture.md).
+ *
+ * @example
+ * ```ts
+ * await withManager(kit, command, "examples/market.ts", (m) => m.activate("hourly_market"));
+ * ```
+ */
+export async function withManager<T>(
+  kit: CommandKit,
+  command: Command,
+  modulePath: string | undefined,
+  action: (manager: TriggerManager) => Promise<T>,
+  how: { readonly createDatabase: boolean } = { createDatabase: false },
+): Promise<T> {
+  const namespace =
+    modulePath === undefined ? new Namespace() : await loadNamespace(modulePath, kit.io.cwd);
+  if (!how.createDatabase) {
+    // Checked first: opening for writing would create an empty database at a wrong path.
+    kit.open(command, { mode: "read", triggers: "required", provenance: "skip" }).close();
+  }
+  const dbs = kit.open(command, { mode: "write" });
+  const logger = kit.logger(command);
+  const store = dbs.triggers as NonNullable<typeof dbs.triggers>;
+  try {
+    const manager = new TriggerManager({
+      namespace,
+      store,
+      provenance: dbs.provenance as NonNullable<typeof dbs.provenance>,
+      logger,
+      onError: (error, trigger) =>
+        kit.out.warn(
+          `tickflow: ${trigger ? `[${trigger}] ` : ""}${error instanceof Error ? error.message : String(error)}`,
+        ),
+    });
+    return await holdingLease(store, `${manager.ownerId} (tickflow ${command.name()})`, () =>
+      action(manager),
+    );
+  } finally {
+    dbs.close();
+  }
+}
+
+async function holdingLease<T>(
+  store: TriggerStore,
+  owner: string,
+  action: () => Promise<T>,
+): Promise<T> {
+  const lease = store.acquireLease(owner, Date.now(), LEASE_MS);
+  if (!("epoch" in lease)) {
+    throw new SupervisorRunning({
+      holder: lease.holder,
+      until: new Date(lease.expiresAt),
+      path: store.store.path,
+    });
+  }
+  const renew = setInterval(() => {
+    try {
+      store.renewLease(owner, lease.epoch, Date.now(), LEASE_MS);
+    } catch {
+      // A busy disk: the lease still has two thirds of its time; the next renewal retries.
+    }
+  }, LEASE_MS / 3);
+  renew.unref();
+  try {
+    return await action();
+  } finally {
+    clearInterval(renew);
+    store.releaseLease(owner, lease.epoch, Date.now());
+  }
+}
