@@ -148,7 +148,7 @@ export function explainEffect(
  * for (const d of await explain(store, "hourly_market", { since: new Date("2026-01-05T02:00:00Z") })) {
  *   console.log(d.at.toISOString(), d.kind, d.reason);
  * }
- * // 2026-01-05T03:00:00.000Z skipped_overlap not fired: run 3f1c… (tick 02:00) was still running (overlap: skip)
+ * // 2026-01-05T03:00:00.000Z skipped_overlap tick 2026-01-05T03:00:00Z not fired: run 3f1c… (tick 2026-01-05T02:00:00Z) was still running (overlap: skip)
  * ```
  */
 export function explain(
@@ -215,7 +215,7 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           scheduledAt: event.type === "TICK" ? new Date(event.scheduledAt) : undefined,
           runId: event.runId,
           eventId: event.eventId,
-          reason: `${inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "a run"} was still running; kept to fire when it ends (overlap: bufferOne)`,
+          reason: `${event.type === "TICK" ? `tick ${formatInstant(event.scheduledAt)}` : "a push"} kept to fire when ${inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "the run in flight"} ends (overlap: bufferOne)`,
         },
       ];
     }
@@ -264,7 +264,6 @@ function fromLedger(
       const step = index.withAction("recordOverlapSkip", row.eventId);
       const context = step?.before.context ?? index.contextAt(row.firedAt);
       const inFlight = context?.inFlight;
-      const what = row.scheduledAt ? `tick ${formatInstant(row.scheduledAt)}` : "a push";
       const policy =
         context?.overlap === "bufferOne"
           ? "and a fire was already buffered (overlap: bufferOne keeps one)"
@@ -274,7 +273,7 @@ function fromLedger(
           ...base,
           at: row.firedAt,
           kind: "skipped_overlap",
-          reason: `not fired: ${inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "a run"} was still running when ${what} came ${policy}`,
+          reason: `${subjectOf(row)} not fired: ${inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "a run"} was still running ${policy}`,
           seq: step?.entry.seq,
           order: index.orderOf(step, row.firedAt),
         },
@@ -288,7 +287,7 @@ function fromLedger(
           ...base,
           at: row.firedAt,
           kind: "buffered",
-          reason: "kept to fire when the run in flight ends (overlap: bufferOne)",
+          reason: `${subjectOf(row)} kept to fire when the run in flight ends (overlap: bufferOne)`,
           seq: undefined,
           order: index.orderOf(undefined, row.firedAt),
         },
@@ -302,7 +301,7 @@ function fromLedger(
           ...base,
           at,
           kind: "cancelled",
-          reason: "the buffered fire was dropped: the trigger was deactivated before it could fire",
+          reason: `${subjectOf(row)}, buffered, was dropped: the trigger was deactivated before it could fire`,
           seq: step?.entry.seq,
           order: index.orderOf(step, at),
         },
@@ -331,8 +330,8 @@ function fromLedger(
           kind: row.status,
           reason:
             row.status === "poll_empty"
-              ? "not fired: the poll function returned nothing, so the tick was skipped and the schedule moved on"
-              : `not fired: the poll function failed (${(row.error ?? "no reason recorded").replace(/\.$/, "")}); the trigger stays active`,
+              ? `${subjectOf(row)} not fired: the poll function returned nothing; the schedule moved on`
+              : `${subjectOf(row)} not fired: the poll function failed (${(row.error ?? "no reason recorded").replace(/\.$/, "")}); the trigger stays active`,
           seq: step?.entry.seq,
           order: index.orderOf(step, row.firedAt),
         },
@@ -415,8 +414,9 @@ class JournalIndex {
  */
 function missedReason(row: TriggerEventRecord, config: Readonly<Record<string, unknown>>): string {
   const recorded = row.error ?? "missed";
-  if (!recorded.startsWith("missed while down")) return `not fired: ${recorded}`;
-  const down = "not fired: no supervisor was running when it was due";
+  const subject = subjectOf(row);
+  if (!recorded.startsWith("missed while down")) return `${subject} not fired: ${recorded}`;
+  const down = `${subject} not fired: no supervisor was running when it was due`;
   switch (config.catchUp) {
     case "skip":
       return `${down}, and catchUp "skip" fires no missed tick`;
@@ -425,8 +425,13 @@ function missedReason(row: TriggerEventRecord, config: Readonly<Record<string, u
     case "all":
       return `${down}, and catchUp "all" fires at most maxCatchUp (${String(config.maxCatchUp)}) missed ticks${typeof config.catchUpWindow === "number" ? ` within catchUpWindow (${formatDuration(config.catchUpWindow)})` : ""}`;
     default:
-      return `not fired: ${recorded}`;
+      return `${subject} not fired: ${recorded}`;
   }
+}
+
+/** What a ledger row is about: its tick, or a push. */
+function subjectOf(row: TriggerEventRecord): string {
+  return row.scheduledAt === undefined ? "a push" : `tick ${formatInstant(row.scheduledAt)}`;
 }
 
 function tickOf(fire: FireRef): string {

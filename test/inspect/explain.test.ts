@@ -41,7 +41,7 @@ describe("explain(store, name)", () => {
     ]);
     const missed = decisions.find((d) => d.kind === "missed");
     expect(missed?.reason).toBe(
-      'not fired: no supervisor was running when it was due, and catchUp "latest" fires only the most recent missed tick',
+      'tick 2026-01-05T00:04:00Z not fired: no supervisor was running when it was due, and catchUp "latest" fires only the most recent missed tick',
     );
     const catchUp = decisions.find((d) => d.scheduledAt?.getTime() === at(8).getTime());
     expect(catchUp?.reason).toMatch(/^tick 2026-01-05T00:08:00Z fired 30 s after it was due/);
@@ -61,7 +61,7 @@ describe("explain(store, name)", () => {
     expect(first?.runId).toBeDefined();
     for (const d of skipped) {
       expect(d.reason).toBe(
-        `not fired: run ${first?.runId} (tick 2026-01-05T00:01:00Z) was still running when tick ${d.scheduledAt?.toISOString().replace(".000Z", "Z")} came (overlap: skip)`,
+        `tick ${d.scheduledAt?.toISOString().replace(".000Z", "Z")} not fired: run ${first?.runId} (tick 2026-01-05T00:01:00Z) was still running (overlap: skip)`,
       );
     }
     // The slow run ended two minutes after it fired, and the ledger says so.
@@ -79,14 +79,17 @@ describe("explain(store, name)", () => {
       "00:03:00 cancelled 00:02",
     ]);
     const [, fired, buffered, skipped, deactivated, cancelled] = decisions;
-    expect(buffered?.reason).toContain(
-      `run ${fired?.runId} (tick 2026-01-05T00:01:00Z) was still running`,
+    expect(buffered?.reason).toBe(
+      `tick 2026-01-05T00:02:00Z kept to fire when run ${fired?.runId} (tick 2026-01-05T00:01:00Z) ends (overlap: bufferOne)`,
     );
     expect(skipped?.reason).toContain("a fire was already buffered (overlap: bufferOne keeps one)");
     expect(deactivated?.reason).toBe(
       `deactivated: no new fires until it is activated again; run ${fired?.runId} in flight finishes and is recorded; the buffered fire is dropped`,
     );
     expect(cancelled?.eventId).toBe(buffered?.eventId);
+    expect(cancelled?.reason).toBe(
+      "tick 2026-01-05T00:02:00Z, buffered, was dropped: the trigger was deactivated before it could fire",
+    );
     expect(deactivated?.seq).toBeDefined();
     expect(cancelled?.seq).toBe(deactivated?.seq);
   });
@@ -100,10 +103,10 @@ describe("explain(store, name)", () => {
       "00:03:00 fired 00:03",
     ]);
     expect(decisions[1]?.reason).toBe(
-      "not fired: the poll function returned nothing, so the tick was skipped and the schedule moved on",
+      "tick 2026-01-05T00:01:00Z not fired: the poll function returned nothing; the schedule moved on",
     );
     expect(decisions[2]?.reason).toBe(
-      'not fired: the poll function failed (Poll function of trigger "polled" threw: queue unreachable); the trigger stays active',
+      'tick 2026-01-05T00:02:00Z not fired: the poll function failed (Poll function of trigger "polled" threw: queue unreachable); the trigger stays active',
     );
   });
 

@@ -110,7 +110,10 @@ export function startCommand(program: Command, kit: CommandKit): void {
           );
           for (const [name] of active) {
             const next = manager.nextFireAt(name);
-            if (next !== undefined) out.line(`  ${name}: next fire ${when(next, Date.now())}`);
+            // A tick already due is being caught up (its line follows): no "next" to show.
+            if (next !== undefined && next.getTime() > Date.now()) {
+              out.line(`  ${name}: next fire ${when(next, Date.now())}`);
+            }
           }
           const reason = await signal.stopped;
           out.line(`stopping (${reason}); runs in flight get ${graceMs / 1000} s to finish`);
