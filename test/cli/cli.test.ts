@@ -117,6 +117,26 @@ describe("tickflow start", () => {
     },
     SLOW,
   );
+
+  it(
+    "--db keeps triggers and run history in one file, created with its folder",
+    async () => {
+      const file = path.join(temp.dir, "single", "tickflow.db");
+      const run = await tickflow(["--db", file, "start", MODULE, "--for", "2"]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`(${file}); stopping after 2 s`);
+      expect(fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith(".db"))).toEqual([
+        "tickflow.db",
+      ]);
+      const [runs, status] = await Promise.all([
+        tickflow(["--db", file, "runs", "--json"]),
+        tickflow(["--db", file, "status", "--json"]),
+      ]);
+      expect(json(runs).length).toBeGreaterThan(0);
+      expect(json(status)).toHaveLength(4);
+    },
+    SLOW,
+  );
 });
 
 describe("read commands against the supervised database", () => {
