@@ -246,8 +246,9 @@ export class Dag<in I = any, out O = unknown> implements DagGraph {
   }
 
   /**
-   * Grows by one with every node and edge added (a DAG only grows): anything derived
-   * from the DAG may be cached under it, as the runner does with its order.
+   * Grows by one with every change: a node or edge added, or a switch node turned into
+   * a map node by `dag.map`. Anything derived from the DAG may be cached under it, as the
+   * runner does with its order.
    */
   get version(): number {
     return this.#version;
