@@ -17,6 +17,7 @@ import {
   triggerStateOf,
 } from "../../machines/trigger.machine.js";
 import type { Dag } from "../dag/Dag.js";
+import type { RunLookup, TriggerInspection } from "../inspect/inspect.js";
 import { InvalidTriggerDefinition, TriggerNotFound } from "../namespace/errors.js";
 import type { Namespace } from "../namespace/Namespace.js";
 import { nearest } from "../namespace/nearest.js";
@@ -236,10 +237,9 @@ export class TriggerManager {
     this.#onEvent = options.onEvent ?? (() => {});
     this.#logger = options.logger;
     this.#inspect = options.inspect;
-    const reportError =
-      options.onError ??
-      ((error: unknown, trigger: string | undefined) =>
-        console.error(`tickflow${trigger ? ` [${trigger}]` : ""}:`, error));
+    // The library prints nothing by itself: errors go to `onError` and to the logger, when
+    // given (the CLI gives both).
+    const reportError = options.onError ?? (() => {});
     this.#onError = (error, trigger) => {
       this.#logger?.error(
         {
@@ -660,6 +660,27 @@ export class TriggerManager {
       throw error;
     }
     return result;
+  }
+
+  /**
+   * What `inspect()` shows for each trigger, with this supervisor's in-memory states and
+   * timers preferred over the stored ones.
+   *
+   * @example
+   * ```ts
+   * for (const t of await manager.inspect()) console.log(t.name, t.state, t.nextFireAt);
+   * ```
+   */
+  async inspect(): Promise<readonly TriggerInspection[]> {
+    // The one reach from supervisor/ to inspect/ (which sits above it and reads the same
+    // stores): a lazy import keeps the module graph one-way.
+    const { inspect } = await import("../inspect/inspect.js");
+    const provenance = this.provenance as Partial<RunLookup>;
+    return inspect(this.store, {
+      namespace: this.namespace,
+      live: this,
+      ...(typeof provenance.getRun === "function" ? { provenance: provenance as RunLookup } : {}),
+    });
   }
 
   /**
