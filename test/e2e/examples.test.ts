@@ -1,0 +1,35 @@
+/**
+ * The smaller examples run as a user runs them (`npm run demo:compose`,
+ * `npm run demo:composable`) and print what they promise.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+function runExample(file: string): string {
+  return execFileSync(process.execPath, ["--import", "tsx", path.join("examples", file)], {
+    encoding: "utf8",
+    env: { ...process.env, TICKFLOW_DATA: mkdtempSync(path.join(tmpdir(), "tickflow-example-")) },
+    timeout: 60_000,
+  });
+}
+
+describe("examples", () => {
+  it("compose-basics: a fan-out/fan-in DAG runs, directly and through the namespace", () => {
+    const out = runExample("compose-basics.ts");
+    expect(out).toContain("topological order: fetch → total → top → report");
+    expect(out).toMatch(/run [0-9a-f-]{36}: completed/);
+    expect(out).toContain("Portfolio value: $735.50; largest position: MSFT");
+    expect(out).toContain("via namespace: completed");
+  });
+
+  it("composable-dags: map, call and switch run as keyed child runs", () => {
+    const out = runExample("composable-dags.ts");
+    expect(out).toContain("completed { report: 'long text: 9 words' }");
+    for (const key of ["counts[0]", "counts[1]", "counts[2]", "enrich", "report:long"]) {
+      expect(out).toContain(`  ${key}: completed`);
+    }
+  }, 60_000);
+});
