@@ -1,5 +1,6 @@
 import { Effect, Layer } from "effect";
 import type { StoreFailure } from "../store/errors.js";
+import { GroupedWrites } from "../store/GroupedWrites.js";
 import { decodeJson, encodeJson } from "../store/jsonValue.js";
 import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
@@ -336,8 +337,10 @@ function makeService(store: SqliteStore): ProvenanceService {
       });
     }
   };
-  const write = (operation: string, f: () => void) =>
-    attempt(store.path, operation, () => store.transaction(operation, f));
+  // Runs that write in the same turn (the runs of one second's ticks) share a commit;
+  // each write is still on disk before its run goes on.
+  const grouped = new GroupedWrites(store);
+  const write = (operation: string, f: () => void) => grouped.write(operation, f);
   return {
     runStarted: (run, starting) =>
       write("record run start", () => {

@@ -115,7 +115,20 @@ const RESTARTABLE: ReadonlySet<string> = new Set(["failed", "paused", "interrupt
  */
 export interface ProvenanceProvider {
   readonly layer: Layer.Layer<Provenance>;
+  /**
+   * The service itself, when the layer is just `Layer.succeed(Provenance, service)`:
+   * the runner then provides it directly instead of building the layer for every run.
+   */
+  readonly service?: ProvenanceService;
 }
+
+/** Provides a provider's service: directly when it has one, else by building its layer. */
+const provideFrom =
+  (provider: ProvenanceProvider) =>
+  <A, E>(effect: Effect.Effect<A, E, Provenance>): Effect.Effect<A, E> =>
+    provider.service === undefined
+      ? Effect.provide(effect, provider.layer)
+      : Effect.provideService(effect, Provenance, provider.service);
 
 /**
  * Options of a `DagRunner`.
@@ -423,7 +436,7 @@ export class DagRunner {
     signal: AbortSignal | undefined,
   ): Promise<DagRunResult> {
     const provider = this.options.provenance ?? NullProvenance;
-    const resolved = await runTyped(plan.pipe(Effect.provide(provider.layer)));
+    const resolved = await runTyped(plan.pipe(provideFrom(provider)));
     return this.runPlan(resolved, signal);
   }
 
@@ -444,7 +457,7 @@ export class DagRunner {
   async runPlan(plan: ExecutionPlan, signal?: AbortSignal): Promise<DagRunResult> {
     const provider = this.options.provenance ?? NullProvenance;
     const exit = await Effect.runPromiseExit(
-      this.executeEffect(plan).pipe(Effect.provide(provider.layer)),
+      this.executeEffect(plan).pipe(provideFrom(provider)),
       signal ? { signal } : undefined,
     );
     if (Exit.isSuccess(exit)) return exit.value;
@@ -467,6 +480,10 @@ export class DagRunner {
     const order = compiled.order;
     this.#order = order;
     return Effect.gen(this, function* () {
+      // One turn before anything is recorded or called: an interruption already pending
+      // (a signal aborted before the run) ends it here, with nothing on record, rather
+      // than after a node that would otherwise run synchronously to its end.
+      yield* Effect.yieldNow();
       const provenance = yield* Provenance;
       const state = this.#initialState(order, plan);
       return yield* Effect.scoped(this.#loop(provenance, plan, state)).pipe(
@@ -505,7 +522,8 @@ export class DagRunner {
     state: RunState,
   ): Effect.Effect<DagRunResult, ProvenanceError, import("effect").Scope.Scope> {
     return Effect.gen(this, function* () {
-      const inbox = yield* Queue.unbounded<Message>();
+      // Made when the first node is forked: a chain runs inline and never needs it.
+      const inbox: Inbox = { queue: undefined };
       const now = yield* Clock.currentTimeMillis;
       const starting = this.#takeStarts(plan, state, now);
       if (plan.resume) {
@@ -551,7 +569,7 @@ export class DagRunner {
       let inline = yield* this.#launch(provenance, plan, state, inbox, starting);
 
       while (state.running.size > 0) {
-        const message = inline ?? (yield* Queue.take(inbox));
+        const message = inline ?? (yield* Queue.take(inbox.queue as Queue.Queue<Message>));
         inline = undefined;
         state.running.delete(message.label);
         const at = yield* Clock.currentTimeMillis;
@@ -686,28 +704,29 @@ export class DagRunner {
     provenance: ProvenanceService,
     plan: ExecutionPlan,
     state: RunState,
-    inbox: Queue.Queue<Message>,
+    inbox: Inbox,
     starts: readonly NodeStart[],
   ): Effect.Effect<Message | undefined, never, import("effect").Scope.Scope> {
     const [only] = starts;
-    if (only !== undefined && starts.length === 1 && state.running.size === 0) {
+    if (only === undefined) return Effect.succeed(undefined);
+    if (starts.length === 1 && state.running.size === 0) {
       state.running.set(only.label, undefined);
       return this.#reported(provenance, plan, state, only);
     }
-    return Effect.forEach(
-      starts,
-      (start) =>
-        Effect.gen(this, function* () {
-          const fiber = yield* Effect.forkScoped(
-            this.#reported(provenance, plan, state, start).pipe(
-              Effect.flatMap((message) => Queue.offer(inbox, message)),
-              Effect.asVoid,
-            ),
-          );
-          state.running.set(start.label, fiber);
-        }),
-      { discard: true },
-    ).pipe(Effect.as(undefined));
+    return Effect.gen(this, function* () {
+      if (inbox.queue === undefined) inbox.queue = yield* Queue.unbounded<Message>();
+      const queue = inbox.queue;
+      for (const start of starts) {
+        const fiber = yield* Effect.forkScoped(
+          this.#reported(provenance, plan, state, start).pipe(
+            Effect.flatMap((message) => Queue.offer(queue, message)),
+            Effect.asVoid,
+          ),
+        );
+        state.running.set(start.label, fiber);
+      }
+      return undefined;
+    });
   }
 
   /** A node's run as the message it reports; a failing history store is a message too. */
@@ -868,7 +887,7 @@ export class DagRunner {
           if (!(ref.dag instanceof Dag)) throw new TypeError(`node "${node.label}" holds no Dag`);
           return new DagRunner(ref.dag, {
             ...this.options,
-            provenance: { layer },
+            provenance: { layer, service: provenance },
             dagNsref: ref.nsref ?? node.label,
           });
         },
@@ -924,6 +943,11 @@ export class DagRunner {
       Effect.catchAll(() => Effect.void),
     );
   }
+}
+
+/** The loop's inbox of node messages, made when the first node is forked. */
+interface Inbox {
+  queue: Queue.Queue<Message> | undefined;
 }
 
 /** An AbortSignal made on first use; `abort` aborts it now or makes it born aborted. */
