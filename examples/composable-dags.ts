@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Dag, DagProvenance, DagRunner, Namespace } from "../src/index.js";
+import { Dag, DagProvenance, Namespace } from "../src/index.js";
 
 const ns = new Namespace();
 
