@@ -38,7 +38,10 @@ const STYLES: Readonly<Record<NodeStatus, string>> = {
 export function runToMermaid(
   dag: Dag | DagShape,
   run: RunRecord,
-  options: MermaidOptions = {},
+  options: MermaidOptions & {
+    /** Sub-DAG runs (`provenance.getChildRuns`): drawn nested, as subgraphs. */
+    readonly children?: readonly RunRecord[];
+  } = {},
 ): string {
   const graph = dagGraphOf(dag);
   const ids = new Map(graph.nodes.map((node, i) => [node.label, `n${i}`]));
@@ -65,8 +68,55 @@ export function runToMermaid(
       `  ${ids.get(edge.from) ?? "missing"} ${arrow}${label} ${ids.get(edge.to) ?? "missing"}`,
     );
   }
+  lines.push(...childSubgraphs(run, options.children ?? [], ids, used));
   for (const status of Object.keys(STYLES) as NodeStatus[]) {
     if (used.has(status)) lines.push(`  classDef ${status} ${STYLES[status]}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Each sub-DAG run as a subgraph titled by its expansion key (`counts[2]`, `report:long`),
+ * nested under its parent's subgraph, with a dotted link from the node that expanded it.
+ */
+function childSubgraphs(
+  root: RunRecord,
+  children: readonly RunRecord[],
+  rootIds: ReadonlyMap<string, string>,
+  used: Set<NodeStatus>,
+): string[] {
+  const lines: string[] = [];
+  const draw = (parent: RunRecord, parentIds: ReadonlyMap<string, string>, depth: number) => {
+    const indent = "  ".repeat(depth + 1);
+    children
+      .filter((child) => child.parentRunId === parent.runId)
+      .forEach((child, i) => {
+        const id = `${parentIds.get("")}c${i}`;
+        const ids = new Map<string, string>([["", id]]);
+        lines.push(
+          `${indent}subgraph ${id}["${mermaidText(child.expansionKey ?? child.runId)} · ${child.status}"]`,
+        );
+        Object.values(child.nodes).forEach((node, k) => {
+          const nodeId = `${id}n${k}`;
+          ids.set(node.label, nodeId);
+          used.add(node.status);
+          lines.push(
+            `${indent}  ${nodeId}["${mermaidText(node.label)}<br/><small>${node.status}</small>"]:::${node.status}`,
+          );
+        });
+        for (const node of Object.values(child.nodes)) {
+          for (const to of node.downstream) {
+            lines.push(`${indent}  ${ids.get(node.label)} --> ${ids.get(to) ?? "missing"}`);
+          }
+        }
+        draw(child, ids, depth + 1);
+        lines.push(`${indent}end`);
+        // The node that expanded it: the key's label part ("counts[2]" → counts).
+        const owner = (child.expansionKey ?? "").split(/[[:]/)[0] ?? "";
+        const from = parentIds.get(owner);
+        if (from !== undefined) lines.push(`${indent}${from} -.- ${id}`);
+      });
+  };
+  draw(root, new Map([...rootIds, ["", "r"]]), 0);
+  return lines;
 }

@@ -33,16 +33,21 @@ export function runCommand(program: Command, kit: CommandKit): void {
           if (run === undefined) {
             throw new RunNotInHistory({ runId, path: provenance.store.path });
           }
+          const children = await provenance.getChildRuns(runId);
           if (options.mermaid) {
             const shape = (await recordedShape(provenance, runId)) ?? shapeFromRun(run);
-            kit.out.io.stdout.write(runToMermaid(shape, run));
+            kit.out.io.stdout.write(runToMermaid(shape, run, { children }));
             return;
           }
           if (options.json) {
-            kit.out.json({ ...run, nodes: Object.values(run.nodes) });
+            kit.out.json({
+              ...run,
+              nodes: Object.values(run.nodes),
+              children: children.map((child) => ({ ...child, nodes: Object.values(child.nodes) })),
+            });
             return;
           }
-          printRun(kit, run);
+          printRun(kit, run, children);
         } finally {
           dbs.close();
         }
@@ -59,7 +64,7 @@ function shapeFromRun(run: RunRecord): DagShape {
   };
 }
 
-function printRun(kit: CommandKit, run: RunRecord): void {
+function printRun(kit: CommandKit, run: RunRecord, children: readonly RunRecord[]): void {
   const out = kit.out;
   const c = out.color;
   out.line(`${c.bold("run")}      ${run.runId}`);
@@ -88,4 +93,20 @@ function printRun(kit: CommandKit, run: RunRecord): void {
       ]),
     ),
   );
+  if (children.length === 0) return;
+  out.line();
+  out.line(c.bold("sub-DAG runs"));
+  // Nested by parent: each child under the run that expanded it, by its expansion key.
+  const walk = (parentId: string, depth: number) => {
+    for (const child of children.filter((r) => r.parentRunId === parentId)) {
+      const nodes = Object.values(child.nodes)
+        .map((node) => `${node.label}:${node.status}${node.attempt > 1 ? `#${node.attempt}` : ""}`)
+        .join(" ");
+      out.line(
+        `${"  ".repeat(depth)}${child.expansionKey ?? "-"}  ${out.status(child.status)}  ${child.runId}  ${c.dim(nodes)}`,
+      );
+      walk(child.runId, depth + 1);
+    }
+  };
+  walk(run.runId, 1);
 }
