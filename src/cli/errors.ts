@@ -190,3 +190,21 @@ export class SupervisorRunning extends Data.TaggedError("SupervisorRunning")<{
     return `A supervisor (${this.holder}) is running on ${this.path} (its lease runs until ${this.until.toISOString()}); nothing was changed. Stop it (Ctrl-C), run this command, then start it again.`;
   }
 }
+
+/**
+ * A command queued for the running supervisor was not applied in time, or was refused.
+ *
+ * @example
+ * ```ts
+ * throw new CommandNotApplied({ kind: "fire", trigger: "orders", reason: "no answer within 15 s" });
+ * ```
+ */
+export class CommandNotApplied extends Data.TaggedError("CommandNotApplied")<{
+  readonly kind: string;
+  readonly trigger: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `The running supervisor did not ${this.kind} "${this.trigger}": ${this.reason}. Check it with \`tickflow status\`.`;
+  }
+}

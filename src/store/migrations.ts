@@ -154,4 +154,27 @@ CREATE TABLE supervisor_lease (
 );
 `,
   },
+  {
+    version: 4,
+    name: "trigger commands",
+    // Requests from outside the supervisor (the CLI's activate, deactivate, fire). A
+    // running leader keeps its machines in memory, so others never write its triggers'
+    // rows: they queue a command; the leader polls pending rows about once a second and
+    // marks each done in the same transaction as the machine step it caused.
+    sql: `
+CREATE TABLE trigger_commands (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  trigger_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload_json TEXT NULL,
+  requested_at TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  done_at TEXT NULL,
+  run_id TEXT NULL,
+  error TEXT NULL
+);
+
+CREATE INDEX idx_trigger_commands_pending ON trigger_commands (state, seq);
+`,
+  },
 ];

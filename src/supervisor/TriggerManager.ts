@@ -29,7 +29,7 @@ import type { Logger } from "../run/Logger.js";
 import { type Clock, SystemClock } from "../schedule/Clock.js";
 import { ticksBetween } from "../schedule/Schedule.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
-import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
+import type { StoredActivation, TriggerCommand, TriggerStore } from "../trigger/TriggerStore.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import {
   ManagerAlreadyStarted,
@@ -220,6 +220,8 @@ export class TriggerManager {
   #role: "stopped" | "standby" | "leader" = "stopped";
   #epoch: number | undefined;
   #cancelHeartbeat: (() => void) | undefined;
+  #cancelCommands: (() => void) | undefined;
+  readonly #commandsInFlight = new Set<number>();
   #cancelStandby: (() => void) | undefined;
   /** Runs end without committing a RUN_FINISHED (stop, or a lost lease): they resume later. */
   #stopping = false;
@@ -487,6 +489,7 @@ export class TriggerManager {
       if (stateOf(live) === "active" || stateOf(live) === "firing") this.#schedule(live);
     }
     this.#arm();
+    this.#watchCommands();
   }
 
   #heartbeat(): void {
@@ -522,6 +525,8 @@ export class TriggerManager {
     this.#stopping = true;
     this.#cancelHeartbeat?.();
     this.#cancelHeartbeat = undefined;
+    this.#cancelCommands?.();
+    this.#cancelCommands = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
@@ -592,6 +597,8 @@ export class TriggerManager {
     this.#cancelStandby = undefined;
     this.#cancelHeartbeat?.();
     this.#cancelHeartbeat = undefined;
+    this.#cancelCommands?.();
+    this.#cancelCommands = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
@@ -633,6 +640,19 @@ export class TriggerManager {
    * ```
    */
   async fire(name: string, payload: Record<string, unknown> = {}): Promise<DagRunResult> {
+    const { result } = await this.#fire(name, payload, () => []);
+    return result;
+  }
+
+  /**
+   * A push fire; `extra(runId)` adds writes to its write-ahead commit (a command's
+   * completion). Resolves once that commit landed, with the run's result to come.
+   */
+  async #fire(
+    name: string,
+    payload: Record<string, unknown>,
+    extra: (runId: string) => readonly TriggerWrite[],
+  ): Promise<{ readonly runId: string; readonly result: Promise<DagRunResult> }> {
     this.#refuseStandby();
     this.#load();
     const definition = this.namespace.getTrigger(name);
@@ -653,13 +673,75 @@ export class TriggerManager {
     );
     try {
       await this.#serial(live, () =>
-        this.#step(live, { type: "FIRE", runId: fire.runId, eventId: fire.eventId, payload }),
+        this.#step(
+          live,
+          { type: "FIRE", runId: fire.runId, eventId: fire.eventId, payload },
+          extra(fire.runId),
+        ),
       );
     } catch (error) {
       live.waiters.delete(fire.runId);
       throw error;
     }
-    return result;
+    return { runId: fire.runId, result };
+  }
+
+  /** Polls the command table about once a second while leading. */
+  #watchCommands(): void {
+    this.#cancelCommands?.();
+    if (!this.#leading) return;
+    this.#cancelCommands = this.clock.setTimer(this.clock.now() + 1_000, () => {
+      void this.#applyCommands().finally(() => this.#watchCommands());
+    });
+  }
+
+  /**
+   * Applies the commands others queued (the CLI's activate, deactivate, fire). A fire's
+   * command is marked done in its own write-ahead commit, so a crash cannot fire it
+   * twice; activate and deactivate are idempotent and marked done right after.
+   */
+  async #applyCommands(): Promise<void> {
+    let pending: readonly TriggerCommand[];
+    try {
+      pending = this.store.pendingCommands();
+    } catch (error) {
+      this.#onError(error, undefined);
+      return;
+    }
+    for (const command of pending) {
+      if (!this.#leading || this.#commandsInFlight.has(command.seq)) continue;
+      this.#commandsInFlight.add(command.seq);
+      const done = (state: "done" | "failed", runId: string | null, error: string | null) => ({
+        kind: "commandDone" as const,
+        seq: command.seq,
+        state,
+        runId,
+        error,
+        at: this.clock.now(),
+      });
+      try {
+        if (command.kind === "fire") {
+          const { result } = await this.#fire(
+            command.triggerName,
+            command.payload ?? {},
+            (runId) => [done("done", runId, null)],
+          );
+          result.catch(() => {});
+        } else {
+          await (command.kind === "activate"
+            ? this.activate(command.triggerName)
+            : this.deactivate(command.triggerName));
+          await this.#group.commit([done("done", null, null)], () => {}, command.triggerName);
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await this.#group
+          .commit([done("failed", null, message)], () => {}, command.triggerName)
+          .catch((failure: unknown) => this.#onError(failure, command.triggerName));
+      } finally {
+        this.#commandsInFlight.delete(command.seq);
+      }
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import { LeaseLost } from "./LeaseLost.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
 import {
   type ActivationRow,
+  type CommandRow,
   type EventRow,
   type JournalRow,
   type LeaseRow,
@@ -371,6 +372,50 @@ export class TriggerStore {
       : { ownerId: row.owner_id, epoch: row.epoch, expiresAt: new Date(row.expires_at) };
   }
 
+  /**
+   * Queues a request for the running supervisor (the CLI's way to reach it): the leader
+   * applies it within about a second. Returns the command's sequence number.
+   *
+   * @example
+   * ```ts
+   * const seq = store.requestCommand("orders", "fire", { id: 1 }, Date.now());
+   * ```
+   */
+  requestCommand(
+    name: string,
+    kind: TriggerCommand["kind"],
+    payload: Record<string, unknown> | undefined,
+    at: number,
+  ): number {
+    const { lastInsertRowid } = this.store.transaction("request command", () =>
+      this.store.run("request command", sql.insertCommand, {
+        name,
+        kind,
+        payload: payload === undefined ? null : encodeJson(payload),
+        at: iso(at),
+      }),
+    );
+    return Number(lastInsertRowid);
+  }
+
+  /**
+   * One queued command and what became of it, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * store.getCommand(seq)?.state; // "pending" | "done" | "failed"
+   * ```
+   */
+  getCommand(seq: number): TriggerCommand | undefined {
+    const row = this.store.get<CommandRow>("get command", sql.selectCommand, [seq]);
+    return row === undefined ? undefined : toCommand(row);
+  }
+
+  /** @internal The commands waiting for the leader, oldest first. */
+  pendingCommands(): readonly TriggerCommand[] {
+    return this.store.all<CommandRow>("pending commands", sql.selectPendingCommands).map(toCommand);
+  }
+
   /** Closes the file. */
   close(): void {
     this.store.close();
@@ -436,6 +481,15 @@ export class TriggerStore {
           at: iso(write.at),
         });
         return;
+      case "commandDone":
+        s.run("finish command", sql.finishCommand, {
+          seq: write.seq,
+          state: write.state,
+          at: iso(write.at),
+          runId: write.runId,
+          error: write.error,
+        });
+        return;
       case "nextRun":
         s.run("record next run", sql.setNextRun, {
           name: write.name,
@@ -444,6 +498,41 @@ export class TriggerStore {
         return;
     }
   }
+}
+
+/**
+ * A request queued for the running supervisor, and its outcome.
+ *
+ * @example
+ * ```ts
+ * const command: TriggerCommand | undefined = store.getCommand(seq);
+ * ```
+ */
+export interface TriggerCommand {
+  readonly seq: number;
+  readonly triggerName: string;
+  readonly kind: "activate" | "deactivate" | "fire";
+  readonly payload: Record<string, unknown> | undefined;
+  readonly requestedAt: Date;
+  readonly state: "pending" | "done" | "failed";
+  readonly doneAt: Date | undefined;
+  /** For a fire: the run it started. */
+  readonly runId: string | undefined;
+  readonly error: string | undefined;
+}
+
+function toCommand(row: CommandRow): TriggerCommand {
+  return {
+    seq: row.seq,
+    triggerName: row.trigger_name,
+    kind: row.kind as TriggerCommand["kind"],
+    payload: decodeJson(row.payload_json) as Record<string, unknown> | undefined,
+    requestedAt: new Date(row.requested_at),
+    state: row.state as TriggerCommand["state"],
+    doneAt: dateOf(row.done_at),
+    runId: orUndefined(row.run_id),
+    error: orUndefined(row.error),
+  };
 }
 
 function toActivation(row: ActivationRow): ActivationRecord {

@@ -62,4 +62,12 @@ export type TriggerWrite =
       readonly runId: string;
       readonly at: number;
     }
-  | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null };
+  | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null }
+  | {
+      readonly kind: "commandDone";
+      readonly seq: number;
+      readonly state: "done" | "failed";
+      readonly runId: string | null;
+      readonly error: string | null;
+      readonly at: number;
+    };

@@ -36,6 +36,12 @@ export const triggerSql = {
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
   selectLease: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1`,
+  insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at)
+    VALUES (@name, @kind, @payload, @at)`,
+  selectPendingCommands: `SELECT * FROM trigger_commands WHERE state = 'pending' ORDER BY seq LIMIT 100`,
+  selectCommand: `SELECT * FROM trigger_commands WHERE seq = ?`,
+  finishCommand: `UPDATE trigger_commands SET state = @state, done_at = @at, run_id = @runId, error = @error
+    WHERE seq = @seq AND state = 'pending'`,
   insertLease: `INSERT INTO supervisor_lease (id, owner_id, epoch, expires_at, acquired_at)
     VALUES (1, @owner, 1, @expiresAt, @now)`,
   takeLease: `UPDATE supervisor_lease SET owner_id = @owner, epoch = epoch + 1, expires_at = @expiresAt,
@@ -59,6 +65,19 @@ export interface ActivationRow {
   readonly snapshot_json: string | null;
   readonly machine_version: number | null;
   readonly state: string | null;
+}
+
+/** A `trigger_commands` row. */
+export interface CommandRow {
+  readonly seq: number;
+  readonly trigger_name: string;
+  readonly kind: string;
+  readonly payload_json: string | null;
+  readonly requested_at: string;
+  readonly state: string;
+  readonly done_at: string | null;
+  readonly run_id: string | null;
+  readonly error: string | null;
 }
 
 /** The `supervisor_lease` row. */

@@ -1,14 +1,36 @@
 import type { Command } from "commander";
 import type { CommandKit } from "../CommandKit.js";
-import { RunDidNotComplete } from "../errors.js";
+import { RunDidNotComplete, SupervisorRunning } from "../errors.js";
 import { parseOption } from "../parseOption.js";
+import { viaSupervisor } from "../viaSupervisor.js";
 import { withManager } from "../withManager.js";
 
+/** What `fire` prints, from an in-process run or from the running supervisor's. */
+interface FireOutcome {
+  readonly runId: string;
+  readonly status: string;
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+}
+
+/** Runs the action in process, or hands it to the supervisor that holds the lease. */
+async function directOrQueued<T, U>(
+  direct: () => Promise<T>,
+  queued: () => Promise<U>,
+): Promise<T | U> {
+  try {
+    return await direct();
+  } catch (error) {
+    if (error instanceof SupervisorRunning) return queued();
+    throw error;
+  }
+}
+
 const LIMITATION = `
-Acts on the database directly, holding its supervisor lease for the moment it takes:
-while a supervisor runs on the same database this command refuses (the supervisor keeps
-its machines in memory and would not see the change). Stop the supervisor, run this,
-start it again.`;
+With no supervisor running, acts on the database directly, holding its supervisor lease
+for the moment it takes. While a supervisor runs on the same database, the command is
+queued for it (trigger_commands): it applies it within about a second, and this command
+waits for the outcome (for fire: the run's end).`;
 
 /**
  * `tickflow activate <trigger> --module <path>`, `tickflow deactivate <trigger>` and
@@ -28,9 +50,13 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
     .argument("<trigger>", "trigger name")
     .requiredOption("--module <path>", "the module that defines the trigger")
     .action(async (trigger: string, options: { module: string }, command: Command) => {
-      await withManager(kit, command, options.module, (m) => m.activate(trigger), {
-        createDatabase: true,
-      });
+      await directOrQueued(
+        () =>
+          withManager(kit, command, options.module, (m) => m.activate(trigger), {
+            createDatabase: true,
+          }),
+        () => viaSupervisor(kit, command, "activate", trigger),
+      );
       kit.out.line(`activated ${trigger}`);
     });
 
@@ -41,7 +67,10 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
     .argument("<trigger>", "trigger name")
     .option("--module <path>", "the module that defines the trigger (not needed)")
     .action(async (trigger: string, options: { module?: string }, command: Command) => {
-      await withManager(kit, command, options.module, (m) => m.deactivate(trigger));
+      await directOrQueued(
+        () => withManager(kit, command, options.module, (m) => m.deactivate(trigger)),
+        () => viaSupervisor(kit, command, "deactivate", trigger),
+      );
       kit.out.line(`deactivated ${trigger}`);
     });
 
@@ -60,15 +89,33 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
         command: Command,
       ) => {
         const payload = parseOption.payload("--payload", options.payload);
-        const result = await withManager(kit, command, options.module, (m) =>
-          m.fire(trigger, payload),
+        const result: FireOutcome = await directOrQueued(
+          async () => {
+            const run = await withManager(kit, command, options.module, (m) =>
+              m.fire(trigger, payload),
+            );
+            return {
+              runId: run.runId,
+              status: run.status,
+              outputs: run.outputs,
+              ...(run.error ? { error: run.error.message } : {}),
+            };
+          },
+          async () => {
+            const outcome = await viaSupervisor(kit, command, "fire", trigger, payload);
+            return {
+              runId: outcome.runId ?? "-",
+              status: outcome.status ?? "running",
+              outputs: (outcome.outputs ?? {}) as Readonly<Record<string, unknown>>,
+            };
+          },
         );
         if (options.json) {
           kit.out.json({
             runId: result.runId,
             status: result.status,
             outputs: result.outputs,
-            ...(result.error ? { error: result.error.message } : {}),
+            ...(result.error ? { error: result.error } : {}),
           });
         } else {
           kit.out.line(`fired ${trigger}: run ${result.runId} ${kit.out.status(result.status)}`);
@@ -80,7 +127,7 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
           throw new RunDidNotComplete({
             runId: result.runId,
             status: result.status,
-            error: result.error?.message,
+            error: result.error,
           });
         }
       },

@@ -1,0 +1,76 @@
+import type { Command } from "commander";
+import type { TriggerCommand } from "../trigger/TriggerStore.js";
+import type { CommandKit } from "./CommandKit.js";
+import { CommandNotApplied } from "./errors.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long the running supervisor has to pick a command up (it polls once a second). */
+const APPLY_MS = 15_000;
+/** How long `fire` waits for the run it started to end. */
+const RUN_MS = 10 * 60_000;
+
+/**
+ * Hands `activate`, `deactivate` or `fire` to the supervisor that is running on the
+ * database: queues a row in `trigger_commands`, waits for the leader to apply it (it
+ * polls about once a second), and for a fire waits for the run's end in the ledger.
+ *
+ * @example
+ * ```ts
+ * const outcome = await viaSupervisor(kit, command, "fire", "orders", { id: 1 });
+ * ```
+ */
+export async function viaSupervisor(
+  kit: CommandKit,
+  command: Command,
+  kind: TriggerCommand["kind"],
+  trigger: string,
+  payload?: Record<string, unknown>,
+): Promise<{ readonly runId?: string; readonly status?: string; readonly outputs?: unknown }> {
+  const dbs = kit.open(command, { mode: "write" });
+  try {
+    const store = dbs.triggers as NonNullable<typeof dbs.triggers>;
+    const seq = store.requestCommand(trigger, kind, payload, Date.now());
+    kit.out.warn(`a supervisor is running on this database: handed ${kind} to it (command ${seq})`);
+    const applied = await waitFor(() => {
+      const row = store.getCommand(seq);
+      return row?.state === "pending" ? undefined : row;
+    }, APPLY_MS);
+    if (applied === undefined) {
+      throw new CommandNotApplied({
+        kind,
+        trigger,
+        reason: `no answer within ${APPLY_MS / 1000} s (command ${seq} stays queued)`,
+      });
+    }
+    if (applied.state === "failed") {
+      throw new CommandNotApplied({ kind, trigger, reason: applied.error ?? "refused" });
+    }
+    if (kind !== "fire" || applied.runId === undefined) return {};
+    const runId = applied.runId;
+    const ended = await waitFor(async () => {
+      const [event] = (await store.getEvents(trigger, { limit: 20 })).filter(
+        (e) => e.runId === runId,
+      );
+      return event !== undefined && event.status !== "running" ? event : undefined;
+    }, RUN_MS);
+    if (ended === undefined) return { runId, status: "running" };
+    const run = await dbs.provenance?.getRun(runId, { values: true });
+    return { runId, status: ended.status, outputs: run?.outputs ?? {} };
+  } finally {
+    dbs.close();
+  }
+}
+
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms: number,
+): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) return undefined;
+    await sleep(100);
+  }
+}

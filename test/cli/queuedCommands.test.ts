@@ -1,0 +1,88 @@
+/**
+ * `tickflow fire` and `tickflow deactivate` while `tickflow start` runs on the same
+ * database: they are queued for the running supervisor, which applies them.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const dir = mkdtempSync(path.join(tmpdir(), "tickflow-queued-"));
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ["bin/tickflow.js", ...args, "--data", dir], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+let supervisor: ChildProcess | undefined;
+
+afterAll(() => {
+  supervisor?.kill("SIGKILL");
+});
+
+describe("commands handed to a running supervisor", () => {
+  it("fire runs through the supervisor and prints the result; deactivate takes effect", async () => {
+    supervisor = spawn(
+      process.execPath,
+      ["bin/tickflow.js", "start", "examples/market.ts", "--for", "20", "--data", dir],
+      {
+        stdio: "ignore",
+      },
+    );
+    const db = path.join(dir, "triggers.db");
+    // Ready when the supervisor holds the lease and its triggers are active.
+    for (let i = 0; i < 300; i++) {
+      if (existsSync(db)) {
+        const conn = new Database(db, { readonly: true });
+        try {
+          const lease = conn.prepare("SELECT owner_id FROM supervisor_lease").get();
+          const active = conn
+            .prepare("SELECT COUNT(*) AS n FROM trigger_activations WHERE status = 'active'")
+            .get() as { n: number } | undefined;
+          if (lease && (active?.n ?? 0) >= 4) break;
+        } catch {
+          // tables not there yet
+        } finally {
+          conn.close();
+        }
+      }
+      await sleep(100);
+    }
+
+    const fired = cli([
+      "fire",
+      "orders",
+      "--module",
+      "examples/market.ts",
+      "--payload",
+      '{"orderId":5}',
+    ]);
+    expect(fired.status, fired.stderr).toBe(0);
+    expect(fired.stderr).toContain("handed fire to it");
+    expect(fired.stdout).toMatch(/fired orders: run [0-9a-f-]{36} completed/);
+    expect(fired.stdout).toContain('process: "processed order 5"');
+
+    const off = cli(["deactivate", "market_summary"]);
+    expect(off.status, off.stderr).toBe(0);
+    expect(off.stderr).toContain("handed deactivate to it");
+    const conn = new Database(db, { readonly: true });
+    const row = conn
+      .prepare("SELECT status FROM trigger_activations WHERE name = 'market_summary'")
+      .get() as {
+      status: string;
+    };
+    const commands = conn.prepare("SELECT kind, state FROM trigger_commands ORDER BY seq").all();
+    conn.close();
+    expect(row.status).toBe("disabled");
+    expect(commands).toEqual([
+      { kind: "fire", state: "done" },
+      { kind: "deactivate", state: "done" },
+    ]);
+
+    const unknown = cli(["fire", "nope", "--module", "examples/market.ts"]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/nope/);
+  }, 120_000);
+});
