@@ -42,6 +42,8 @@ interface System {
   readonly fire: (lane: number, i: number) => Promise<void>;
   /** Commits made so far (tickflow only; the peers' commits are not counted). */
   readonly commits: () => number;
+  /** Milliseconds spent inside commits so far (tickflow only). */
+  readonly commitMs: () => number;
   readonly close: () => Promise<void>;
 }
 
@@ -64,6 +66,23 @@ async function tickflowSystem(dir: string, lanes: number): Promise<System> {
   const store = new TriggerStore(path.join(dir, "triggers.db"));
   const provenance = new DagProvenance(path.join(dir, "provenance.db"));
   const manager = new TriggerManager({ namespace: ns, store, provenance });
+  // Time spent inside the stores' outermost transactions (SQL and COMMIT): the share of
+  // a fire that is the database's own work.
+  let commitMs = 0;
+  for (const sqlite of [store.store, provenance.store]) {
+    const transaction = sqlite.transaction.bind(sqlite);
+    let depth = 0;
+    sqlite.transaction = <T>(operation: string, fn: () => T): T => {
+      const t0 = depth === 0 ? performance.now() : 0;
+      depth += 1;
+      try {
+        return transaction(operation, fn);
+      } finally {
+        depth -= 1;
+        if (depth === 0) commitMs += performance.now() - t0;
+      }
+    };
+  }
   await Promise.all(Array.from({ length: lanes }, (_, k) => manager.activate(`push${k}`)));
   await manager.start();
   return {
@@ -73,6 +92,7 @@ async function tickflowSystem(dir: string, lanes: number): Promise<System> {
       if (result.status !== "completed") throw new Error(`tickflow fire ${result.status}`);
     },
     commits: () => store.store.commitCount + provenance.store.commitCount,
+    commitMs: () => commitMs,
     close: async () => {
       await manager.stop();
       store.close();
@@ -132,6 +152,7 @@ async function bullmqSystem(concurrency: number): Promise<System> {
       await done.wait(job.id as string);
     },
     commits: () => 0,
+    commitMs: () => 0,
     close: async () => {
       await worker.close();
       await queue.obliterate({ force: true });
@@ -178,6 +199,7 @@ async function pgbossSystem(concurrency: number): Promise<System> {
       await done.wait(id);
     },
     commits: () => 0,
+    commitMs: () => 0,
     close: async () => {
       await boss.offWork(name);
       await boss.deleteQueue(name).catch(() => {});
@@ -235,6 +257,7 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
 
     const rates = new Map<string, number[]>(systems.map((s) => [s.key, []]));
     const commits = new Map<string, number[]>();
+    const shares = new Map<string, number[]>();
     const limit: number[] = [];
     for (let r = 0; r < options.rounds; r++) {
       for (let k = 0; k <= systems.length; k++) {
@@ -246,9 +269,16 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
           continue;
         }
         const before = entry.system.commits();
+        const msBefore = entry.system.commitMs();
+        const t0 = performance.now();
         rates.get(entry.key)?.push(await drive(entry.system, options.fires, entry.lanes));
+        const wall = performance.now() - t0;
         const perFire = (entry.system.commits() - before) / options.fires;
         commits.set(entry.key, [...(commits.get(entry.key) ?? []), perFire]);
+        shares.set(entry.key, [
+          ...(shares.get(entry.key) ?? []),
+          (entry.system.commitMs() - msBefore) / wall,
+        ]);
       }
     }
 
@@ -266,9 +296,15 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
       commits_per_fire: round(cpf, 2),
       sqlite_commit_limit_per_s: round(limitPerS, 0),
       ratio_to_limit: round((seq * cpf) / limitPerS, 3),
+      commit_time_share: round(median(shares.get("tickflow") ?? []), 3),
+      commit_ms_per_fire: round(
+        (1000 * median(shares.get("tickflow") ?? [])) / Math.max(seq, 1),
+        3,
+      ),
       fires_per_s_16: round(conc, 0),
       commits_per_fire_16: round(cpf16, 2),
       ratio_to_limit_16: round((conc * cpf16) / limitPerS, 3),
+      commit_time_share_16: round(median(shares.get("tickflow_16") ?? []), 3),
       bullmq_fires_per_s: rate("bullmq"),
       bullmq_fires_per_s_16: rate("bullmq_16"),
       pgboss_fires_per_s: rate("pgboss"),

@@ -51,10 +51,17 @@ export async function idleCost(options: IdleCostOptions): Promise<Metrics> {
     activate_all_ms: med("tickflow", (r) => r.activate_all_ms, 0),
     start_ms: med("tickflow", (r) => r.start_ms, 0),
     rss_baseline_mb: med("tickflow", (r) => r.rss_before_mb),
+    heap_mb: med("tickflow", (r) => r.heap_mb),
+    heap_baseline_mb: med("tickflow", (r) => r.heap_before_mb),
+    heap_kb_per_trigger: round(
+      (1024 * median((results.get("tickflow") ?? []).map((r) => r.heap_mb - r.heap_before_mb))) /
+        options.triggers,
+    ),
     croner_cpu_percent_of_one_core: med("croner", (r) => r.cpu_percent_of_one_core, 3),
     croner_rss_mb: med("croner", (r) => r.rss_mb),
     croner_create_all_ms: med("croner", (r) => r.activate_all_ms, 0),
     croner_rss_baseline_mb: med("croner", (r) => r.rss_before_mb),
+    croner_heap_mb: med("croner", (r) => r.heap_mb),
     triggers: options.triggers,
     seconds: options.seconds,
     repeats: options.repeats,

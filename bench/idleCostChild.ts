@@ -11,7 +11,7 @@ import { Namespace } from "../src/namespace/Namespace.js";
 import { DagProvenance } from "../src/provenance/DagProvenance.js";
 import { TriggerManager } from "../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../src/trigger/TriggerStore.js";
-import { childArgs, childDone, cpuMs, round, rssMb, sleep } from "./lib.js";
+import { childArgs, childDone, cpuMs, retainedHeapMb, round, rssMb, sleep } from "./lib.js";
 
 export interface IdleChildArgs {
   readonly contender: "tickflow" | "croner";
@@ -26,6 +26,9 @@ export interface IdleChildResult {
   readonly rss_before_mb: number;
   readonly activate_all_ms: number;
   readonly start_ms: number;
+  /** Heap retained after a full GC, before any trigger and at the end. */
+  readonly heap_before_mb: number;
+  readonly heap_mb: number;
 }
 
 const args = childArgs<IdleChildArgs>();
@@ -33,6 +36,7 @@ const args = childArgs<IdleChildArgs>();
 const minute = (new Date().getMinutes() + 30) % 60;
 const HOURLY = `${minute} * * * *`;
 const rssBefore = rssMb();
+const heapBefore = retainedHeapMb();
 
 let activateMs: number;
 let startMs = 0;
@@ -87,6 +91,7 @@ await sleep(args.seconds * 1000);
 const cpu = cpuMs(cpuStart);
 const wall = performance.now() - wallStart;
 const rss = rssMb();
+const heap = retainedHeapMb();
 await stop();
 const result: IdleChildResult = {
   cpu_percent_of_one_core: round((100 * cpu) / wall, 3),
@@ -94,5 +99,7 @@ const result: IdleChildResult = {
   rss_before_mb: round(rssBefore, 1),
   activate_all_ms: round(activateMs, 0),
   start_ms: round(startMs, 0),
+  heap_before_mb: round(heapBefore, 1),
+  heap_mb: round(heap, 1),
 };
 childDone(result);

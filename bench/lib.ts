@@ -120,7 +120,8 @@ export function runChild<T>(file: string, args: unknown, timeoutMs = 300_000): P
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(benchDir, file), JSON.stringify(args)],
+      // --expose-gc: a child may collect garbage before reading the heap it retains.
+      ["--expose-gc", "--import", "tsx", path.join(benchDir, file), JSON.stringify(args)],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
     );
     let stdout = "";
@@ -171,6 +172,13 @@ export function cpuMs(since: NodeJS.CpuUsage): number {
 }
 
 export const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
+
+/** The heap still in use after a full collection (when `--expose-gc` is on), in MB. */
+export function retainedHeapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
 
 /** Whether something listens on `host:port` (within `timeoutMs`). */
 export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {

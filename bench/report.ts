@@ -70,6 +70,11 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
       },
       {
         scenario: "dag_overhead",
+        label: "CPU µs/node, chain / fan-out, Null",
+        tickflow: `${show(dag.cpu_us_per_node)} / ${show(dag.cpu_us_per_node_fanout)}`,
+      },
+      {
+        scenario: "dag_overhead",
         label: "µs/node, chain, DagProvenance",
         tickflow: dag.us_per_node_durable,
       },
@@ -170,6 +175,11 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
         label: "ratio to limit, 16 at a time",
         tickflow: fire.ratio_to_limit_16,
       },
+      {
+        scenario: "fire_throughput",
+        label: "share of fire time inside commits, 1 / 16",
+        tickflow: `${show(fire.commit_time_share)} / ${show(fire.commit_time_share_16)}`,
+      },
     );
     for (const peer of ["bullmq", "pgboss"]) {
       const reason = fire[`${peer}_skipped`];
@@ -264,6 +274,12 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
         label: "RSS MB before any trigger",
         tickflow: idle.rss_baseline_mb,
         croner: idle.croner_rss_baseline_mb,
+      },
+      {
+        scenario: "idle_cost",
+        label: "heap MB after GC (before any trigger)",
+        tickflow: `${show(idle.heap_mb)} (${show(idle.heap_baseline_mb)})`,
+        croner: idle.croner_heap_mb,
       },
       {
         scenario: "idle_cost",

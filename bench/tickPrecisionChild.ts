@@ -36,7 +36,7 @@ export interface TickChildResult {
 }
 
 const EVERY_SECOND = "* * * * * *";
-const WARMUP_MS = 1000;
+const WARMUP_MS = 2000;
 
 const args = childArgs<TickChildArgs>();
 const firstTick = Math.ceil((Date.now() + 300) / 1000) * 1000 + WARMUP_MS;
