@@ -1,5 +1,5 @@
 /**
- * tickflow's benchmark suite. `npm run bench` runs every scenario (about 10 minutes);
+ * tickflow's benchmark suite. `npm run bench` runs every scenario (7 to 12 minutes here);
  * `npm run bench -- --quick` a short version of each (under 2 minutes); `--json FILE`
  * also writes the figures as `{ "scenarios": { "<id>": { "<metric>": value } },
  * "machine": {...}, "goals": [...] }`; `--dir DIR` puts the SQLite files on another disk

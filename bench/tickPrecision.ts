@@ -81,6 +81,7 @@ export async function tickPrecision(options: TickPrecisionOptions): Promise<Metr
   // The Python original's design: a supervisor loop that wakes every second and fires
   // what is due, so a fire starts up to a second late, uniformly (a bound, not a run).
   metrics.python_poll_p50_ms = 500;
+  metrics.python_poll_p90_ms = 900;
   metrics.python_poll_p99_ms = 990;
   metrics.python_poll_max_ms = 1000;
   metrics.triggers = options.triggers;
