@@ -1,12 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Either, ParseResult, Schema } from "effect";
-import {
-  type Actor,
-  createActor,
-  type InspectionEvent,
-  initialTransition,
-  transition,
-} from "xstate";
+import { type Actor, createActor, type InspectionEvent, initialTransition } from "xstate";
 import {
   type FireRef,
   TRIGGER_MACHINE_VERSION,
@@ -42,6 +36,7 @@ import {
 } from "./errors.js";
 import type { FaultHook, FaultStep } from "./FaultStep.js";
 import { GroupCommit } from "./GroupCommit.js";
+import { MachineStepper } from "./MachineStepper.js";
 import { TimerQueue } from "./TimerQueue.js";
 
 /**
@@ -208,6 +203,7 @@ export class TriggerManager {
   readonly #onError: (error: unknown, trigger: string | undefined) => void;
   readonly #live = new Map<string, Live>();
   readonly #timers = new TimerQueue();
+  readonly #stepper = new MachineStepper();
   readonly #group: GroupCommit<TriggerWrite>;
   readonly #runners = new Map<string, DagRunner>();
   readonly #leaseMs: number;
@@ -889,7 +885,7 @@ export class TriggerManager {
    */
   async #step(live: Live, event: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
     const before = live.snapshot;
-    const [next, actions] = transition(triggerMachine, before, event);
+    const [next, actions] = this.#stepper.step(before, event);
     const now = this.clock.now();
     const writes: TriggerWrite[] = [...extra];
     const changed = next !== before;

@@ -1,0 +1,53 @@
+import { type AnyActorScope, createActor, type ExecutableActionObject } from "xstate";
+import {
+  type TriggerEvent,
+  type TriggerSnapshot,
+  triggerMachine,
+} from "../../machines/trigger.machine.js";
+
+/**
+ * Steps the trigger machine purely, like XState's `transition(machine, snapshot, event)`,
+ * but with one inert actor scope made once instead of a new actor per call: XState's
+ * helper builds an actor and a system on every call (about 80 µs here), which is most of
+ * a fire's cost when a thousand triggers fall due together; the machine's own
+ * `transition(snapshot, event, scope)` with a reused scope gives the same snapshot and
+ * action list (checked by the tests) in about a sixth of the time. The machine spawns and
+ * invokes nothing, so the scope's actor and system are never used for children.
+ *
+ * @example
+ * ```ts
+ * const stepper = new MachineStepper();
+ * const [next, actions] = stepper.step(snapshot, { type: "ACTIVATE" });
+ * ```
+ */
+export class MachineStepper {
+  #actions: ExecutableActionObject[] = [];
+  readonly #scope: AnyActorScope;
+
+  constructor() {
+    const self = createActor(triggerMachine, { input: { name: "stepper" } });
+    this.#scope = {
+      self,
+      defer: () => {},
+      id: "",
+      logger: () => {},
+      sessionId: "",
+      stopChild: () => {},
+      system: self.system,
+      emit: () => {},
+      actionExecutor: (action: ExecutableActionObject) => {
+        this.#actions.push(action);
+      },
+    } as unknown as AnyActorScope;
+  }
+
+  /** The next snapshot and the named actions the transition executes (not run). */
+  step(
+    snapshot: TriggerSnapshot,
+    event: TriggerEvent,
+  ): readonly [TriggerSnapshot, readonly ExecutableActionObject[]] {
+    this.#actions = [];
+    const next = triggerMachine.transition(snapshot, event, this.#scope) as TriggerSnapshot;
+    return [next, this.#actions];
+  }
+}

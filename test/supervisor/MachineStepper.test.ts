@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { initialTransition, transition } from "xstate";
+import { type TriggerEvent, triggerMachine } from "../../machines/trigger.machine.js";
+import { MachineStepper } from "../../src/supervisor/MachineStepper.js";
+
+describe("MachineStepper", () => {
+  it("gives the same snapshots and actions as XState's transition(), event after event", () => {
+    const events: TriggerEvent[] = [
+      { type: "ACTIVATE" },
+      { type: "TICK", scheduledAt: 1_000, runId: "r1", eventId: "e1", payload: { a: 1 } },
+      { type: "TICK", scheduledAt: 2_000, runId: "r2", eventId: "e2", payload: null },
+      { type: "TICK", scheduledAt: 3_000, runId: "r3", eventId: "e3", payload: null },
+      { type: "FIRE", runId: "r4", eventId: "e4", payload: {} },
+      { type: "TICK_SKIPPED", scheduledAt: 4_000, reason: "missed" },
+      { type: "RUN_FINISHED", runId: "r1", status: "completed" },
+      { type: "RUN_FINISHED", runId: "zz", status: "failed" },
+      { type: "DEACTIVATE" },
+      { type: "RUN_FINISHED", runId: "r2", status: "failed" },
+      { type: "ACTIVATE" },
+      { type: "CONFIGURE", overlap: "skip" },
+    ];
+    const stepper = new MachineStepper();
+    let [viaXState] = initialTransition(triggerMachine, { name: "t", overlap: "bufferOne" });
+    let viaStepper = viaXState;
+    for (const event of events) {
+      const [a, actionsA] = transition(triggerMachine, viaXState, event);
+      const [b, actionsB] = stepper.step(viaStepper, event);
+      expect(triggerMachine.getPersistedSnapshot(b)).toEqual(
+        triggerMachine.getPersistedSnapshot(a),
+      );
+      expect(actionsB.map((x) => [x.type, x.params])).toEqual(
+        actionsA.map((x) => [x.type, x.params]),
+      );
+      viaXState = a;
+      viaStepper = b;
+    }
+    expect(viaStepper.value).toBe("active");
+  });
+
+  it("an ignored event returns the same snapshot object (the supervisor writes nothing then)", () => {
+    const stepper = new MachineStepper();
+    const [initial] = initialTransition(triggerMachine, { name: "t" });
+    const [next, actions] = stepper.step(initial, {
+      type: "RUN_FINISHED",
+      runId: "x",
+      status: "completed",
+    });
+    expect(next).toBe(initial);
+    expect(actions).toEqual([]);
+  });
+});
