@@ -306,8 +306,17 @@ function checkCount(n: number, what: string): void {
   }
 }
 
+let processZone: { readonly tz: string | undefined; readonly zone: string } | undefined;
+
+/** The process's zone, asked of Intl once per value of TZ (the ask costs ~90 µs). */
 function systemTimezone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  if (processZone === undefined || processZone.tz !== process.env.TZ) {
+    processZone = {
+      tz: process.env.TZ,
+      zone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
+    };
+  }
+  return processZone.zone;
 }
 
 /** The six fields (seconds first) of an expression, or `InvalidSchedule` for a bad count. */

@@ -1,6 +1,7 @@
 import { type AnyActorScope, createActor, type ExecutableActionObject } from "xstate";
 import {
   type TriggerEvent,
+  type TriggerInput,
   type TriggerSnapshot,
   triggerMachine,
 } from "../../machines/trigger.machine.js";
@@ -17,7 +18,7 @@ import {
  * @example
  * ```ts
  * const stepper = new MachineStepper();
- * const [next, actions] = stepper.step(snapshot, { type: "ACTIVATE" });
+ * const [next, actions] = stepper.step(stepper.initial({ name: "t" }), { type: "ACTIVATE" });
  * ```
  */
 export class MachineStepper {
@@ -39,6 +40,12 @@ export class MachineStepper {
         this.#actions.push(action);
       },
     } as unknown as AnyActorScope;
+  }
+
+  /** The machine's initial snapshot for a trigger (like XState's `initialTransition`). */
+  initial(input: TriggerInput): TriggerSnapshot {
+    this.#actions = [];
+    return triggerMachine.getInitialSnapshot(this.#scope, input) as TriggerSnapshot;
   }
 
   /** The next snapshot and the named actions the transition executes (not run). */

@@ -48,4 +48,14 @@ describe("MachineStepper", () => {
     expect(next).toBe(initial);
     expect(actions).toEqual([]);
   });
+
+  it("its initial snapshot equals XState's initialTransition for the same input", () => {
+    const stepper = new MachineStepper();
+    for (const input of [{ name: "a" }, { name: "b", overlap: "bufferOne" as const }]) {
+      const [expected] = initialTransition(triggerMachine, input);
+      expect(triggerMachine.getPersistedSnapshot(stepper.initial(input))).toEqual(
+        triggerMachine.getPersistedSnapshot(expected),
+      );
+    }
+  });
 });
