@@ -596,6 +596,9 @@ export class TriggerManager {
     // A poll in flight would hold stop() for up to its pollTimeout: abandon it; its tick
     // stays owed to the next start().
     for (const abandon of [...this.#pollAborts]) abandon();
+    // Steps already queued finish first (none of them starts a run now), so every run
+    // that exists is in the list below.
+    await Promise.all([...this.#live.values()].map((live) => live.chain));
     const runs = [...this.#live.values()].flatMap((live) => [...live.runs.values()]);
     if (runs.length > 0) {
       let cancelGrace = () => {};
@@ -617,6 +620,8 @@ export class TriggerManager {
       }
     }
     this.#epoch = undefined;
+    // Everything of this session has ended; a stopped manager may still fire by hand.
+    this.#stopping = false;
   }
 
   /**
@@ -917,6 +922,16 @@ export class TriggerManager {
           );
           effects.push(() => {
             live.buffered.delete(fire.eventId);
+            if (this.#stopping) {
+              // stop() began while this fire's commit was in flight: it is on disk as
+              // running and its machine is firing, so the next start() resumes it; no new
+              // run starts after stop().
+              live.waiters
+                .get(fire.runId)
+                ?.reject(new TriggerNotActive({ name: live.name, status: "stopping" }));
+              live.waiters.delete(fire.runId);
+              return;
+            }
             this.#startRun(live, fire, false);
           });
           break;

@@ -362,6 +362,52 @@ describe("stop() with a poll in flight", () => {
   });
 });
 
+describe("stop() racing a fire", () => {
+  it("a fire whose commit lands as stop() begins starts no run; the next start() runs it once", async () => {
+    const h = harness({ provenance: true });
+    const calls: number[] = [];
+    h.poll(
+      "t",
+      h.dag("t", () => calls.push(h.clock.now())),
+      "* * * * *",
+    );
+    let armed = false;
+    let stopping: Promise<void> | undefined;
+    const first = h.manager({
+      faults: (step, at) => {
+        // Stop from inside the tick's commit: after it landed, before its run starts.
+        const tickCommit = h.clock.now() >= T0 + MINUTE; // not the start's own commits
+        if (
+          armed &&
+          tickCommit &&
+          step === "commit:after" &&
+          at.triggers.includes("t") &&
+          !stopping
+        ) {
+          stopping = first.stop({ graceMs: 0 });
+        }
+      },
+    });
+    await first.activate("t");
+    await first.start();
+    armed = true;
+    await h.testClock.advance(MINUTE);
+    await until(() => stopping !== undefined, "stop() called inside the commit");
+    await stopping;
+    expect(calls).toEqual([]);
+    expect(first.states()).toEqual({ t: "firing" });
+    const [event] = await h.store.getEvents("t");
+    expect(event?.status).toBe("running");
+
+    const second = h.manager();
+    await second.start();
+    await h.reportedAtLeast(1, "finished");
+    await until(async () => (await h.store.getEvents("t"))[0]?.status === "completed", "completed");
+    expect(calls).toHaveLength(1);
+    expect((await h.store.getEvents("t"))[0]?.runId).toBe(event?.runId);
+  });
+});
+
 describe("catch-up after downtime", () => {
   async function downtime(
     policy: "skip" | "latest" | "all",
