@@ -4,8 +4,9 @@
  * in one commit cost a few ms; a thousand commits cost far more).
  *
  * Each request brings its writes, a `revert` that undoes its in-memory change, and a
- * label (its trigger). If the transaction fails, every request of the batch is reverted
- * (newest first) and rejected with the error, so memory never runs ahead of the disk.
+ * label (its trigger). A request whose writes do not commit is reverted (newest first)
+ * and rejected with the error, so memory never runs ahead of the disk; see `flush` for
+ * how one failing request is kept from sinking the rest of its batch.
  *
  * @example
  * ```ts
@@ -16,10 +17,13 @@
 export class GroupCommit<W> {
   #batch:
     | {
-        readonly writes: W[];
-        readonly labels: Set<string>;
-        readonly reverts: (() => void)[];
-        readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+        readonly requests: {
+          readonly writes: readonly W[];
+          readonly revert: () => void;
+          readonly label: string;
+          readonly resolve: () => void;
+          readonly reject: (e: unknown) => void;
+        }[];
       }
     | undefined;
 
@@ -28,30 +32,61 @@ export class GroupCommit<W> {
   /** Queues writes for the next flush; resolves once they are committed. */
   commit(writes: readonly W[], revert: () => void, label: string): Promise<void> {
     if (this.#batch === undefined) {
-      this.#batch = { writes: [], labels: new Set(), reverts: [], waiters: [] };
+      this.#batch = { requests: [] };
       // setImmediate (not a timer of the clock): it only waits for the current turn's
       // other due triggers to add their writes; it reads no time.
       setImmediate(() => this.flush());
     }
     const batch = this.#batch;
-    batch.writes.push(...writes);
-    batch.labels.add(label);
-    batch.reverts.push(revert);
-    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) =>
+      batch.requests.push({ writes, revert, label, resolve, reject }),
+    );
   }
 
-  /** Commits what is queued now. */
+  /**
+   * Commits what is queued now, in one transaction. If that fails and the batch holds
+   * several requests, each is retried in its own transaction, in order, so one bad
+   * request (a lock, a refused row) does not sink the others' work; once a label's
+   * request fails, that label's later requests are refused too (they built on it), and
+   * the failed ones are reverted newest first.
+   */
   flush(): void {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
+    const { requests } = batch;
     try {
-      this.apply(batch.writes, [...batch.labels]);
-    } catch (error) {
-      for (const revert of [...batch.reverts].reverse()) revert();
-      for (const waiter of batch.waiters) waiter.reject(error);
+      this.apply(
+        requests.flatMap((request) => request.writes),
+        [...new Set(requests.map((request) => request.label))],
+      );
+      for (const request of requests) request.resolve();
       return;
+    } catch (error) {
+      if (requests.length === 1) {
+        requests[0]?.revert();
+        requests[0]?.reject(error);
+        return;
+      }
     }
-    for (const waiter of batch.waiters) waiter.resolve();
+    const failed: { request: (typeof requests)[number]; error: unknown }[] = [];
+    const failedLabels = new Map<string, unknown>();
+    for (const request of requests) {
+      const earlier = failedLabels.get(request.label);
+      if (failedLabels.has(request.label)) {
+        failed.push({ request, error: earlier });
+        continue;
+      }
+      try {
+        this.apply(request.writes, [request.label]);
+      } catch (error) {
+        failedLabels.set(request.label, error);
+        failed.push({ request, error });
+      }
+    }
+    for (const { request } of [...failed].reverse()) request.revert();
+    const failedSet = new Set(failed.map((f) => f.request));
+    for (const request of requests) if (!failedSet.has(request)) request.resolve();
+    for (const { request, error } of failed) request.reject(error);
   }
 }
