@@ -1304,17 +1304,7 @@ export class TriggerManager {
       }
       const reason = polled.error === undefined ? "poll_empty" : "poll_failed";
       await this.#step(live, { type: "TICK_SKIPPED", scheduledAt, reason }, [
-        {
-          kind: "insertEvent",
-          eventId: randomUUID(),
-          name: live.name,
-          firedAt: now,
-          scheduledAt,
-          runId: null,
-          payload: null,
-          status: reason,
-          error: polled.error?.message ?? null,
-        },
+        skippedRow(live.name, scheduledAt, now, reason, polled.error?.message ?? null),
       ]);
       this.#emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
     })
@@ -1469,7 +1459,14 @@ function fireRow(
   };
 }
 
-function missedRow(name: string, tick: number, now: number, reason: string): TriggerWrite {
+/** The ledger row of a tick that did not fire: missed, or a poll that gave nothing. */
+function skippedRow(
+  name: string,
+  tick: number,
+  now: number,
+  status: "missed" | "poll_empty" | "poll_failed",
+  reason: string | null,
+): TriggerWrite {
   return {
     kind: "insertEvent",
     eventId: randomUUID(),
@@ -1478,7 +1475,11 @@ function missedRow(name: string, tick: number, now: number, reason: string): Tri
     scheduledAt: tick,
     runId: null,
     payload: null,
-    status: "missed",
+    status,
     error: reason,
   };
+}
+
+function missedRow(name: string, tick: number, now: number, reason: string): TriggerWrite {
+  return skippedRow(name, tick, now, "missed", reason);
 }
