@@ -54,6 +54,7 @@ export {
   type RunLookup,
   type TriggerCatalog,
   type TriggerInspection,
+  type TriggerOwner,
 } from "./inspect/inspect.js";
 export { type LedgerPage, ledgerPage, ledgerPageEffect } from "./inspect/ledgerPage.js";
 export { recordedShape, recordedShapeEffect } from "./inspect/recordedShape.js";
@@ -142,16 +143,21 @@ export {
   DatabaseCorrupt,
   DatabaseLocked,
   DatabaseReadOnly,
+  DatabaseUnreachable,
   DiskFull,
+  isDatabaseUnreachable,
   NotADatabase,
   SchemaTooNew,
   StoreError,
   type StoreFailure,
 } from "./store/errors.js";
+export { isPostgresUrl } from "./store/isPostgresUrl.js";
+export { PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
   ManagerAlreadyStarted,
   NotLeader,
+  NotOwner,
   PayloadInvalid,
   PollFailed,
   SnapshotIncompatible,
@@ -167,11 +173,20 @@ export {
   type TriggerManagerOptions,
 } from "./supervisor/TriggerManager.js";
 export { LeaseLost } from "./trigger/LeaseLost.js";
+export type {
+  DatabaseLease,
+  Fence,
+  HeldLease,
+  TriggerBackend,
+  TriggerLease,
+} from "./trigger/TriggerBackend.js";
 export {
   type ActivationRecord,
   type EventStatus,
   type EventsQuery,
   type JournalEntry,
+  type TriggerCommand,
   type TriggerEventRecord,
   TriggerStore,
+  type TriggerStoreOptions,
 } from "./trigger/TriggerStore.js";

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { isPostgresUrl } from "../store/isPostgresUrl.js";
 
 /**
  * Where the CLI's databases are: `--db FILE` puts the trigger store and the run
@@ -14,15 +15,24 @@ import path from "node:path";
 export function databasePaths(
   options: { readonly data?: string | undefined; readonly db?: string | undefined },
   cwd: string,
-): { readonly triggers: string; readonly provenance: string; readonly shared: boolean } {
+): {
+  readonly triggers: string;
+  readonly provenance: string;
+  readonly shared: boolean;
+  readonly postgres: boolean;
+} {
+  if (options.db !== undefined && isPostgresUrl(options.db)) {
+    return { triggers: options.db, provenance: options.db, shared: true, postgres: true };
+  }
   if (options.db !== undefined) {
     const file = path.resolve(cwd, options.db);
-    return { triggers: file, provenance: file, shared: true };
+    return { triggers: file, provenance: file, shared: true, postgres: false };
   }
   const dir = path.resolve(cwd, options.data ?? "data");
   return {
     triggers: path.join(dir, "triggers.db"),
     provenance: path.join(dir, "provenance.db"),
     shared: false,
+    postgres: false,
   };
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { DagProvenance } from "../provenance/DagProvenance.js";
+import { PgStore } from "../store/PgStore.js";
 import { SqliteStore } from "../store/SqliteStore.js";
 import { TriggerStore } from "../trigger/TriggerStore.js";
 import type { databasePaths } from "./databasePaths.js";
@@ -28,13 +29,14 @@ export type OpenMode =
  * @example
  * ```ts
  * const dbs = openDatabases(paths, { mode: "write" });
- * try { await dbs.triggers?.listActivations(); } finally { dbs.close(); }
+ * try { await dbs.triggers?.listActivations(); } finally { await dbs.close(); }
  * ```
  */
 export interface OpenDatabases {
   readonly triggers: TriggerStore | undefined;
   readonly provenance: DagProvenance | undefined;
-  close(): void;
+  /** Closes the files, or the PostgreSQL pool (which would otherwise keep the process up). */
+  close(): Promise<void>;
 }
 
 /**
@@ -50,8 +52,20 @@ export interface OpenDatabases {
  * ```
  */
 export function openDatabases(paths: Paths, how: OpenMode): OpenDatabases {
+  if (paths.postgres) {
+    // One pool for both stores; it connects (and migrates) on first use, so a bad URL
+    // fails the command with DatabaseUnreachable naming the host, never the password.
+    const pg = PgStore.connect(paths.triggers);
+    const wanted = (which: "triggers" | "provenance") =>
+      how.mode === "write" || how[which] !== "skip";
+    return {
+      triggers: wanted("triggers") ? new TriggerStore(pg) : undefined,
+      provenance: wanted("provenance") ? new DagProvenance(pg) : undefined,
+      close: () => pg.close(),
+    };
+  }
   const opened: SqliteStore[] = [];
-  const close = () => {
+  const close = async () => {
     for (const store of opened.splice(0)) store.close();
   };
   const want = (which: "triggers" | "provenance"): boolean => {
@@ -77,7 +91,7 @@ export function openDatabases(paths: Paths, how: OpenMode): OpenDatabases {
     const provenance = want("provenance") ? new DagProvenance(open(paths.provenance)) : undefined;
     return { triggers, provenance, close };
   } catch (error) {
-    close();
+    void close();
     throw error;
   }
 }

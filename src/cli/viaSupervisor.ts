@@ -30,10 +30,10 @@ export async function viaSupervisor(
   const dbs = kit.open(command, { mode: "write" });
   try {
     const store = dbs.triggers as NonNullable<typeof dbs.triggers>;
-    const seq = store.requestCommand(trigger, kind, payload, Date.now());
+    const seq = await store.requestCommand(trigger, kind, payload, Date.now());
     kit.out.warn(`a supervisor is running on this database: handed ${kind} to it (command ${seq})`);
-    const applied = await waitFor(() => {
-      const row = store.getCommand(seq);
+    const applied = await waitFor(async () => {
+      const row = await store.getCommand(seq);
       return row?.state === "pending" ? undefined : row;
     }, APPLY_MS);
     if (applied === undefined) {
@@ -58,7 +58,7 @@ export async function viaSupervisor(
     const run = await dbs.provenance?.getRun(runId, { values: true });
     return { runId, status: ended.status, outputs: run?.outputs ?? {} };
   } finally {
-    dbs.close();
+    await dbs.close();
   }
 }
 

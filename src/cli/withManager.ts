@@ -36,7 +36,7 @@ export async function withManager<T>(
     modulePath === undefined ? new Namespace() : await loadNamespace(modulePath, kit.io.cwd);
   if (!how.createDatabase) {
     // Checked first: opening for writing would create an empty database at a wrong path.
-    kit.open(command, { mode: "read", triggers: "required", provenance: "skip" }).close();
+    await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" }).close();
   }
   const dbs = kit.open(command, { mode: "write" });
   const logger = kit.logger(command);
@@ -52,11 +52,14 @@ export async function withManager<T>(
           `tickflow: ${trigger ? `[${trigger}] ` : ""}${error instanceof Error ? error.message : String(error)}`,
         ),
     });
+    if (manager.status().leases === "trigger") {
+      return await holdingTriggers(store, manager, () => action(manager));
+    }
     return await holdingLease(store, `${manager.ownerId} (tickflow ${command.name()})`, () =>
       action(manager),
     );
   } finally {
-    dbs.close();
+    await dbs.close();
   }
 }
 
@@ -65,26 +68,50 @@ async function holdingLease<T>(
   owner: string,
   action: () => Promise<T>,
 ): Promise<T> {
-  const lease = store.acquireLease(owner, Date.now(), LEASE_MS);
+  const lease = await store.backend.acquireLease(owner, Date.now(), LEASE_MS);
   if (!("epoch" in lease)) {
     throw new SupervisorRunning({
       holder: lease.holder,
       until: new Date(lease.expiresAt),
-      path: store.store.path,
+      path: store.location,
     });
   }
   const renew = setInterval(() => {
-    try {
-      store.renewLease(owner, lease.epoch, Date.now(), LEASE_MS);
-    } catch {
-      // A busy disk: the lease still has two thirds of its time; the next renewal retries.
-    }
+    // A busy disk: the lease still has two thirds of its time; the next renewal retries.
+    store.backend.renewLease(owner, lease.epoch, Date.now(), LEASE_MS).catch(() => {});
   }, LEASE_MS / 3);
   renew.unref();
   try {
     return await action();
   } finally {
     clearInterval(renew);
-    store.releaseLease(owner, lease.epoch, Date.now());
+    await store.backend.releaseLease(owner, lease.epoch, Date.now());
+  }
+}
+
+/**
+ * Shared triggers (PostgreSQL): while supervisors hold trigger leases, they own the
+ * triggers and the CLI queues commands instead (`SupervisorRunning`); otherwise the
+ * one-shot manager claims what it changes and gives it back at the end.
+ */
+async function holdingTriggers<T>(
+  store: TriggerStore,
+  manager: TriggerManager,
+  action: () => Promise<T>,
+): Promise<T> {
+  await store.ready();
+  const now = Date.now();
+  const live = (await store.triggerLeases()).find((lease) => lease.expiresAt.getTime() > now);
+  if (live !== undefined) {
+    throw new SupervisorRunning({
+      holder: live.ownerId,
+      until: live.expiresAt,
+      path: store.location,
+    });
+  }
+  try {
+    return await action();
+  } finally {
+    await store.backend.releaseTriggerLeases(manager.ownerId, manager.status().owned, Date.now());
   }
 }

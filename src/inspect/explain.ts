@@ -110,7 +110,7 @@ export function explainEffect(
 ): Effect.Effect<readonly Decision[], StoreFailure | TriggerNotInStore> {
   return Effect.gen(function* () {
     const stored = yield* findStoredTrigger(store, name);
-    const journal = yield* storePromise(store.store.path, "get journal", () =>
+    const journal = yield* storePromise(store.location, "get journal", () =>
       store.getJournal(name),
     );
     // The whole journal is replayed even with `since`: the context of a decision (which

@@ -1,9 +1,9 @@
 import { Effect } from "effect";
 import { nearest } from "../namespace/nearest.js";
 import type { StoreFailure } from "../store/errors.js";
-import { storeEffect } from "../store/storeEffect.js";
 import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
 import { TriggerNotInStore } from "./errors.js";
+import { storePromise } from "./storePromise.js";
 
 /**
  * @internal A trigger's stored activation (with its snapshot), or `TriggerNotInStore`
@@ -14,7 +14,7 @@ export function findStoredTrigger(
   name: string,
 ): Effect.Effect<StoredActivation, StoreFailure | TriggerNotInStore> {
   return Effect.flatMap(
-    storeEffect(store.store.path, "load activations", () => store.loadActivations()),
+    storePromise(store.location, "load activations", () => store.loadActivations()),
     (all) => {
       const found = all.find((stored) => stored.record.name === name);
       return found !== undefined
@@ -22,7 +22,7 @@ export function findStoredTrigger(
         : Effect.fail(
             new TriggerNotInStore({
               name,
-              path: store.store.path,
+              path: store.location,
               nearest: nearest(
                 name,
                 all.map((stored) => stored.record.name),

@@ -3,7 +3,6 @@ import type { FireRef, TriggerStateValue } from "../../machines/trigger.machine.
 import type { RunRecord } from "../provenance/DagProvenance.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
-import { storeEffect } from "../store/storeEffect.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 import { storePromise } from "./storePromise.js";
@@ -68,6 +67,26 @@ export interface InspectOptions {
   readonly provenance?: RunLookup;
   /** A running supervisor's own view (states, timers), preferred over the stored one. */
   readonly live?: LiveView;
+  /** The instant leases are judged at (live or expired); the caller's clock reads it. */
+  readonly now?: number;
+}
+
+/**
+ * Which supervisor owns a trigger: its own lease (shared triggers) or the database
+ * lease (one leader), as stored; `live` says whether it had not expired at `now`.
+ *
+ * @example
+ * ```ts
+ * const owner: TriggerOwner | undefined = (await inspect(store))[0]?.owner;
+ * ```
+ */
+export interface TriggerOwner {
+  readonly ownerId: string;
+  readonly epoch: number;
+  readonly expiresAt: Date;
+  readonly live: boolean;
+  /** `trigger`: the trigger's own lease; `database`: the one leader's lease. */
+  readonly lease: "trigger" | "database";
 }
 
 /**
@@ -124,6 +143,8 @@ export interface TriggerInspection {
   readonly definitionPresent: boolean | undefined;
   /** When it was last activated. */
   readonly activatedAt: Date | undefined;
+  /** The supervisor that owns it, when one holds a lease (see {@link TriggerOwner}). */
+  readonly owner: TriggerOwner | undefined;
 }
 
 const fireView = (fire: FireRef | null | undefined): FireView | undefined =>
@@ -148,9 +169,24 @@ export function inspectEffect(
   store: TriggerStore,
   options: InspectOptions = {},
 ): Effect.Effect<readonly TriggerInspection[], StoreFailure> {
-  const path = store.store.path;
+  const path = store.location;
   return Effect.gen(function* () {
-    const stored = yield* storeEffect(path, "load activations", () => store.loadActivations());
+    const stored = yield* storePromise(path, "load activations", () => store.loadActivations());
+    const leases = yield* storePromise(path, "read trigger leases", () => store.triggerLeases());
+    const databaseLease = yield* storePromise(path, "read lease", () => store.leaseHolder());
+    const now = options.now ?? Number.POSITIVE_INFINITY;
+    const leaseOf = new Map(leases.map((lease) => [lease.triggerName, lease]));
+    const ownerOf = (name: string): TriggerOwner | undefined => {
+      const own = leaseOf.get(name);
+      // A trigger's own lease speaks for it while live; otherwise the database lease.
+      if (own !== undefined && (own.expiresAt.getTime() > now || databaseLease === undefined)) {
+        const { ownerId, epoch, expiresAt } = own;
+        return { ownerId, epoch, expiresAt, live: expiresAt.getTime() > now, lease: "trigger" };
+      }
+      if (databaseLease === undefined) return undefined;
+      const { ownerId, epoch, expiresAt } = databaseLease;
+      return { ownerId, epoch, expiresAt, live: expiresAt.getTime() > now, lease: "database" };
+    };
     const liveStates = options.live?.states() ?? {};
     const out: TriggerInspection[] = [];
     for (const activation of stored) {
@@ -196,6 +232,7 @@ export function inspectEffect(
         definitionPresent: options.namespace?.hasTrigger(record.name),
         activatedAt:
           activation.activatedAt === undefined ? undefined : new Date(activation.activatedAt),
+        owner: ownerOf(record.name),
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -218,6 +255,7 @@ export function inspectEffect(
         counts: {},
         definitionPresent: true,
         activatedAt: undefined,
+        owner: undefined,
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

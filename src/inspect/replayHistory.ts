@@ -97,7 +97,7 @@ export function replayHistoryEffect(
   return Effect.gen(function* () {
     const stored = yield* findStoredTrigger(store, name);
     const until = options.until;
-    const journal = yield* storePromise(store.store.path, "get journal", () =>
+    const journal = yield* storePromise(store.location, "get journal", () =>
       store.getJournal(name, typeof until === "number" ? { untilSeq: until } : {}),
     );
     const entries = until instanceof Date ? journal.filter((entry) => entry.at <= until) : journal;

@@ -7,7 +7,7 @@ import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.j
  *
  * @example
  * ```ts
- * const counts = storePromise(store.store.path, "count events", () => store.countEvents("t"));
+ * const counts = storePromise(store.location, "count events", () => store.countEvents("t"));
  * ```
  */
 export function storePromise<A>(

@@ -1,133 +1,114 @@
 import { Effect, Layer } from "effect";
 import type { StoreFailure } from "../store/errors.js";
 import { GroupedWrites } from "../store/GroupedWrites.js";
+import { isPostgresUrl } from "../store/isPostgresUrl.js";
 import { decodeJson, encodeJson } from "../store/jsonValue.js";
+import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storeEffect as attempt } from "../store/storeEffect.js";
+import { makePgProvenanceService, PgHistory, pgEffect } from "./PgProvenanceService.js";
 import {
-  type DagShape,
   type NodeStart,
-  type NodeStatus,
   Provenance,
   type ProvenanceService,
   type RunStatus,
   type StoredChildRun,
-  type StoredNode,
-  type StoredRunState,
 } from "./Provenance.js";
 import { type DagRunRow, type NodeExecutionRow, provenanceSql as sql } from "./provenanceSql.js";
+import {
+  type EdgeRow,
+  iso,
+  type NodeRecord,
+  nodeRecordsOf,
+  type RecentRunsQuery,
+  type RunRecord,
+  runRecordOf,
+  storedRunStateOf,
+} from "./records.js";
+
+export type { NodeRecord, RecentRunsQuery, RunRecord } from "./records.js";
 
 /**
- * One node of a recorded run.
- *
- * @example
- * ```ts
- * const node: NodeRecord = (await provenance.getRun(runId))!.nodes.fetch!;
- * ```
- */
-export interface NodeRecord {
-  readonly label: string;
-  readonly status: NodeStatus;
-  readonly isSource: boolean;
-  readonly isSink: boolean;
-  readonly attempt: number;
-  readonly startedAt: Date | undefined;
-  readonly finishedAt: Date | undefined;
-  readonly error: string | undefined;
-  /** Labels whose edges into this node were traversed. */
-  readonly upstream: readonly string[];
-  /** Labels this node's output travelled to. */
-  readonly downstream: readonly string[];
-  /** Loaded only with `{ values: true }`. */
-  readonly input?: unknown;
-  /** Loaded only with `{ values: true }`. */
-  readonly output?: unknown;
-}
-
-/**
- * A recorded run.
- *
- * @example
- * ```ts
- * const run = await provenance.getRun(runId, { values: true });
- * console.log(run?.status, run?.outputs);
- * ```
- */
-export interface RunRecord {
-  readonly runId: string;
-  readonly dagNsref: string | undefined;
-  readonly parentRunId: string | undefined;
-  readonly expansionKey: string | undefined;
-  readonly status: RunStatus;
-  readonly startedAt: Date;
-  readonly finishedAt: Date | undefined;
-  readonly error: string | undefined;
-  readonly fingerprint: string | undefined;
-  /** Keyed by label, in the DAG's order. */
-  readonly nodes: Readonly<Record<string, NodeRecord>>;
-  /** Loaded only with `{ values: true }`. */
-  readonly input?: unknown;
-  /** Loaded only with `{ values: true }`. */
-  readonly outputs?: Readonly<Record<string, unknown>>;
-}
-
-/**
- * Filters of `getRecentRuns`. `before` pages backwards: give it the last run of the
- * previous page to continue exactly after it (runs that started in the same millisecond
- * are neither skipped nor repeated), or a `Date` for the runs started strictly earlier.
- *
- * @example
- * ```ts
- * const page = await provenance.getRecentRuns({ dagNsref: "pipelines:daily", limit: 20 });
- * const next = await provenance.getRecentRuns({ limit: 20, before: page.at(-1) });
- * ```
- */
-export interface RecentRunsQuery {
-  readonly dagNsref?: string;
-  readonly status?: RunStatus;
-  readonly limit?: number;
-  readonly before?: Date | { readonly startedAt: Date; readonly runId: string } | undefined;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const dateOf = (text: string | null) => (text === null ? undefined : new Date(text));
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
-/**
- * Run history on SQLite (the seed's `dag_runs`, `node_executions` and
+ * Run history on SQLite or PostgreSQL (the seed's `dag_runs`, `node_executions` and
  * `edge_traversals` tables): implements the `Provenance` service that `DagRunner`
- * writes through, and answers queries about past runs. Several objects may share one
- * file (WAL), and a `TriggerStore` may use the same file.
+ * writes through, and answers queries about past runs. On SQLite several objects may
+ * share one file (WAL), and a `TriggerStore` may use the same file; on PostgreSQL
+ * several processes share one database.
  *
  * @example
  * ```ts
  * const provenance = new DagProvenance("./data/provenance.db");
+ * // or: new DagProvenance("postgres://tickflow@db.internal:5432/tickflow")
  * const result = await new DagRunner(dag, { provenance }).run({});
  * const run = await provenance.getRun(result.runId);
  * ```
  */
 export class DagProvenance {
-  /** The SQLite store underneath (its `commitCount` counts commits). */
-  readonly store: SqliteStore;
-  /** The `Provenance` service on this file. */
+  /** The PostgreSQL store underneath, when the history is on PostgreSQL; else `undefined`. */
+  readonly pg: PgStore | undefined;
+  /** Where the history is: the SQLite file, or the PostgreSQL URL without its password. */
+  readonly location: string;
+  /** The `Provenance` service on this database. */
   readonly service: ProvenanceService;
   /** A layer providing `Provenance` from this object. */
   readonly layer: Layer.Layer<Provenance>;
 
+  readonly #sqlite: SqliteStore | undefined;
+  readonly #history: PgHistory | undefined;
+
   /**
-   * Opens (creating if needed) the database at `path`, or uses an open store.
-   * Throws the store's typed errors (`NotADatabase`, `SchemaTooNew`, …).
+   * Uses the PostgreSQL database at `url` (`postgres://…`), or a connected `PgStore`.
+   * Connects lazily: the first write or query connects and migrates, and fails with the
+   * store's typed errors (`DatabaseUnreachable`, `SchemaTooNew`, …).
    */
-  constructor(pathOrStore: string | SqliteStore, options: SqliteStoreOptions = {}) {
-    this.store =
-      typeof pathOrStore === "string" ? SqliteStore.open(pathOrStore, options) : pathOrStore;
-    this.service = makeService(this.store);
+  constructor(urlOrStore: string | PgStore, options?: PgStoreOptions);
+  /**
+   * Opens (creating if needed) the SQLite database at `path`, or uses an open store.
+   * Throws the store's typed errors (`NotADatabase`, `SchemaTooNew`, …). (Declared last
+   * so that `ConstructorParameters<typeof DagProvenance>[1]` is the SQLite options.)
+   */
+  constructor(pathOrStore: string | SqliteStore, options?: SqliteStoreOptions);
+  constructor(
+    source: string | SqliteStore | PgStore,
+    options: SqliteStoreOptions & PgStoreOptions = {},
+  ) {
+    if (source instanceof PgStore || (typeof source === "string" && isPostgresUrl(source))) {
+      const pg = typeof source === "string" ? PgStore.connect(source, options) : source;
+      this.pg = pg;
+      this.#history = new PgHistory(pg);
+      this.location = pg.location;
+      this.service = makePgProvenanceService(pg);
+    } else {
+      const store = typeof source === "string" ? SqliteStore.open(source, options) : source;
+      this.#sqlite = store;
+      this.location = store.path;
+      this.service = makeService(store);
+    }
     this.layer = Layer.succeed(Provenance, this.service);
   }
 
   /**
-   * The Effect form: a scoped layer that opens the file and closes it at the end.
+   * The SQLite store underneath (its `commitCount` counts commits). Throws a plain
+   * `Error` when the history is on PostgreSQL: use {@link DagProvenance.pg} there.
+   */
+  get store(): SqliteStore {
+    if (this.#sqlite === undefined) {
+      throw new Error(
+        `DagProvenance.store is the SQLite store, but this run history is on PostgreSQL (${this.location}); use DagProvenance.pg`,
+      );
+    }
+    return this.#sqlite;
+  }
+
+  /** `"sqlite"` or `"postgres"`: where this history is kept. */
+  get backend(): "sqlite" | "postgres" {
+    return this.pg === undefined ? "sqlite" : "postgres";
+  }
+
+  /**
+   * The Effect form: a scoped layer that opens the SQLite file (or connects to the
+   * PostgreSQL URL and migrates) and closes it at the end.
    *
    * @example
    * ```ts
@@ -136,8 +117,23 @@ export class DagProvenance {
    */
   static layer(
     path: string,
-    options: SqliteStoreOptions = {},
+    options: SqliteStoreOptions & PgStoreOptions = {},
   ): Layer.Layer<Provenance, StoreFailure> {
+    if (isPostgresUrl(path)) {
+      return Layer.scoped(
+        Provenance,
+        Effect.acquireRelease(
+          Effect.suspend(() => {
+            const pg = PgStore.connect(path, options);
+            return pgEffect(pg, "open provenance", () => pg.ready()).pipe(
+              Effect.tapError(() => Effect.promise(() => pg.close())),
+              Effect.as(pg),
+            );
+          }),
+          (pg) => Effect.promise(() => pg.close()),
+        ).pipe(Effect.map(makePgProvenanceService)),
+      );
+    }
     return Layer.scoped(
       Provenance,
       Effect.acquireRelease(
@@ -168,9 +164,13 @@ export class DagProvenance {
     runId: string,
     options: { readonly values?: boolean } = {},
   ): Effect.Effect<RunRecord | undefined, StoreFailure> {
-    return attempt(this.store.path, "get run", () => {
-      const row = this.store.get<DagRunRow>("get run", sql.selectRun, [runId]);
-      return row === undefined ? undefined : this.#toRecord(row, options.values ?? false);
+    const values = options.values ?? false;
+    return this.#read("get run", {
+      pg: (history) => history.getRun(runId, values),
+      sqlite: (store) => {
+        const row = store.get<DagRunRow>("get run", sql.selectRun, [runId]);
+        return row === undefined ? undefined : this.#toRecord(store, row, values);
+      },
     });
   }
 
@@ -184,9 +184,10 @@ export class DagProvenance {
    */
   getNodeExecutions(runId: string): Promise<readonly NodeRecord[]> {
     return runTyped(
-      attempt(this.store.path, "get node executions", () =>
-        Object.values(this.#nodesOf(runId, true)),
-      ),
+      this.#read("get node executions", {
+        pg: (history) => history.getNodeExecutions(runId),
+        sqlite: (store) => Object.values(this.#nodesOf(store, runId, true)),
+      }),
     );
   }
 
@@ -200,25 +201,28 @@ export class DagProvenance {
    */
   getRecentRuns(query: RecentRunsQuery = {}): Promise<readonly RunRecord[]> {
     return runTyped(
-      attempt(this.store.path, "get recent runs", () => {
-        const params: unknown[] = [];
-        if (query.dagNsref !== undefined) params.push(query.dagNsref);
-        if (query.status !== undefined) params.push(query.status);
-        const before = query.before;
-        if (before instanceof Date) params.push(before.toISOString());
-        else if (before !== undefined) {
-          const at = before.startedAt.toISOString();
-          params.push(at, at, before.runId);
-        }
-        params.push(query.limit ?? 50);
-        const text = sql.selectRecent({
-          dagNsref: query.dagNsref !== undefined,
-          status: query.status !== undefined,
-          before: before === undefined ? "none" : before instanceof Date ? "time" : "run",
-        });
-        return this.store
-          .all<DagRunRow>("get recent runs", text, params)
-          .map((row) => this.#toRecord(row, false));
+      this.#read("get recent runs", {
+        pg: (history) => history.getRecentRuns(query),
+        sqlite: (store) => {
+          const params: unknown[] = [];
+          if (query.dagNsref !== undefined) params.push(query.dagNsref);
+          if (query.status !== undefined) params.push(query.status);
+          const before = query.before;
+          if (before instanceof Date) params.push(before.toISOString());
+          else if (before !== undefined) {
+            const at = before.startedAt.toISOString();
+            params.push(at, at, before.runId);
+          }
+          params.push(query.limit ?? 50);
+          const text = sql.selectRecent({
+            dagNsref: query.dagNsref !== undefined,
+            status: query.status !== undefined,
+            before: before === undefined ? "none" : before instanceof Date ? "time" : "run",
+          });
+          return store
+            .all<DagRunRow>("get recent runs", text, params)
+            .map((row) => this.#toRecord(store, row, false));
+        },
       }),
     );
   }
@@ -233,18 +237,21 @@ export class DagProvenance {
    */
   getChildRuns(runId: string): Promise<readonly RunRecord[]> {
     return runTyped(
-      attempt(this.store.path, "get child runs", () => {
-        const out: RunRecord[] = [];
-        const walk = (parent: string) => {
-          for (const row of this.store.all<DagRunRow>("get child runs", sql.selectChildren, [
-            parent,
-          ])) {
-            out.push(this.#toRecord(row, false));
-            walk(row.run_id);
-          }
-        };
-        walk(runId);
-        return out;
+      this.#read("get child runs", {
+        pg: (history) => history.getChildRuns(runId),
+        sqlite: (store) => {
+          const out: RunRecord[] = [];
+          const walk = (parent: string) => {
+            for (const row of store.all<DagRunRow>("get child runs", sql.selectChildren, [
+              parent,
+            ])) {
+              out.push(this.#toRecord(store, row, false));
+              walk(row.run_id);
+            }
+          };
+          walk(runId);
+          return out;
+        },
       }),
     );
   }
@@ -259,69 +266,65 @@ export class DagProvenance {
    */
   findUnfinishedRuns(): Promise<readonly RunRecord[]> {
     return runTyped(
-      attempt(this.store.path, "find unfinished runs", () =>
-        this.store
-          .all<DagRunRow>("find unfinished runs", sql.selectUnfinished)
-          .map((row) => this.#toRecord(row, false)),
-      ),
+      this.#read("find unfinished runs", {
+        pg: (history) => history.findUnfinishedRuns(),
+        sqlite: (store) =>
+          store
+            .all<DagRunRow>("find unfinished runs", sql.selectUnfinished)
+            .map((row) => this.#toRecord(store, row, false)),
+      }),
     );
   }
 
-  /** Closes the file. */
-  close(): void {
+  /**
+   * Closes the database: the SQLite file at once (returns nothing), or the PostgreSQL
+   * pool (returns a promise that settles once its connections are closed). Safe to call
+   * twice on PostgreSQL.
+   *
+   * @example
+   * ```ts
+   * await provenance.close(); // fine for both backends
+   * ```
+   */
+  close(): void | Promise<void> {
+    if (this.pg !== undefined) return this.pg.close();
     this.store.close();
   }
 
-  #toRecord(row: DagRunRow, values: boolean): RunRecord {
-    const base = {
-      runId: row.run_id,
-      dagNsref: orUndefined(row.dag_nsref),
-      parentRunId: orUndefined(row.parent_run_id),
-      expansionKey: orUndefined(row.expansion_key),
-      status: row.status as RunStatus,
-      startedAt: new Date(row.started_at),
-      finishedAt: dateOf(row.finished_at),
-      error: orUndefined(row.error),
-      fingerprint: orUndefined(row.dag_fingerprint),
-      nodes: this.#nodesOf(row.run_id, values),
-    };
-    if (!values) return base;
-    return {
-      ...base,
-      input: decodeJson(row.source_inputs_json),
-      outputs: (decodeJson(row.sink_outputs_json) ?? {}) as Record<string, unknown>,
-    };
+  /**
+   * {@link DagProvenance.close} as a promise, for both backends.
+   *
+   * @example
+   * ```ts
+   * await provenance.closeAsync();
+   * ```
+   */
+  async closeAsync(): Promise<void> {
+    await this.close();
   }
 
-  #nodesOf(runId: string, values: boolean): Record<string, NodeRecord> {
-    const edges = this.store.all<{ upstream_label: string; downstream_label: string }>(
-      "get edges",
-      sql.selectEdges,
-      [runId],
-    );
-    const nodes: Record<string, NodeRecord> = {};
-    for (const row of this.store.all<NodeExecutionRow>("get nodes", sql.selectNodes, [runId])) {
-      const node: NodeRecord = {
-        label: row.node_label,
-        status: row.status as NodeStatus,
-        isSource: row.is_source === 1,
-        isSink: row.is_sink === 1,
-        attempt: row.attempt,
-        startedAt: dateOf(row.started_at),
-        finishedAt: dateOf(row.finished_at),
-        error: orUndefined(row.error),
-        upstream: edges
-          .filter((e) => e.downstream_label === row.node_label)
-          .map((e) => e.upstream_label),
-        downstream: edges
-          .filter((e) => e.upstream_label === row.node_label)
-          .map((e) => e.downstream_label),
-      };
-      nodes[row.node_label] = values
-        ? { ...node, input: decodeJson(row.input_json), output: decodeJson(row.output_json) }
-        : node;
-    }
-    return nodes;
+  /** A query on whichever backend this object uses, as an Effect with typed errors. */
+  #read<A>(
+    operation: string,
+    on: {
+      readonly pg: (history: PgHistory) => Promise<A>;
+      readonly sqlite: (store: SqliteStore) => A;
+    },
+  ): Effect.Effect<A, StoreFailure> {
+    const history = this.#history;
+    if (history !== undefined) return pgEffect(history.store, operation, () => on.pg(history));
+    const store = this.store;
+    return attempt(store.path, operation, () => on.sqlite(store));
+  }
+
+  #toRecord(store: SqliteStore, row: DagRunRow, values: boolean): RunRecord {
+    return runRecordOf(row, this.#nodesOf(store, row.run_id, values), values);
+  }
+
+  #nodesOf(store: SqliteStore, runId: string, values: boolean): Record<string, NodeRecord> {
+    const edges = store.all<EdgeRow>("get edges", sql.selectEdges, [runId]);
+    const rows = store.all<NodeExecutionRow>("get nodes", sql.selectNodes, [runId]);
+    return nodeRecordsOf(rows, edges, values);
   }
 }
 
@@ -411,28 +414,13 @@ function makeService(store: SqliteStore): ProvenanceService {
         });
       }),
     loadRunState: (runId) =>
-      attempt(store.path, "load run state", (): StoredRunState | undefined => {
+      attempt(store.path, "load run state", () => {
         const row = store.get<DagRunRow>("load run", sql.selectRun, [runId]);
         if (row === undefined) return undefined;
-        const nodes = new Map<string, StoredNode>();
-        for (const node of store.all<NodeExecutionRow>("load nodes", sql.selectNodes, [runId])) {
-          nodes.set(node.node_label, {
-            label: node.node_label,
-            status: node.status as NodeStatus,
-            attempt: node.attempt,
-            output: decodeJson(node.output_json),
-          });
-        }
-        return {
-          runId,
-          dagNsref: orUndefined(row.dag_nsref),
-          status: row.status as RunStatus,
-          fingerprint: row.dag_fingerprint ?? "",
-          shape:
-            row.dag_shape_json === null ? undefined : (JSON.parse(row.dag_shape_json) as DagShape),
-          input: decodeJson(row.source_inputs_json),
-          nodes,
-        };
+        return storedRunStateOf(
+          row,
+          store.all<NodeExecutionRow>("load nodes", sql.selectNodes, [runId]),
+        );
       }),
     loadChildRuns: (parentRunId) =>
       attempt(store.path, "load child runs", () => {

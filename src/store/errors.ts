@@ -173,6 +173,64 @@ export class DiskFull extends Data.TaggedError("DiskFull")<{
 }
 
 /**
+ * The PostgreSQL server cannot be reached, or turned this connection away: connection
+ * refused, unknown host, a connect timeout, authentication failed (SQLSTATE 28P01,
+ * 28000), no such database (3D000), too many connections (53300), or the connection was
+ * lost mid-statement (ECONNRESET, an administrator shutdown 57P01, the 08 class). Whether
+ * a statement that was in flight committed is unknown; nothing later ran. The message
+ * and fields never contain the password.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.ready();
+ * } catch (e) {
+ *   if (e instanceof DatabaseUnreachable) console.error(`${e.host}:${e.port}: ${e.reason}`);
+ * }
+ * ```
+ */
+export class DatabaseUnreachable extends Data.TaggedError("DatabaseUnreachable")<{
+  /** The connection URL with any password replaced by `***`. */
+  readonly location: string;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  /** Short text, e.g. `connection refused (ECONNREFUSED)`. */
+  readonly reason: string;
+  readonly cause: unknown;
+}> {
+  /** The same as `location`: every store error names where it happened as `path`. */
+  get path(): string {
+    return this.location;
+  }
+
+  override get message(): string {
+    return `tickflow store: cannot reach PostgreSQL at ${this.host}:${this.port}/${this.database}: ${this.reason}. ${unreachableHint(this.cause)}`;
+  }
+}
+
+/** What to do about a {@link DatabaseUnreachable}, by its cause's code. */
+const unreachableHint = (cause: unknown): string => {
+  const code = codeOf(cause) ?? "";
+  if (code === "28P01" || code === "28000") {
+    return "Check the user name and password in the connection URL (or PGPASSWORD) and the server's pg_hba.conf.";
+  }
+  if (code === "3D000") {
+    return "Create the database (e.g. `createdb <name>`) or fix the database name in the connection URL.";
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return "Check the host name in the connection URL.";
+  }
+  if (code === "53300") {
+    return "The server has no free connection slots: lower the pool size (max) of the processes using it, or raise max_connections.";
+  }
+  if (code === "ECONNRESET" || code === "57P01" || code === "57P02" || code.startsWith("08")) {
+    return "The connection was lost (server restart or network failure); retry once the server is back.";
+  }
+  return "Check that PostgreSQL is running and accepts TCP connections on that host and port (listen_addresses, firewall), and that the URL is right.";
+};
+
+/**
  * Any error the store throws on purpose: the store's error family.
  *
  * @example
@@ -187,7 +245,8 @@ export type StoreFailure =
   | DatabaseLocked
   | SchemaTooNew
   | DatabaseCorrupt
-  | DiskFull;
+  | DiskFull
+  | DatabaseUnreachable;
 
 /**
  * Whether `value` is one of the store's typed errors (so it is passed on unchanged).
@@ -204,4 +263,17 @@ export const isStoreFailure = (value: unknown): value is StoreFailure =>
   value instanceof DatabaseLocked ||
   value instanceof SchemaTooNew ||
   value instanceof DatabaseCorrupt ||
-  value instanceof DiskFull;
+  value instanceof DiskFull ||
+  value instanceof DatabaseUnreachable;
+
+/**
+ * Whether `value` is a {@link DatabaseUnreachable}: the database is away (as opposed to
+ * a statement that is wrong), so a retry later may succeed.
+ *
+ * @example
+ * ```ts
+ * if (isDatabaseUnreachable(e)) scheduleRetry();
+ * ```
+ */
+export const isDatabaseUnreachable = (value: unknown): value is DatabaseUnreachable =>
+  value instanceof DatabaseUnreachable;

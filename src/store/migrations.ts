@@ -177,4 +177,30 @@ CREATE TABLE trigger_commands (
 CREATE INDEX idx_trigger_commands_pending ON trigger_commands (state, seq);
 `,
   },
+  {
+    version: 5,
+    name: "trigger leases",
+    // Scale-out: several supervisors share one database's triggers. Each trigger is owned
+    // through its own lease row (owner, fencing epoch bumped on every change of owner,
+    // expiry renewed by the owner's heartbeat); every fire-path commit checks the rows of
+    // the triggers it writes. The supervisors table holds one row per live supervisor
+    // (renewed with its leases) so each can compute its fair share of the triggers.
+    sql: `
+CREATE TABLE trigger_leases (
+  trigger_name TEXT NOT NULL PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  expires_at TEXT NOT NULL,
+  acquired_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_trigger_leases_owner ON trigger_leases (owner_id);
+
+CREATE TABLE supervisors (
+  owner_id TEXT NOT NULL PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+`,
+  },
 ];

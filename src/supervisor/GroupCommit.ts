@@ -1,3 +1,12 @@
+/** One caller's writes waiting for the next flush. */
+interface Request<W> {
+  readonly writes: readonly W[];
+  readonly revert: () => void;
+  readonly label: string;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
 /**
  * Batches the commits requested in one turn of the event loop into ONE transaction:
  * ticks that fall due together share one write-ahead commit (a thousand ledger rows
@@ -10,24 +19,19 @@
  *
  * @example
  * ```ts
- * const group = new GroupCommit<TriggerWrite>((writes) => store.commit("fire", writes));
+ * const group = new GroupCommit<TriggerWrite>((writes) => backend.commit("fire", writes, {}));
  * await group.commit([write], () => { live.snapshot = previous; }, "hourly_market");
  * ```
  */
 export class GroupCommit<W> {
-  #batch:
-    | {
-        readonly requests: {
-          readonly writes: readonly W[];
-          readonly revert: () => void;
-          readonly label: string;
-          readonly resolve: () => void;
-          readonly reject: (e: unknown) => void;
-        }[];
-      }
-    | undefined;
+  #batch: { readonly requests: Request<W>[] } | undefined;
 
-  constructor(readonly apply: (writes: readonly W[], labels: readonly string[]) => void) {}
+  /** Flushes whose transaction has not settled yet (PostgreSQL commits take a round trip). */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    readonly apply: (writes: readonly W[], labels: readonly string[]) => void | Promise<void>,
+  ) {}
 
   /** Queues writes for the next flush; resolves once they are committed. */
   commit(writes: readonly W[], revert: () => void, label: string): Promise<void> {
@@ -35,7 +39,7 @@ export class GroupCommit<W> {
       this.#batch = { requests: [] };
       // setImmediate (not a timer of the clock): it only waits for the current turn's
       // other due triggers to add their writes; it reads no time.
-      setImmediate(() => this.flush());
+      setImmediate(() => void this.flush());
     }
     const batch = this.#batch;
     return new Promise((resolve, reject) =>
@@ -50,13 +54,24 @@ export class GroupCommit<W> {
    * request fails, that label's later requests are refused too (they built on it), and
    * the failed ones are reverted newest first.
    */
-  flush(): void {
+  flush(): Promise<void> {
     const batch = this.#batch;
-    if (batch === undefined) return;
+    if (batch === undefined) return Promise.resolve();
     this.#batch = undefined;
-    const { requests } = batch;
+    const done = this.#commit(batch.requests).finally(() => this.#inFlight.delete(done));
+    this.#inFlight.add(done);
+    return done;
+  }
+
+  /** Flushes what is queued and waits until every transaction begun has settled. */
+  async drain(): Promise<void> {
+    await this.flush();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #commit(requests: readonly Request<W>[]): Promise<void> {
     try {
-      this.apply(
+      await this.apply(
         requests.flatMap((request) => request.writes),
         [...new Set(requests.map((request) => request.label))],
       );
@@ -69,7 +84,7 @@ export class GroupCommit<W> {
         return;
       }
     }
-    const failed: { request: (typeof requests)[number]; error: unknown }[] = [];
+    const failed: { request: Request<W>; error: unknown }[] = [];
     const failedLabels = new Map<string, unknown>();
     for (const request of requests) {
       const earlier = failedLabels.get(request.label);
@@ -78,7 +93,7 @@ export class GroupCommit<W> {
         continue;
       }
       try {
-        this.apply(request.writes, [request.label]);
+        await this.apply(request.writes, [request.label]);
       } catch (error) {
         failedLabels.set(request.label, error);
         failed.push({ request, error });

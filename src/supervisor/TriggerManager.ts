@@ -23,11 +23,14 @@ import type { Logger } from "../run/Logger.js";
 import { type Clock, SystemClock } from "../schedule/Clock.js";
 import { ticksBetween } from "../schedule/Schedule.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
-import type { StoredActivation, TriggerCommand, TriggerStore } from "../trigger/TriggerStore.js";
+import type { StoredActivation, TriggerCommand } from "../trigger/records.js";
+import type { Fence, HeldLease, TriggerLease } from "../trigger/TriggerBackend.js";
+import type { TriggerStore } from "../trigger/TriggerStore.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import {
   ManagerAlreadyStarted,
   NotLeader,
+  NotOwner,
   PayloadInvalid,
   PollFailed,
   SnapshotIncompatible,
@@ -86,8 +89,14 @@ export interface TriggerManagerOptions {
   readonly onError?: (error: unknown, trigger: string | undefined) => void;
   /** Identifies this supervisor in the store (default: a random id). */
   readonly ownerId?: string;
-  /** How long the database lease lasts without a heartbeat (default 15 000 ms). */
+  /** How long a lease lasts without a heartbeat (default 15 000 ms; renewed every third). */
   readonly leaseMs?: number;
+  /**
+   * `database`: one supervisor fires every trigger, others wait as standbys (the default
+   * on SQLite). `trigger`: each trigger has its own lease and the live supervisors share
+   * the triggers, each claiming a fair share (the default on PostgreSQL).
+   */
+  readonly leases?: "database" | "trigger";
   /** Called at each step of the fire path: a testing aid (see `tickflow/testing`). */
   readonly faults?: FaultHook;
   /** Structured log lines (a pino logger fits); nothing is logged without one. */
@@ -108,13 +117,26 @@ export interface TriggerManagerOptions {
  * ```
  */
 export interface ManagerStatus {
-  /** `leader` fires; `standby` waits for the lease; `stopped` is neither. */
-  readonly role: "leader" | "standby" | "stopped";
+  /**
+   * `leader` fires every trigger (database lease); `standby` waits for that lease;
+   * `member` shares the triggers with other supervisors and fires the ones it owns
+   * (per-trigger leases); `stopped` is none of these.
+   */
+  readonly role: "leader" | "standby" | "member" | "stopped";
   readonly ownerId: string;
-  /** The lease epoch this supervisor holds, when leader. */
+  /** `database` (one leader) or `trigger` (shared, per-trigger leases). */
+  readonly leases: "database" | "trigger";
+  /** The database lease epoch this supervisor holds, when leader. */
   readonly epoch: number | undefined;
-  /** The lease holder as stored. */
+  /** The database lease holder as last read (database leases). */
   readonly holder: string | undefined;
+  /** The triggers this supervisor owns (every trigger when leader). */
+  readonly owned: readonly string[];
+  /**
+   * Who owns each trigger, as this supervisor last read the leases (its heartbeat);
+   * a trigger missing here has no owner yet.
+   */
+  readonly owners: Readonly<Record<string, string>>;
 }
 
 /**
@@ -133,6 +155,12 @@ export interface StopOptions {
 /** Everything the manager keeps for one activated trigger. */
 interface Live {
   readonly name: string;
+  /** Per-trigger leases: the epoch held when this Live was restored; fences its commits. */
+  epoch: number | undefined;
+  /** Ticks due before this instant were missed while nobody fired the trigger. */
+  since: number;
+  /** The trigger was given up (lease lost or released): this Live must write nothing more. */
+  lost: boolean;
   definition: TriggerDefinition | undefined;
   snapshot: TriggerSnapshot;
   /** When the trigger was last activated: ticks before it are not owed. */
@@ -213,7 +241,15 @@ export class TriggerManager {
   readonly #pollAborts = new Set<() => void>();
   readonly #inspect: ((event: InspectionEvent) => void) | undefined;
   #loaded = false;
-  #role: "stopped" | "standby" | "leader" = "stopped";
+  readonly #mode: "database" | "trigger";
+  /** Per-trigger leases held: trigger → epoch. */
+  readonly #owned = new Map<string, number>();
+  /** The trigger leases as last read (for status). */
+  #leaseView: readonly TriggerLease[] = [];
+  /** The database lease holder as last read (for status). */
+  #holder: string | undefined;
+  #cancelShare: (() => void) | undefined;
+  #role: "stopped" | "standby" | "leader" | "member" = "stopped";
   #epoch: number | undefined;
   #cancelHeartbeat: (() => void) | undefined;
   #cancelCommands: (() => void) | undefined;
@@ -249,6 +285,7 @@ export class TriggerManager {
       reportError(error, trigger);
     };
     this.#leaseMs = options.leaseMs ?? 15_000;
+    this.#mode = options.leases ?? (this.store.kind === "postgres" ? "trigger" : "database");
     this.#faults = options.faults ?? (() => {});
     this.#group = new GroupCommit((writes, triggers) => this.#applyBatch(writes, triggers));
   }
@@ -258,9 +295,25 @@ export class TriggerManager {
     return this.#role !== "stopped";
   }
 
-  /** Leader only: the fire path may run. */
+  /** Leader (database lease) only. */
   get #leading(): boolean {
     return this.#role === "leader";
+  }
+
+  /** Started and firing what it owns: the timers run. */
+  get #active(): boolean {
+    return this.#role === "leader" || this.#role === "member";
+  }
+
+  /** Whether this supervisor may fire `live` now (and `live` is the current one). */
+  #owns(live: Live): boolean {
+    if (this.#mode === "database") return this.#role === "leader";
+    return (
+      this.#role === "member" &&
+      !live.lost &&
+      live.epoch !== undefined &&
+      this.#owned.get(live.name) === live.epoch
+    );
   }
 
   /**
@@ -272,13 +325,32 @@ export class TriggerManager {
    * ```
    */
   status(): ManagerStatus {
-    let holder: string | undefined;
-    try {
-      holder = this.store.leaseHolder()?.ownerId;
-    } catch {
-      holder = undefined;
+    const owned =
+      this.#mode === "database"
+        ? this.#role === "leader"
+          ? [...this.#live.keys()].sort()
+          : []
+        : [...this.#owned.keys()].sort();
+    const owners: Record<string, string> = {};
+    if (this.#mode === "database") {
+      if (this.#holder !== undefined)
+        for (const name of this.#live.keys()) owners[name] = this.#holder;
+    } else {
+      const now = this.clock.now();
+      for (const lease of this.#leaseView) {
+        if (lease.expiresAt.getTime() > now) owners[lease.triggerName] = lease.ownerId;
+      }
     }
-    return { role: this.#role, ownerId: this.ownerId, epoch: this.#epoch, holder };
+    for (const name of owned) owners[name] = this.ownerId;
+    return {
+      role: this.#role,
+      ownerId: this.ownerId,
+      leases: this.#mode,
+      epoch: this.#epoch,
+      holder: this.#holder,
+      owned,
+      owners,
+    };
   }
 
   /**
@@ -315,20 +387,35 @@ export class TriggerManager {
     this.#faults(step, runId === undefined ? { triggers } : { triggers, runId });
   }
 
-  /** One group transaction: fenced by the lease when leading, with the fault steps around it. */
-  #applyBatch(writes: readonly TriggerWrite[], triggers: readonly string[]): void {
+  /**
+   * One group transaction, fenced, with the fault steps around it. Database lease: a
+   * started supervisor writes only under its lease (a standby holds none, so its check
+   * always fails); a stopped one (activating before start) writes unfenced. Trigger
+   * leases: always fenced by the lease of every trigger written.
+   */
+  async #applyBatch(writes: readonly TriggerWrite[], triggers: readonly string[]): Promise<void> {
     this.#fault("commit:before", triggers);
-    const epoch = this.#epoch;
-    // A started supervisor writes only under its lease (a standby holds none, so its
-    // check always fails); a stopped one (activating before start) writes unfenced.
-    const fenced = this.#role !== "stopped";
+    let fence: Fence | undefined;
+    if (this.#mode === "trigger") {
+      fence = {
+        kind: "triggers",
+        owner: this.ownerId,
+        epochs: new Map(triggers.map((name) => [name, this.#owned.get(name) ?? -1])),
+      };
+    } else if (this.#role !== "stopped") {
+      fence = { kind: "database", owner: this.ownerId, epoch: this.#epoch ?? -1 };
+    }
     try {
-      this.store.commit("trigger transition", writes, {
-        ...(fenced ? { guard: () => this.store.checkLease(this.ownerId, epoch ?? -1) } : {}),
+      await this.store.backend.commit("trigger transition", writes, {
+        ...(fence ? { fence } : {}),
         afterWrites: () => this.#fault("commit:inside", triggers),
       });
     } catch (error) {
-      if (error instanceof LeaseLost) this.#stepDown(error);
+      if (error instanceof LeaseLost) {
+        if (this.#mode === "trigger") {
+          if (error.trigger !== undefined) this.#drop(error.trigger, "lost", error);
+        } else this.#stepDown(error);
+      }
       throw error;
     }
     this.#fault("commit:after", triggers);
@@ -348,7 +435,13 @@ export class TriggerManager {
     this.#refuseStandby();
     const definition = this.namespace.getTrigger(name);
     this.#dagOf(definition);
-    this.#load();
+    await this.#ensureLoaded();
+    if (this.#mode === "trigger" && !(await this.#ensureOwned(name))) {
+      // Another live supervisor owns it: active already means nothing to do (every
+      // instance of a service may activate its triggers at boot).
+      if ((await this.store.getActivation(name))?.status === "active") return;
+      throw new NotOwner({ ownerId: this.ownerId, trigger: name, holder: this.#ownerOf(name) });
+    }
     const now = this.clock.now();
     let live = this.#live.get(name);
     if (live === undefined) {
@@ -373,7 +466,7 @@ export class TriggerManager {
       ]);
       if (!wasActive) target.activatedAt = now;
     });
-    if (this.#leading) this.#schedule(target);
+    if (this.#owns(target)) this.#schedule(target);
   }
 
   #refuseStandby(): void {
@@ -393,7 +486,10 @@ export class TriggerManager {
    */
   async deactivate(name: string): Promise<void> {
     this.#refuseStandby();
-    this.#load();
+    await this.#ensureLoaded();
+    if (this.#mode === "trigger" && !(await this.#ensureOwned(name))) {
+      throw new NotOwner({ ownerId: this.ownerId, trigger: name, holder: this.#ownerOf(name) });
+    }
     const live = this.#live.get(name);
     if (live === undefined) {
       throw new TriggerNotFound({ name, nearest: nearest(name, this.#live.keys()) });
@@ -425,8 +521,30 @@ export class TriggerManager {
    */
   async start(): Promise<void> {
     if (this.#role !== "stopped") throw new ManagerAlreadyStarted({ ownerId: this.ownerId });
-    this.#role = "standby";
+    // A PostgreSQL store connects and migrates here: a wrong URL fails start() with a
+    // typed error naming the host and the reason.
+    await this.store.ready();
     this.#stopping = false;
+    if (this.#mode === "trigger") {
+      this.#role = "member";
+      this.#startedAt = this.clock.now();
+      // Start from the database: what was activated before start() is re-read under the
+      // leases this supervisor still holds (the first heartbeat adopts them).
+      this.#live.clear();
+      this.#owned.clear();
+      this.#runners.clear();
+      try {
+        await this.#share();
+      } catch (error) {
+        this.#role = "stopped";
+        throw error;
+      }
+      this.#shareLoop();
+      this.#arm();
+      this.#watchCommands();
+      return;
+    }
+    this.#role = "standby";
     await this.#tryLead();
   }
 
@@ -438,11 +556,14 @@ export class TriggerManager {
     const now = this.clock.now();
     let retryAt = now + this.#leaseMs / 3;
     try {
-      const lease = this.store.acquireLease(this.ownerId, now, this.#leaseMs);
+      const lease = await this.store.backend.acquireLease(this.ownerId, now, this.#leaseMs);
+      if (this.#role !== "standby") return;
       if ("epoch" in lease) {
+        this.#holder = this.ownerId;
         await this.#lead(lease.epoch);
         return;
       }
+      this.#holder = lease.holder;
       retryAt = Math.min(retryAt, lease.expiresAt + 1);
     } catch (error) {
       this.#onError(error, undefined);
@@ -466,19 +587,12 @@ export class TriggerManager {
       this.#live.clear();
       this.#runners.clear();
     }
-    this.#load();
+    const stored = await this.store.loadActivations();
+    if (!this.#loaded) this.#loadFrom(stored);
+    for (const live of this.#live.values()) live.since = this.#startedAt;
     this.#heartbeat();
-    await this.#adoptEditedSchedules();
-    for (const live of this.#live.values()) {
-      if (live.broken !== undefined || live.definition === undefined) continue;
-      const inFlightFire = live.snapshot.context.inFlight;
-      if (stateOf(live) === "firing" || (stateOf(live) === "disabled" && inFlightFire !== null)) {
-        if (inFlightFire !== null && !live.runs.has(inFlightFire.runId)) {
-          this.#startRun(live, inFlightFire, true);
-        }
-      }
-      if (stateOf(live) === "active" || stateOf(live) === "firing") this.#schedule(live);
-    }
+    await this.#adoptEditedSchedules(stored);
+    for (const live of this.#live.values()) this.#resumeAndSchedule(live);
     this.#arm();
     this.#watchCommands();
   }
@@ -489,17 +603,18 @@ export class TriggerManager {
     const epoch = this.#epoch;
     this.#cancelHeartbeat = this.clock.setTimer(this.clock.now() + this.#leaseMs / 3, () => {
       if (!this.#leading || this.#epoch !== epoch) return;
-      try {
-        this.store.renewLease(this.ownerId, epoch, this.clock.now(), this.#leaseMs);
-      } catch (error) {
-        if (error instanceof LeaseLost) {
-          this.#stepDown(error);
-          return;
-        }
-        // A busy or failing disk: keep trying; the lease still has time left.
-        this.#onError(error, undefined);
-      }
-      this.#heartbeat();
+      void this.store.backend.renewLease(this.ownerId, epoch, this.clock.now(), this.#leaseMs).then(
+        () => this.#heartbeat(),
+        (error: unknown) => {
+          if (error instanceof LeaseLost) {
+            this.#stepDown(error);
+            return;
+          }
+          // A busy or failing disk: keep trying; the lease still has time left.
+          this.#onError(error, undefined);
+          this.#heartbeat();
+        },
+      );
     });
   }
 
@@ -535,8 +650,8 @@ export class TriggerManager {
    * A definition whose schedule changed since it was stored moves on from now with the
    * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
    */
-  async #adoptEditedSchedules(): Promise<void> {
-    for (const stored of this.store.loadActivations()) {
+  async #adoptEditedSchedules(all: readonly StoredActivation[]): Promise<void> {
+    for (const stored of all) {
       const live = this.#live.get(stored.record.name);
       const definition = live?.definition;
       if (live === undefined || definition === undefined) continue;
@@ -547,7 +662,7 @@ export class TriggerManager {
       ) {
         continue;
       }
-      live.activatedAt = this.#startedAt;
+      live.activatedAt = live.since;
       await this.#serial(live, () =>
         this.#group.commit(
           [
@@ -558,7 +673,7 @@ export class TriggerManager {
               triggerType: definition.triggerType,
               status: stored.record.status,
               config,
-              at: this.#startedAt,
+              at: live.since,
             },
           ],
           () => {},
@@ -590,6 +705,8 @@ export class TriggerManager {
     this.#cancelHeartbeat = undefined;
     this.#cancelCommands?.();
     this.#cancelCommands = undefined;
+    this.#cancelShare?.();
+    this.#cancelShare = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
@@ -611,13 +728,26 @@ export class TriggerManager {
       await Promise.all(runs.map((run) => run.done));
     }
     await Promise.all([...this.#live.values()].map((live) => live.chain));
-    this.#group.flush();
+    await this.#group.drain();
     if (wasLeading && epoch !== undefined) {
       try {
-        this.store.releaseLease(this.ownerId, epoch, this.clock.now());
+        await this.store.backend.releaseLease(this.ownerId, epoch, this.clock.now());
       } catch (error) {
         this.#onError(error, undefined);
       }
+    }
+    if (this.#mode === "trigger") {
+      // Others may take these triggers at once (resuming what was interrupted) instead
+      // of waiting for the leases to expire.
+      const names = [...this.#owned.keys()];
+      for (const name of names) this.#drop(name, "released");
+      try {
+        await this.store.backend.releaseTriggerLeases(this.ownerId, names, this.clock.now());
+        await this.store.backend.leaveSupervisors(this.ownerId);
+      } catch (error) {
+        this.#onError(error, undefined);
+      }
+      this.#loaded = false;
     }
     this.#epoch = undefined;
     // Everything of this session has ended; a stopped manager may still fire by hand.
@@ -650,8 +780,11 @@ export class TriggerManager {
     extra: (runId: string) => readonly TriggerWrite[],
   ): Promise<{ readonly runId: string; readonly result: Promise<DagRunResult> }> {
     this.#refuseStandby();
-    this.#load();
+    await this.#ensureLoaded();
     const definition = this.namespace.getTrigger(name);
+    if (this.#mode === "trigger" && !(await this.#ensureOwned(name))) {
+      throw new NotOwner({ ownerId: this.ownerId, trigger: name, holder: this.#ownerOf(name) });
+    }
     const live = this.#live.get(name);
     const status = live === undefined ? "inactive" : stateOf(live);
     if (live === undefined || status === "inactive" || status === "disabled") {
@@ -685,7 +818,7 @@ export class TriggerManager {
   /** Polls the command table about once a second while leading. */
   #watchCommands(): void {
     this.#cancelCommands?.();
-    if (!this.#leading) return;
+    if (!this.#active) return;
     this.#cancelCommands = this.clock.setTimer(this.clock.now() + 1_000, () => {
       void this.#applyCommands().finally(() => this.#watchCommands());
     });
@@ -699,13 +832,24 @@ export class TriggerManager {
   async #applyCommands(): Promise<void> {
     let pending: readonly TriggerCommand[];
     try {
-      pending = this.store.pendingCommands();
+      // Shared triggers: each supervisor applies the commands of the triggers it owns.
+      pending = await this.store.pendingCommands();
     } catch (error) {
       this.#onError(error, undefined);
       return;
     }
     for (const command of pending) {
-      if (!this.#leading || this.#commandsInFlight.has(command.seq)) continue;
+      if (!this.#active || this.#commandsInFlight.has(command.seq)) continue;
+      // Shared triggers: the owner applies a trigger's commands; a trigger nobody owns
+      // yet (never activated, or its owner died) goes to whoever claims it first.
+      if (this.#mode === "trigger" && !this.#owned.has(command.triggerName)) {
+        const free = !this.#leaseView.some(
+          (lease) =>
+            lease.triggerName === command.triggerName &&
+            lease.expiresAt.getTime() > this.clock.now(),
+        );
+        if (!free || !(await this.#ensureOwned(command.triggerName).catch(() => false))) continue;
+      }
       this.#commandsInFlight.add(command.seq);
       const done = (state: "done" | "failed", runId: string | null, error: string | null) => ({
         kind: "commandDone" as const,
@@ -757,6 +901,7 @@ export class TriggerManager {
     return inspect(this.store, {
       namespace: this.namespace,
       live: this,
+      now: this.clock.now(),
       ...(typeof provenance.getRun === "function" ? { provenance: provenance as RunLookup } : {}),
     });
   }
@@ -770,7 +915,6 @@ export class TriggerManager {
    * ```
    */
   states(): Readonly<Record<string, TriggerStateValue>> {
-    this.#load();
     return Object.fromEntries([...this.#live.values()].map((live) => [live.name, stateOf(live)]));
   }
 
@@ -789,17 +933,211 @@ export class TriggerManager {
 
   // ---------------------------------------------------------------- loading
 
-  /** Loads every stored activation once, restoring each machine from its snapshot. */
-  #load(): void {
-    if (this.#loaded) return;
+  /**
+   * Database lease: loads every stored activation once, restoring each machine from its
+   * snapshot. Trigger leases: nothing to do here; a trigger is loaded when claimed.
+   */
+  async #ensureLoaded(): Promise<void> {
+    if (this.#loaded || this.#mode === "trigger") return;
+    const stored = await this.store.loadActivations();
+    if (!this.#loaded) this.#loadFrom(stored);
+  }
+
+  #loadFrom(all: readonly StoredActivation[]): void {
     this.#loaded = true;
-    for (const stored of this.store.loadActivations()) {
+    for (const stored of all) {
       const definition = this.namespace.hasTrigger(stored.record.name)
         ? this.namespace.getTrigger(stored.record.name)
         : undefined;
       const live = this.#restore(stored, definition);
       this.#live.set(live.name, live);
     }
+  }
+
+  // ---------------------------------------------------------------- shared triggers
+
+  /** The owner of a trigger as last read, if it has a live one. */
+  #ownerOf(name: string): string | undefined {
+    const now = this.clock.now();
+    return this.#leaseView.find(
+      (lease) => lease.triggerName === name && lease.expiresAt.getTime() > now,
+    )?.ownerId;
+  }
+
+  /**
+   * Whether this supervisor owns `name` after trying to claim it (when its lease is free
+   * or expired). A claimed trigger is restored from the database, as on restart.
+   */
+  async #ensureOwned(name: string): Promise<boolean> {
+    if (this.#owned.has(name) && this.#live.get(name)?.lost !== true) return true;
+    const now = this.clock.now();
+    const held = await this.store.backend.claimTriggers(this.ownerId, now, this.#leaseMs, 1, [
+      name,
+    ]);
+    if (held.length === 0) {
+      this.#leaseView = await this.store.backend.triggerLeases();
+      return false;
+    }
+    await this.#adopt(held, now);
+    return true;
+  }
+
+  /**
+   * One heartbeat of a shared supervisor: marks it live, renews its trigger leases (and
+   * lets go of any another took), then claims triggers up to its fair share (the
+   * triggers divided by the live supervisors, rounded up) or releases idle ones above it.
+   */
+  async #share(): Promise<void> {
+    const backend = this.store.backend;
+    const now = this.clock.now();
+    const { supervisors, triggers } = await backend.heartbeat(this.ownerId, now, this.#leaseMs);
+    const held = await backend.renewTriggerLeases(this.ownerId, now, this.#leaseMs);
+    if (this.#role !== "member") return;
+    const still = new Map(held.map((lease) => [lease.triggerName, lease.epoch]));
+    for (const [name, epoch] of [...this.#owned]) {
+      if (still.get(name) !== epoch) this.#drop(name, "lost");
+    }
+    // Held in the database but not worked here (activated before start, or a release
+    // that did not commit): take them up as if just claimed.
+    await this.#adopt(
+      held.filter((lease) => !this.#owned.has(lease.triggerName)),
+      now,
+    );
+    const share = Math.ceil(triggers / Math.max(1, supervisors));
+    if (this.#owned.size < share) {
+      const claimed = await backend.claimTriggers(
+        this.ownerId,
+        now,
+        this.#leaseMs,
+        share - this.#owned.size,
+      );
+      if (this.#role !== "member") {
+        await backend.releaseTriggerLeases(
+          this.ownerId,
+          claimed.map((lease) => lease.triggerName),
+          this.clock.now(),
+        );
+        return;
+      }
+      await this.#adopt(claimed, now);
+    } else if (this.#owned.size > share) {
+      await this.#releaseIdle(this.#owned.size - share);
+    }
+    this.#leaseView = await backend.triggerLeases();
+  }
+
+  /** Runs `#share` every third of the lease, for as long as this supervisor is a member. */
+  #shareLoop(): void {
+    this.#cancelShare?.();
+    if (this.#role !== "member") return;
+    this.#cancelShare = this.clock.setTimer(this.clock.now() + this.#leaseMs / 3, () => {
+      this.#cancelShare = undefined;
+      void this.#share()
+        .catch((error: unknown) => this.#onError(error, undefined))
+        .finally(() => this.#shareLoop());
+    });
+  }
+
+  /**
+   * Takes over claimed triggers: each is restored from its stored snapshot (fresh: its
+   * previous owner may have written until its lease expired), a run it had in flight is
+   * resumed from provenance, and its schedule goes on with the catch-up policy for the
+   * ticks nobody fired.
+   */
+  async #adopt(claimed: readonly HeldLease[], now: number): Promise<void> {
+    if (claimed.length === 0) return;
+    for (const lease of claimed) this.#owned.set(lease.triggerName, lease.epoch);
+    const stored = await this.store.loadActivations(claimed.map((lease) => lease.triggerName));
+    for (const activation of stored) {
+      const name = activation.record.name;
+      const epoch = this.#owned.get(name);
+      if (epoch === undefined) continue;
+      const definition = this.namespace.hasTrigger(name)
+        ? this.namespace.getTrigger(name)
+        : undefined;
+      const previous = this.#live.get(name);
+      if (previous !== undefined) previous.lost = true;
+      const live = this.#restore(activation, definition);
+      live.epoch = epoch;
+      live.since = now;
+      this.#live.set(name, live);
+      this.#runners.delete(name);
+    }
+    if (this.#role !== "member") return;
+    await this.#adoptEditedSchedules(stored);
+    for (const activation of stored) {
+      const live = this.#live.get(activation.record.name);
+      if (live === undefined || !this.#owns(live)) continue;
+      this.#resumeAndSchedule(live);
+    }
+    this.#arm();
+  }
+
+  /** After a restore: resume the run in flight from provenance, then schedule. */
+  #resumeAndSchedule(live: Live): void {
+    if (live.broken !== undefined || live.definition === undefined) return;
+    const inFlightFire = live.snapshot.context.inFlight;
+    if (stateOf(live) === "firing" || (stateOf(live) === "disabled" && inFlightFire !== null)) {
+      if (inFlightFire !== null && !live.runs.has(inFlightFire.runId)) {
+        this.#startRun(live, inFlightFire, true);
+      }
+    }
+    if (stateOf(live) === "active" || stateOf(live) === "firing") this.#schedule(live);
+  }
+
+  /** Gives up to `count` idle triggers back (no run, no backlog), each after its queued steps. */
+  async #releaseIdle(count: number): Promise<void> {
+    const idle = [...this.#live.values()]
+      .filter(
+        (live) =>
+          this.#owns(live) &&
+          live.runs.size === 0 &&
+          live.backlog.length === 0 &&
+          !live.draining &&
+          stateOf(live) !== "firing",
+      )
+      .slice(0, count);
+    for (const live of idle) {
+      await this.#serial(live, async () => {
+        if (!this.#owns(live) || live.runs.size > 0 || stateOf(live) === "firing") return;
+        this.#drop(live.name, "released");
+        await this.store.backend.releaseTriggerLeases(this.ownerId, [live.name], this.clock.now());
+      });
+    }
+  }
+
+  /**
+   * Stops working a trigger at once: lost (another supervisor holds its lease now; its
+   * run in flight is abandoned without recording an end, the new owner resumes it) or
+   * released (idle, given back on purpose).
+   */
+  #drop(name: string, why: "lost" | "released", error?: LeaseLost): void {
+    const live = this.#live.get(name);
+    if (this.#mode !== "trigger") return;
+    this.#owned.delete(name);
+    this.#timers.delete(name);
+    this.#runners.delete(name);
+    if (live === undefined) return;
+    this.#live.delete(name);
+    live.lost = true;
+    if (why === "lost") {
+      this.#onError(
+        error ??
+          new LeaseLost({
+            ownerId: this.ownerId,
+            epoch: live.epoch ?? -1,
+            holder: undefined,
+            holderEpoch: undefined,
+            trigger: name,
+          }),
+        name,
+      );
+      for (const run of live.runs.values()) run.controller.abort();
+    }
+    for (const waiter of live.waiters.values()) {
+      waiter.reject(new NotOwner({ ownerId: this.ownerId, trigger: name, holder: undefined }));
+    }
+    live.waiters.clear();
   }
 
   #restore(stored: StoredActivation, definition: TriggerDefinition | undefined): Live {
@@ -857,6 +1195,9 @@ export class TriggerManager {
   ): Live {
     return {
       name,
+      epoch: this.#owned.get(name),
+      since: this.#startedAt,
+      lost: false,
       definition,
       snapshot,
       activatedAt,
@@ -891,6 +1232,10 @@ export class TriggerManager {
    * reverts the in-memory snapshot, so memory never runs ahead of the disk.
    */
   async #step(live: Live, event: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
+    if (live.lost) {
+      // Given up (another supervisor owns the trigger now): this copy writes nothing more.
+      throw new NotOwner({ ownerId: this.ownerId, trigger: live.name, holder: undefined });
+    }
     const before = live.snapshot;
     const [next, actions] = this.#stepper.step(before, event);
     const now = this.clock.now();
@@ -1086,6 +1431,12 @@ export class TriggerManager {
       }
       if (result.error) live.runErrors.set(fire.runId, result.error.message);
       this.#fault("run:after", [live.name], fire.runId);
+      if (live.lost) {
+        // Another supervisor owns the trigger now and resumes this run from provenance;
+        // this one records nothing (its fence would refuse it anyway).
+        live.runs.delete(fire.runId);
+        return;
+      }
       if (result.status === "interrupted" && this.#stopping) {
         // Stopped by stop(): the event is marked interrupted but the machine stays
         // `firing`, so the next start() resumes this run.
@@ -1157,7 +1508,7 @@ export class TriggerManager {
 
   /** Arms the one timer for the earliest due tick across all triggers. */
   #arm(): void {
-    if (!this.#leading) return;
+    if (!this.#active) return;
     const top = this.#timers.peek();
     if (top === undefined) {
       this.#cancelTimer?.();
@@ -1175,11 +1526,11 @@ export class TriggerManager {
   #wake(): void {
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
-    if (!this.#leading) return;
+    if (!this.#active) return;
     const now = this.clock.now();
     for (const { name } of this.#timers.popDue(now)) {
       const live = this.#live.get(name);
-      if (live !== undefined) this.#onDue(live, now);
+      if (live !== undefined && this.#owns(live)) this.#onDue(live, now);
     }
     this.#arm();
   }
@@ -1205,16 +1556,11 @@ export class TriggerManager {
     this.#timers.set(live.name, next);
     void this.#commitQuietly(live, [{ kind: "nextRun", name: live.name, nextRunAt: next }]);
     if (last === undefined) return;
-    if (
-      ticks.length === 1 &&
-      live.backlog.length === 0 &&
-      !live.draining &&
-      last > this.#startedAt
-    ) {
+    if (ticks.length === 1 && live.backlog.length === 0 && !live.draining && last > live.since) {
       this.#tick(live, last);
       return;
     }
-    live.backlog.push(...this.#plan(definition, ticks, now));
+    live.backlog.push(...this.#plan(definition, ticks, now, live.since));
     this.#drainBacklog(live);
   }
 
@@ -1224,10 +1570,15 @@ export class TriggerManager {
    * `maxCatchUp`, within `catchUpWindow`). Ticks due since are late (a blocked event
    * loop, a clock jump): the latest fires, earlier ones are recorded missed.
    */
-  #plan(definition: TriggerDefinition, ticks: readonly number[], now: number): BacklogEntry[] {
+  #plan(
+    definition: TriggerDefinition,
+    ticks: readonly number[],
+    now: number,
+    since: number,
+  ): BacklogEntry[] {
     const window = definition.catchUpWindow;
-    const down = ticks.filter((tick) => tick <= this.#startedAt);
-    const late = ticks.filter((tick) => tick > this.#startedAt);
+    const down = ticks.filter((tick) => tick <= since);
+    const late = ticks.filter((tick) => tick > since);
     const owed = down.filter((tick) => window === undefined || tick >= now - window);
     const fire =
       definition.catchUp === "skip"
@@ -1240,7 +1591,7 @@ export class TriggerManager {
       tick,
       fire: firing.has(tick),
       reason:
-        tick <= this.#startedAt
+        tick <= since
           ? `missed while down (catchUp: ${definition.catchUp})`
           : "late: a later tick was already due",
     }));
@@ -1252,7 +1603,7 @@ export class TriggerManager {
    * tick); a tick to fire waits until the trigger is free.
    */
   #drainBacklog(live: Live): void {
-    if (!this.#leading || live.draining) return;
+    if (!this.#owns(live) || live.draining) return;
     const skipped: BacklogEntry[] = [];
     while (live.backlog[0] !== undefined && !live.backlog[0].fire) {
       skipped.push(live.backlog.shift() as BacklogEntry);
@@ -1285,8 +1636,8 @@ export class TriggerManager {
       const polled = definition.pollFn
         ? await this.#poll(live, definition)
         : { payload: definition.payload ?? {} };
-      if (!this.#leading) {
-        // Stopped (or stepped down) while this tick waited its turn or polled: stop()
+      if (!this.#owns(live)) {
+        // Stopped (or stepped down, or the trigger was given up) while this tick waited its turn or polled: stop()
         // means no new fire. Nothing was written, so the tick stays owed to the next start.
         live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
         return;

@@ -125,3 +125,23 @@ export class NotLeader extends Data.TaggedError("NotLeader")<{
     return `This supervisor (${this.ownerId}) is a standby; ${this.holder ?? "another supervisor"} holds the lease on this database. Fire or change triggers through the leader, or stop it first.`;
   }
 }
+
+/**
+ * Several supervisors share this database's triggers (per-trigger leases) and another
+ * one owns this trigger now: only its owner fires or changes it. Go through the command
+ * queue (`tickflow fire|activate|deactivate --db ...`), which the owner applies.
+ *
+ * @example
+ * ```ts
+ * await manager.fire("orders"); // NotOwner { trigger: "orders", holder: "host-2:311" }
+ * ```
+ */
+export class NotOwner extends Data.TaggedError("NotOwner")<{
+  readonly ownerId: string;
+  readonly trigger: string;
+  readonly holder: string | undefined;
+}> {
+  override get message() {
+    return `Trigger "${this.trigger}" is owned by supervisor ${this.holder ?? "(unknown)"}, not by this one (${this.ownerId}). Several supervisors share this database: queue the request with the CLI (tickflow fire|activate|deactivate ${this.trigger} --db ...) and its owner applies it within about a second.`;
+  }
+}

@@ -1,142 +1,121 @@
-import type { Effect } from "effect";
-import type { StoreFailure } from "../store/errors.js";
-import { decodeJson, encodeJson } from "../store/jsonValue.js";
-import { runTyped } from "../store/runTyped.js";
+import { Effect } from "effect";
+import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
+import { isPostgresUrl } from "../store/isPostgresUrl.js";
+import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
-import { storeEffect } from "../store/storeEffect.js";
-import { LeaseLost } from "./LeaseLost.js";
+import { PgTriggerBackend } from "./PgTriggerBackend.js";
+import type {
+  ActivationRecord,
+  EventsQuery,
+  JournalEntry,
+  StoredActivation,
+  TriggerCommand,
+  TriggerEventRecord,
+} from "./records.js";
+import { SqliteTriggerBackend } from "./SqliteTriggerBackend.js";
+import type { DatabaseLease, TriggerBackend, TriggerLease } from "./TriggerBackend.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
-import {
-  type ActivationRow,
-  type CommandRow,
-  type EventRow,
-  type JournalRow,
-  type LeaseRow,
-  triggerSql as sql,
-} from "./triggerSql.js";
 
-/**
- * A trigger's activation record (the seed's `trigger_activations` row).
- *
- * @example
- * ```ts
- * const activation = await store.getActivation("hourly_market");
- * activation?.status; // "active"
- * ```
- */
-export interface ActivationRecord {
-  readonly name: string;
-  readonly dagNsref: string;
-  readonly triggerType: "poll" | "push";
-  readonly status: "active" | "disabled";
-  readonly lastRunAt: Date | undefined;
-  readonly nextRunAt: Date | undefined;
-  readonly lastRunId: string | undefined;
-  readonly createdAt: Date;
-  readonly config: Readonly<Record<string, unknown>>;
-}
+export type {
+  ActivationRecord,
+  EventStatus,
+  EventsQuery,
+  JournalEntry,
+  StoredActivation,
+  TriggerCommand,
+  TriggerEventRecord,
+} from "./records.js";
 
-/**
- * Statuses of a fire ledger row: a run's status (`running`, `completed`, `failed`,
- * `interrupted`, `paused`), or why a tick did not run (`skipped_overlap`, `poll_empty`,
- * `poll_failed`, `missed`), or a tick kept for later (`buffered`) and then dropped by
- * deactivation (`cancelled`).
- */
-export type EventStatus =
-  | "running"
-  | "completed"
-  | "failed"
-  | "interrupted"
-  | "paused"
-  | "skipped_overlap"
-  | "buffered"
-  | "cancelled"
-  | "poll_empty"
-  | "poll_failed"
-  | "missed";
-
-/**
- * One row of the fire ledger (`trigger_events`).
- *
- * @example
- * ```ts
- * for (const e of await store.getEvents("hourly_market")) console.log(e.firedAt, e.status, e.runId);
- * ```
- */
-export interface TriggerEventRecord {
-  readonly eventId: string;
-  readonly triggerName: string;
-  readonly firedAt: Date;
-  /** The tick's scheduled instant; `undefined` for a push or manual fire. */
-  readonly scheduledAt: Date | undefined;
-  readonly status: EventStatus;
-  readonly runId: string | undefined;
-  readonly payload: unknown;
-  readonly error: string | undefined;
-  readonly finishedAt: Date | undefined;
-}
-
-/**
- * One machine event as journaled.
- *
- * @example
- * ```ts
- * const entries = await store.getJournal("hourly_market");
- * ```
- */
-export interface JournalEntry {
-  readonly seq: number;
-  readonly triggerName: string;
-  readonly event: unknown;
-  readonly stateAfter: string;
-  readonly at: Date;
-}
-
-/**
- * Paging of `getEvents`: most recent first. `before` is the last record of the previous
- * page (exact: rows sharing its `firedAt` are not skipped) or an instant (exclusive).
- *
- * @example
- * ```ts
- * await store.getEvents("t", { limit: 20, before: lastPage.at(-1) });
- * ```
- */
-export interface EventsQuery {
-  readonly limit?: number;
-  readonly before?: Date | TriggerEventRecord | undefined;
-}
-
-/** @internal The supervisor's view of an activation row: the record plus its snapshot. */
-export interface StoredActivation {
-  readonly record: ActivationRecord;
-  readonly activatedAt: number | undefined;
-  readonly snapshotJson: string | undefined;
-  readonly machineVersion: number | undefined;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const dateOf = (text: string | null) => (text === null ? undefined : new Date(text));
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+/** Options of `new TriggerStore(...)`: SQLite's for a path, PostgreSQL's for a URL. */
+export type TriggerStoreOptions = SqliteStoreOptions & PgStoreOptions;
 
 /**
  * The trigger database: activation records, the fire ledger (`trigger_events`, one
- * row per tick by a unique key), machine snapshots and the journal. May share a file
- * with `DagProvenance`.
+ * row per tick by a unique key), machine snapshots, the journal, leases and queued
+ * commands. A path opens (creating if needed) a SQLite file, the default; a
+ * `postgres://` URL uses PostgreSQL, where several supervisors can share the triggers.
+ * May share its database with `DagProvenance`.
  *
  * @example
  * ```ts
  * const store = new TriggerStore("./data/triggers.db");
+ * const shared = new TriggerStore("postgres://app@db.internal:5432/scheduler");
  * const events = await store.getEvents("hourly_market", { limit: 10 });
  * ```
  */
 export class TriggerStore {
-  /** The SQLite store underneath. */
-  readonly store: SqliteStore;
+  /** The storage underneath (SQLite or PostgreSQL). */
+  readonly backend: TriggerBackend;
 
-  /** Opens (creating if needed) the database at `path`, or uses an open store. */
-  constructor(pathOrStore: string | SqliteStore, options: SqliteStoreOptions = {}) {
-    this.store =
-      typeof pathOrStore === "string" ? SqliteStore.open(pathOrStore, options) : pathOrStore;
+  constructor(
+    target: string | SqliteStore | PgStore | TriggerBackend,
+    options: TriggerStoreOptions = {},
+  ) {
+    this.backend =
+      typeof target === "string"
+        ? isPostgresUrl(target)
+          ? new PgTriggerBackend(PgStore.connect(target, options))
+          : new SqliteTriggerBackend(SqliteStore.open(target, options))
+        : target instanceof SqliteStore
+          ? new SqliteTriggerBackend(target)
+          : target instanceof PgStore
+            ? new PgTriggerBackend(target)
+            : target;
+  }
+
+  /**
+   * The SQLite store underneath (to share one file with `DagProvenance`). Throws for a
+   * PostgreSQL store: use {@link TriggerStore.pg}.
+   */
+  get store(): SqliteStore {
+    if (this.backend instanceof SqliteTriggerBackend) return this.backend.store;
+    throw new Error(
+      `tickflow: this TriggerStore is on PostgreSQL (${this.location}); it has no SQLite store — use .pg`,
+    );
+  }
+
+  /** The PostgreSQL store underneath, or `undefined` on SQLite. */
+  get pg(): PgStore | undefined {
+    return this.backend instanceof PgTriggerBackend ? this.backend.store : undefined;
+  }
+
+  /** `sqlite` or `postgres`. */
+  get kind(): "sqlite" | "postgres" {
+    return this.backend.kind;
+  }
+
+  /** The file path, or the URL with its password hidden. */
+  get location(): string {
+    return this.backend.location;
+  }
+
+  /**
+   * Connects and brings the schema up to date (PostgreSQL; at once for SQLite). Rejects
+   * with `DatabaseUnreachable` (host and reason, never the password) or `SchemaTooNew`.
+   *
+   * @example
+   * ```ts
+   * await new TriggerStore(process.env.DATABASE_URL ?? "./data/triggers.db").ready();
+   * ```
+   */
+  ready(): Promise<void> {
+    return this.backend.ready();
+  }
+
+  #effect<A>(operation: string, f: () => Promise<A>): Effect.Effect<A, StoreFailure> {
+    return Effect.tryPromise({
+      try: f,
+      catch: (cause) =>
+        isStoreFailure(cause) ? cause : new StoreError({ operation, path: this.location, cause }),
+    });
+  }
+
+  #promise<A>(operation: string, f: () => Promise<A>): Promise<A> {
+    return f().catch((cause: unknown) => {
+      throw isStoreFailure(cause)
+        ? cause
+        : new StoreError({ operation, path: this.location, cause });
+    });
   }
 
   /**
@@ -148,15 +127,12 @@ export class TriggerStore {
    * ```
    */
   getActivation(name: string): Promise<ActivationRecord | undefined> {
-    return runTyped(this.getActivationEffect(name));
+    return this.#promise("get activation", () => this.backend.getActivation(name));
   }
 
   /** The Effect form of `getActivation`. */
   getActivationEffect(name: string): Effect.Effect<ActivationRecord | undefined, StoreFailure> {
-    return storeEffect(this.store.path, "get activation", () => {
-      const row = this.store.get<ActivationRow>("get activation", sql.selectActivation, [name]);
-      return row === undefined ? undefined : toActivation(row);
-    });
+    return this.#effect("get activation", () => this.backend.getActivation(name));
   }
 
   /**
@@ -168,14 +144,12 @@ export class TriggerStore {
    * ```
    */
   listActivations(): Promise<readonly ActivationRecord[]> {
-    return runTyped(this.listActivationsEffect());
+    return this.#promise("list activations", () => this.backend.listActivations());
   }
 
   /** The Effect form of `listActivations`. */
   listActivationsEffect(): Effect.Effect<readonly ActivationRecord[], StoreFailure> {
-    return storeEffect(this.store.path, "list activations", () =>
-      this.store.all<ActivationRow>("list activations", sql.selectActivations).map(toActivation),
-    );
+    return this.#effect("list activations", () => this.backend.listActivations());
   }
 
   /**
@@ -187,7 +161,7 @@ export class TriggerStore {
    * ```
    */
   getEvents(name: string, query: EventsQuery = {}): Promise<readonly TriggerEventRecord[]> {
-    return runTyped(this.getEventsEffect(name, query));
+    return this.#promise("get events", () => this.backend.getEvents(name, query));
   }
 
   /** The Effect form of `getEvents`. */
@@ -195,15 +169,7 @@ export class TriggerStore {
     name: string,
     query: EventsQuery = {},
   ): Effect.Effect<readonly TriggerEventRecord[], StoreFailure> {
-    return storeEffect(this.store.path, "get events", () =>
-      this.store
-        .all<EventRow>("get events", sql.selectEvents, {
-          name,
-          limit: query.limit ?? 100,
-          ...this.#cursor(query.before),
-        })
-        .map(toEvent),
-    );
+    return this.#effect("get events", () => this.backend.getEvents(name, query));
   }
 
   /**
@@ -218,23 +184,7 @@ export class TriggerStore {
     name: string,
     range: { readonly afterSeq?: number; readonly untilSeq?: number } = {},
   ): Promise<readonly JournalEntry[]> {
-    return runTyped(
-      storeEffect(this.store.path, "get journal", () =>
-        this.store
-          .all<JournalRow>("get journal", sql.selectJournal, [
-            name,
-            range.afterSeq ?? 0,
-            range.untilSeq ?? Number.MAX_SAFE_INTEGER,
-          ])
-          .map((row) => ({
-            seq: row.seq,
-            triggerName: row.trigger_name,
-            event: JSON.parse(row.event_json) as unknown,
-            stateAfter: row.state_after,
-            at: new Date(row.at),
-          })),
-      ),
-    );
+    return this.#promise("get journal", () => this.backend.getJournal(name, range));
   }
 
   /**
@@ -246,139 +196,59 @@ export class TriggerStore {
    * ```
    */
   countEvents(name: string): Promise<Readonly<Record<string, number>>> {
-    return runTyped(
-      storeEffect(this.store.path, "count events", () =>
-        Object.fromEntries(
-          this.store
-            .all<{ status: string; n: number }>("count events", sql.countEventsByStatus, [name])
-            .map((row) => [row.status, row.n]),
-        ),
-      ),
-    );
+    return this.#promise("count events", () => this.backend.countEvents(name));
   }
 
-  /** Where a page of events starts: before a record (exactly) or before an instant. */
-  #cursor(before: Date | TriggerEventRecord | undefined): { firedAt: string; rowid: number } {
-    if (before === undefined) return { firedAt: "9999-12-31T23:59:59.999Z", rowid: 0 };
-    if (before instanceof Date) return { firedAt: before.toISOString(), rowid: 0 };
-    const row = this.store.get<{ rowid: number }>("find event", sql.selectEventRowid, [
-      before.eventId,
-    ]);
-    return { firedAt: before.firedAt.toISOString(), rowid: row?.rowid ?? 0 };
-  }
-
-  /** @internal Every activation with its stored snapshot, for the supervisor's start. */
-  loadActivations(): readonly StoredActivation[] {
-    return this.store.all<ActivationRow>("load activations", sql.selectActivations).map((row) => ({
-      record: toActivation(row),
-      activatedAt: row.activated_at === null ? undefined : Date.parse(row.activated_at),
-      snapshotJson: orUndefined(row.snapshot_json),
-      machineVersion: orUndefined(row.machine_version),
-    }));
+  /** @internal Activations with their stored snapshots (all, or only `names`). */
+  loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]> {
+    return this.#promise("load activations", () => this.backend.loadActivations(names));
   }
 
   /** @internal One ledger row by id. */
-  loadEvent(eventId: string): TriggerEventRecord | undefined {
-    const row = this.store.get<EventRow>("load event", sql.selectEvent, [eventId]);
-    return row === undefined ? undefined : toEvent(row);
+  loadEvent(eventId: string): Promise<TriggerEventRecord | undefined> {
+    return this.#promise("load event", () => this.backend.loadEvent(eventId));
   }
 
   /**
    * @internal Applies writes in ONE transaction (the supervisor's write-ahead and group
-   * commit). `guard` runs first inside the transaction (the lease's fencing check);
-   * `afterWrites` runs last, before COMMIT (a fault hook for tests).
+   * commit), unfenced; the supervisor goes through `backend.commit` with its fence.
    */
-  commit(
-    operation: string,
-    writes: readonly TriggerWrite[],
-    hooks: { readonly guard?: () => void; readonly afterWrites?: () => void } = {},
-  ): void {
-    this.store.transaction(operation, () => {
-      hooks.guard?.();
-      for (const write of writes) this.#apply(write);
-      hooks.afterWrites?.();
-    });
+  commit(operation: string, writes: readonly TriggerWrite[]): Promise<void> {
+    return this.backend.commit(operation, writes, {});
   }
 
   /**
-   * @internal Takes the supervisor lease if it is free, expired, or already ours; returns
-   * the new epoch, or the current holder when another supervisor holds it.
-   */
-  acquireLease(
-    owner: string,
-    now: number,
-    ttlMs: number,
-  ): { readonly epoch: number } | { readonly holder: string; readonly expiresAt: number } {
-    return this.store.transaction("acquire lease", () => {
-      const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
-      const params = { owner, now: iso(now), expiresAt: iso(now + ttlMs) };
-      if (row === undefined) {
-        this.store.run("insert lease", sql.insertLease, params);
-        return { epoch: 1 };
-      }
-      const expiresAt = Date.parse(row.expires_at);
-      if (row.owner_id !== owner && expiresAt > now) return { holder: row.owner_id, expiresAt };
-      this.store.run("take lease", sql.takeLease, params);
-      return { epoch: row.epoch + 1 };
-    });
-  }
-
-  /** @internal Extends our lease; throws `LeaseLost` when another supervisor holds it now. */
-  renewLease(owner: string, epoch: number, now: number, ttlMs: number): void {
-    this.store.transaction("renew lease", () => {
-      const { changes } = this.store.run("renew lease", sql.renewLease, {
-        owner,
-        epoch,
-        expiresAt: iso(now + ttlMs),
-      });
-      if (changes !== 1) this.checkLease(owner, epoch);
-    });
-  }
-
-  /** @internal The fencing check, run inside each fire-path transaction. */
-  checkLease(owner: string, epoch: number): void {
-    const row = this.store.get<LeaseRow>("check lease", sql.selectLease);
-    if (row === undefined || row.owner_id !== owner || row.epoch !== epoch) {
-      throw new LeaseLost({
-        ownerId: owner,
-        epoch,
-        holder: row?.owner_id,
-        holderEpoch: row?.epoch,
-      });
-    }
-  }
-
-  /** @internal Lets a standby take over at once after a graceful stop. */
-  releaseLease(owner: string, epoch: number, now: number): void {
-    this.store.transaction("release lease", () => {
-      this.store.run("release lease", sql.renewLease, { owner, epoch, expiresAt: iso(now) });
-    });
-  }
-
-  /**
-   * The current lease holder, if any.
+   * The whole-database lease holder, if any (one supervisor fires everything).
    *
    * @example
    * ```ts
-   * store.leaseHolder(); // { ownerId: "host-1:4242", epoch: 3, expiresAt: Date }
+   * await store.leaseHolder(); // { ownerId: "host-1:4242", epoch: 3, expiresAt: Date }
    * ```
    */
-  leaseHolder():
-    | { readonly ownerId: string; readonly epoch: number; readonly expiresAt: Date }
-    | undefined {
-    const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
-    return row === undefined
-      ? undefined
-      : { ownerId: row.owner_id, epoch: row.epoch, expiresAt: new Date(row.expires_at) };
+  leaseHolder(): Promise<DatabaseLease | undefined> {
+    return this.#promise("read lease", () => this.backend.leaseHolder());
   }
 
   /**
-   * Queues a request for the running supervisor (the CLI's way to reach it): the leader
-   * applies it within about a second. Returns the command's sequence number.
+   * Who owns each trigger when several supervisors share them (per-trigger leases).
    *
    * @example
    * ```ts
-   * const seq = store.requestCommand("orders", "fire", { id: 1 }, Date.now());
+   * for (const l of await store.triggerLeases()) console.log(l.triggerName, l.ownerId);
+   * ```
+   */
+  triggerLeases(): Promise<readonly TriggerLease[]> {
+    return this.#promise("read trigger leases", () => this.backend.triggerLeases());
+  }
+
+  /**
+   * Queues a request for the running supervisor(s) (the CLI's way to reach them): the
+   * owner of the trigger applies it within about a second. Resolves to its sequence
+   * number.
+   *
+   * @example
+   * ```ts
+   * const seq = await store.requestCommand("orders", "fire", { id: 1 }, Date.now());
    * ```
    */
   requestCommand(
@@ -386,16 +256,10 @@ export class TriggerStore {
     kind: TriggerCommand["kind"],
     payload: Record<string, unknown> | undefined,
     at: number,
-  ): number {
-    const { lastInsertRowid } = this.store.transaction("request command", () =>
-      this.store.run("request command", sql.insertCommand, {
-        name,
-        kind,
-        payload: payload === undefined ? null : encodeJson(payload),
-        at: iso(at),
-      }),
+  ): Promise<number> {
+    return this.#promise("request command", () =>
+      this.backend.requestCommand(name, kind, payload, at),
     );
-    return Number(lastInsertRowid);
   }
 
   /**
@@ -403,163 +267,20 @@ export class TriggerStore {
    *
    * @example
    * ```ts
-   * store.getCommand(seq)?.state; // "pending" | "done" | "failed"
+   * (await store.getCommand(seq))?.state; // "pending" | "done" | "failed"
    * ```
    */
-  getCommand(seq: number): TriggerCommand | undefined {
-    const row = this.store.get<CommandRow>("get command", sql.selectCommand, [seq]);
-    return row === undefined ? undefined : toCommand(row);
+  getCommand(seq: number): Promise<TriggerCommand | undefined> {
+    return this.#promise("get command", () => this.backend.getCommand(seq));
   }
 
-  /** @internal The commands waiting for the leader, oldest first. */
-  pendingCommands(): readonly TriggerCommand[] {
-    return this.store.all<CommandRow>("pending commands", sql.selectPendingCommands).map(toCommand);
+  /** @internal The commands waiting for a supervisor, oldest first. */
+  pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]> {
+    return this.#promise("pending commands", () => this.backend.pendingCommands(names));
   }
 
-  /** Closes the file. */
-  close(): void {
-    this.store.close();
+  /** Closes the file or the connection pool. */
+  close(): Promise<void> {
+    return this.backend.close();
   }
-
-  #apply(write: TriggerWrite): void {
-    const s = this.store;
-    switch (write.kind) {
-      case "upsertActivation":
-        s.run("activate", sql.upsertActivation, {
-          name: write.name,
-          dagNsref: write.dagNsref,
-          triggerType: write.triggerType,
-          status: write.status,
-          at: iso(write.at),
-          config: JSON.stringify(write.config),
-        });
-        return;
-      case "setStatus":
-        s.run("set status", sql.setStatus, { name: write.name, status: write.status });
-        return;
-      case "snapshot":
-        s.run("save snapshot", sql.saveSnapshot, {
-          name: write.name,
-          snapshot: JSON.stringify(write.snapshot),
-          version: write.machineVersion,
-          state: write.state,
-        });
-        return;
-      case "journal":
-        s.run("append journal", sql.appendJournal, {
-          name: write.name,
-          event: JSON.stringify(write.event),
-          stateAfter: write.stateAfter,
-          at: iso(write.at),
-        });
-        return;
-      case "insertEvent":
-        s.run("record fire", sql.insertEvent, {
-          eventId: write.eventId,
-          name: write.name,
-          firedAt: iso(write.firedAt),
-          scheduledAt: write.scheduledAt === null ? null : iso(write.scheduledAt),
-          runId: write.runId,
-          payload: encodeJson(write.payload),
-          status: write.status,
-          error: write.error,
-        });
-        return;
-      case "updateEvent":
-        s.run("update fire", sql.updateEvent, {
-          eventId: write.eventId,
-          status: write.status,
-          error: write.error ?? null,
-          firedAt: write.firedAt === undefined ? null : iso(write.firedAt),
-          finishedAt: write.finishedAt === undefined ? null : iso(write.finishedAt),
-        });
-        return;
-      case "runEnded":
-        s.run("record run end", sql.runEnded, {
-          name: write.name,
-          runId: write.runId,
-          at: iso(write.at),
-        });
-        return;
-      case "commandDone":
-        s.run("finish command", sql.finishCommand, {
-          seq: write.seq,
-          state: write.state,
-          at: iso(write.at),
-          runId: write.runId,
-          error: write.error,
-        });
-        return;
-      case "nextRun":
-        s.run("record next run", sql.setNextRun, {
-          name: write.name,
-          nextRunAt: write.nextRunAt === null ? null : iso(write.nextRunAt),
-        });
-        return;
-    }
-  }
-}
-
-/**
- * A request queued for the running supervisor, and its outcome.
- *
- * @example
- * ```ts
- * const command: TriggerCommand | undefined = store.getCommand(seq);
- * ```
- */
-export interface TriggerCommand {
-  readonly seq: number;
-  readonly triggerName: string;
-  readonly kind: "activate" | "deactivate" | "fire";
-  readonly payload: Record<string, unknown> | undefined;
-  readonly requestedAt: Date;
-  readonly state: "pending" | "done" | "failed";
-  readonly doneAt: Date | undefined;
-  /** For a fire: the run it started. */
-  readonly runId: string | undefined;
-  readonly error: string | undefined;
-}
-
-function toCommand(row: CommandRow): TriggerCommand {
-  return {
-    seq: row.seq,
-    triggerName: row.trigger_name,
-    kind: row.kind as TriggerCommand["kind"],
-    payload: decodeJson(row.payload_json) as Record<string, unknown> | undefined,
-    requestedAt: new Date(row.requested_at),
-    state: row.state as TriggerCommand["state"],
-    doneAt: dateOf(row.done_at),
-    runId: orUndefined(row.run_id),
-    error: orUndefined(row.error),
-  };
-}
-
-function toActivation(row: ActivationRow): ActivationRecord {
-  return {
-    name: row.name,
-    dagNsref: row.dag_nsref,
-    triggerType: row.trigger_type as "poll" | "push",
-    status: row.status as "active" | "disabled",
-    lastRunAt: dateOf(row.last_run_at),
-    nextRunAt: dateOf(row.next_run_at),
-    lastRunId: orUndefined(row.last_run_id),
-    createdAt: new Date(row.created_at),
-    config:
-      row.config_json === null ? {} : (JSON.parse(row.config_json) as Record<string, unknown>),
-  };
-}
-
-function toEvent(row: EventRow): TriggerEventRecord {
-  return {
-    eventId: row.event_id,
-    triggerName: row.trigger_name,
-    firedAt: new Date(row.fired_at),
-    scheduledAt: dateOf(row.scheduled_at),
-    status: row.status as EventStatus,
-    runId: orUndefined(row.run_id),
-    payload: decodeJson(row.payload_json),
-    error: orUndefined(row.error),
-    finishedAt: dateOf(row.finished_at),
-  };
 }

@@ -39,6 +39,8 @@ export const triggerSql = {
   insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at)
     VALUES (@name, @kind, @payload, @at)`,
   selectPendingCommands: `SELECT * FROM trigger_commands WHERE state = 'pending' ORDER BY seq LIMIT 100`,
+  selectPendingCommandsOf: `SELECT * FROM trigger_commands WHERE state = 'pending'
+    AND trigger_name IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 100`,
   selectCommand: `SELECT * FROM trigger_commands WHERE seq = ?`,
   finishCommand: `UPDATE trigger_commands SET state = @state, done_at = @at, run_id = @runId, error = @error
     WHERE seq = @seq AND state = 'pending'`,
@@ -48,6 +50,30 @@ export const triggerSql = {
     acquired_at = @now WHERE id = 1`,
   renewLease: `UPDATE supervisor_lease SET expires_at = @expiresAt
     WHERE id = 1 AND owner_id = @owner AND epoch = @epoch`,
+  // Per-trigger leases (scale-out). A lease changes owner only once expired, and each
+  // change bumps the epoch that fire-path commits are fenced by.
+  upsertSupervisor: `INSERT INTO supervisors (owner_id, started_at, expires_at) VALUES (@owner, @now, @expiresAt)
+    ON CONFLICT (owner_id) DO UPDATE SET expires_at = excluded.expires_at`,
+  countLiveSupervisors: `SELECT COUNT(*) AS n FROM supervisors WHERE expires_at > @now`,
+  deleteDeadSupervisors: `DELETE FROM supervisors WHERE expires_at <= @before`,
+  deleteSupervisor: `DELETE FROM supervisors WHERE owner_id = ?`,
+  countActivations: `SELECT COUNT(*) AS n FROM trigger_activations`,
+  renewTriggerLeases: `UPDATE trigger_leases SET expires_at = @expiresAt WHERE owner_id = @owner`,
+  selectOwnedLeases: `SELECT trigger_name, epoch FROM trigger_leases WHERE owner_id = ? ORDER BY trigger_name`,
+  selectClaimable: `SELECT a.name AS name FROM trigger_activations a
+    LEFT JOIN trigger_leases l ON l.trigger_name = a.name
+    WHERE l.trigger_name IS NULL OR l.expires_at <= @now
+    ORDER BY a.name`,
+  claimTriggerLease: `INSERT INTO trigger_leases (trigger_name, owner_id, epoch, expires_at, acquired_at)
+    VALUES (@name, @owner, 1, @expiresAt, @now)
+    ON CONFLICT (trigger_name) DO UPDATE SET owner_id = excluded.owner_id, epoch = trigger_leases.epoch + 1,
+      expires_at = excluded.expires_at, acquired_at = excluded.acquired_at
+    WHERE trigger_leases.expires_at <= excluded.acquired_at
+    RETURNING trigger_name, epoch`,
+  releaseTriggerLease: `UPDATE trigger_leases SET expires_at = @now WHERE trigger_name = @name AND owner_id = @owner`,
+  selectTriggerLeases: `SELECT trigger_name, owner_id, epoch, expires_at FROM trigger_leases ORDER BY trigger_name`,
+  selectFenceRows: `SELECT trigger_name, owner_id, epoch FROM trigger_leases
+    WHERE trigger_name IN (SELECT value FROM json_each(?))`,
 } as const;
 
 /** A `trigger_activations` row. */
@@ -107,4 +133,12 @@ export interface JournalRow {
   readonly event_json: string;
   readonly state_after: string;
   readonly at: string;
+}
+
+/** A `trigger_leases` row. */
+export interface TriggerLeaseRow {
+  readonly trigger_name: string;
+  readonly owner_id: string;
+  readonly epoch: number;
+  readonly expires_at: string;
 }

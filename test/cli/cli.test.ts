@@ -147,7 +147,7 @@ describe("read commands against the supervised database", () => {
       expect(human.code).toBe(0);
       const lines = human.stdout.split("\n");
       expect(lines[0]).toMatch(
-        /^TRIGGER +STATE +SCHEDULE +NEXT FIRE +LAST RUN +IN FLIGHT +LEDGER$/,
+        /^TRIGGER +STATE +SCHEDULE +NEXT FIRE +LAST RUN +IN FLIGHT +OWNER +LEDGER$/,
       );
       expect(human.stdout).toMatch(/market_summary +active +\*\/2 \* \* \* \* \* UTC/);
       expect(human.stdout).toMatch(/orders +active +push/);

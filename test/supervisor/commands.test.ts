@@ -36,11 +36,11 @@ async function leader() {
 describe("commands from outside the supervisor", () => {
   it("a queued fire runs within a second; its command names the run, marked in the fire's own commit", async () => {
     const { h, got } = await leader();
-    const seq = h.store.requestCommand("push", "fire", { order: 7 }, h.clock.now());
-    expect(h.store.getCommand(seq)?.state).toBe("pending");
+    const seq = await h.store.requestCommand("push", "fire", { order: 7 }, h.clock.now());
+    expect((await h.store.getCommand(seq))?.state).toBe("pending");
     await h.testClock.advance(SECOND);
-    await until(() => h.store.getCommand(seq)?.state === "done", "command done");
-    const command = h.store.getCommand(seq);
+    await until(async () => (await h.store.getCommand(seq))?.state === "done", "command done");
+    const command = await h.store.getCommand(seq);
     await h.reportedAtLeast(1, "finished");
     const [event] = await h.store.getEvents("push");
     expect(event).toMatchObject({
@@ -53,29 +53,29 @@ describe("commands from outside the supervisor", () => {
 
   it("queued deactivate and activate are applied by the leader", async () => {
     const { h, manager } = await leader();
-    const off = h.store.requestCommand("push", "deactivate", undefined, h.clock.now());
+    const off = await h.store.requestCommand("push", "deactivate", undefined, h.clock.now());
     await h.testClock.advance(SECOND);
-    await until(() => h.store.getCommand(off)?.state === "done", "deactivate done");
+    await until(async () => (await h.store.getCommand(off))?.state === "done", "deactivate done");
     expect(manager.states().push).toBe("disabled");
     expect((await h.store.getActivation("push"))?.status).toBe("disabled");
 
-    const on = h.store.requestCommand("tick", "activate", undefined, h.clock.now());
+    const on = await h.store.requestCommand("tick", "activate", undefined, h.clock.now());
     await h.testClock.advance(SECOND);
-    await until(() => h.store.getCommand(on)?.state === "done", "activate done");
+    await until(async () => (await h.store.getCommand(on))?.state === "done", "activate done");
     expect(manager.states().tick).toBe("active");
   });
 
   it("a command that cannot be applied is marked failed with the reason; nothing fires", async () => {
     const { h, got } = await leader();
-    const seq = h.store.requestCommand("nope", "fire", {}, h.clock.now());
-    const off = h.store.requestCommand("tick", "fire", {}, h.clock.now());
+    const seq = await h.store.requestCommand("nope", "fire", {}, h.clock.now());
+    const off = await h.store.requestCommand("tick", "fire", {}, h.clock.now());
     await h.testClock.advance(SECOND);
-    await until(() => h.store.getCommand(off)?.state !== "pending", "both handled");
-    expect(h.store.getCommand(seq)).toMatchObject({
+    await until(async () => (await h.store.getCommand(off))?.state !== "pending", "both handled");
+    expect(await h.store.getCommand(seq)).toMatchObject({
       state: "failed",
       error: expect.stringContaining('"nope"'),
     });
-    expect(h.store.getCommand(off)).toMatchObject({
+    expect(await h.store.getCommand(off)).toMatchObject({
       state: "failed",
       error: expect.stringContaining("inactive"),
     });
@@ -85,13 +85,16 @@ describe("commands from outside the supervisor", () => {
   it("a stopped manager applies nothing; the next leader does", async () => {
     const { h, manager, got } = await leader();
     await manager.stop();
-    const seq = h.store.requestCommand("push", "fire", { n: 1 }, h.clock.now());
+    const seq = await h.store.requestCommand("push", "fire", { n: 1 }, h.clock.now());
     await h.testClock.advance(5 * SECOND);
-    expect(h.store.getCommand(seq)?.state).toBe("pending");
+    expect((await h.store.getCommand(seq))?.state).toBe("pending");
     const next = h.manager();
     await next.start();
     await h.testClock.advance(SECOND);
-    await until(() => h.store.getCommand(seq)?.state === "done", "done by the next leader");
+    await until(
+      async () => (await h.store.getCommand(seq))?.state === "done",
+      "done by the next leader",
+    );
     await h.reportedAtLeast(1, "finished");
     expect(got).toEqual([{ n: 1 }]);
   });

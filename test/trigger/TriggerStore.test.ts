@@ -36,9 +36,9 @@ const raw = <T>(sql: string, params: unknown[] = []): T[] => {
   }
 };
 
-const thrown = (fn: () => unknown): unknown => {
+const thrown = async (fn: () => unknown): Promise<unknown> => {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error;
   }
@@ -119,10 +119,10 @@ describe("schema", () => {
 });
 
 describe("the one-row-per-tick key", () => {
-  it("refuses a second row for the same (trigger_name, scheduled_at) with a typed StoreError", () => {
+  it("refuses a second row for the same (trigger_name, scheduled_at) with a typed StoreError", async () => {
     const store = open();
-    store.commit("fire", [event({ eventId: "e1", payload: { n: 1 } })]);
-    const error = thrown(() =>
+    await store.commit("fire", [event({ eventId: "e1", payload: { n: 1 } })]);
+    const error = await thrown(() =>
       store.commit("fire again", [
         event({ eventId: "e2", payload: { n: 2 }, status: "running", firedAt: T0 + 5 }),
       ]),
@@ -137,9 +137,9 @@ describe("the one-row-per-tick key", () => {
     expect(rows).toEqual([{ event_id: "e1", status: "completed", payload_json: '{"n":1}' }]);
   });
 
-  it("allows the same instant for another trigger, and another instant for the same trigger", () => {
+  it("allows the same instant for another trigger, and another instant for the same trigger", async () => {
     const store = open();
-    store.commit("fires", [
+    await store.commit("fires", [
       event({ eventId: "e1" }),
       event({ eventId: "e2", name: "other" }),
       event({ eventId: "e3", scheduledAt: T0 + 3_600_000 }),
@@ -147,11 +147,11 @@ describe("the one-row-per-tick key", () => {
     expect(raw("SELECT * FROM trigger_events")).toHaveLength(3);
   });
 
-  it("allows any number of push rows (NULL scheduled_at) for one trigger", () => {
+  it("allows any number of push rows (NULL scheduled_at) for one trigger", async () => {
     const store = open();
-    store.commit("push", [event({ eventId: "p1", scheduledAt: null })]);
-    store.commit("push", [event({ eventId: "p2", scheduledAt: null })]);
-    store.commit("push", [
+    await store.commit("push", [event({ eventId: "p1", scheduledAt: null })]);
+    await store.commit("push", [event({ eventId: "p2", scheduledAt: null })]);
+    await store.commit("push", [
       event({ eventId: "p3", scheduledAt: null }),
       event({ eventId: "p4", scheduledAt: null }),
     ]);
@@ -167,7 +167,7 @@ describe("activations", () => {
 
   it("getActivation returns the record with Dates (and undefined where nothing ran yet)", async () => {
     const store = open();
-    store.commit("activate", [activation("hourly_market")]);
+    await store.commit("activate", [activation("hourly_market")]);
     const record = await store.getActivation("hourly_market");
     expect(record).toEqual({
       name: "hourly_market",
@@ -180,7 +180,7 @@ describe("activations", () => {
       createdAt: new Date(T0),
       config: { schedule: "0 * * * *", overlap: "skip" },
     });
-    store.commit("ran", [
+    await store.commit("ran", [
       { kind: "runEnded", name: "hourly_market", runId: "run-1", at: T0 + 1_000 },
       { kind: "nextRun", name: "hourly_market", nextRunAt: T0 + 3_600_000 },
     ]);
@@ -197,11 +197,11 @@ describe("activations", () => {
 
   it("re-activation keeps created_at and last run; status moves", async () => {
     const store = open();
-    store.commit("activate", [activation("t")]);
-    store.commit("ran", [{ kind: "runEnded", name: "t", runId: "r1", at: T0 + 10 }]);
-    store.commit("disable", [{ kind: "setStatus", name: "t", status: "disabled" }]);
+    await store.commit("activate", [activation("t")]);
+    await store.commit("ran", [{ kind: "runEnded", name: "t", runId: "r1", at: T0 + 10 }]);
+    await store.commit("disable", [{ kind: "setStatus", name: "t", status: "disabled" }]);
     expect((await store.getActivation("t"))?.status).toBe("disabled");
-    store.commit("reactivate", [activation("t", T0 + 99_000)]);
+    await store.commit("reactivate", [activation("t", T0 + 99_000)]);
     const record = await store.getActivation("t");
     expect(record?.status).toBe("active");
     expect(record?.createdAt).toEqual(new Date(T0));
@@ -211,7 +211,7 @@ describe("activations", () => {
   it("listActivations lists every record sorted by name", async () => {
     const store = open();
     expect(await store.listActivations()).toEqual([]);
-    store.commit("activate", [
+    await store.commit("activate", [
       activation("zeta"),
       activation("alpha", T0, "disabled"),
       activation("mid"),
@@ -227,8 +227,8 @@ describe("activations", () => {
 
   it("is durable: a second TriggerStore on the file reads what the first wrote", async () => {
     const first = open();
-    first.commit("activate", [activation("t")]);
-    first.commit("fire", [event({ eventId: "e1", name: "t" })]);
+    await first.commit("activate", [activation("t")]);
+    await first.commit("fire", [event({ eventId: "e1", name: "t" })]);
     first.close();
     const second = open();
     expect((await second.getActivation("t"))?.status).toBe("active");
@@ -238,7 +238,7 @@ describe("activations", () => {
 
 describe("getEvents", () => {
   /** Ten hourly ticks of one trigger, fired 1 s after each; plus one of another trigger. */
-  const tenTicks = (store: TriggerStore) => {
+  const tenTicks = async (store: TriggerStore) => {
     const writes: TriggerWrite[] = [];
     for (let i = 0; i < 10; i++) {
       writes.push(
@@ -252,12 +252,12 @@ describe("getEvents", () => {
       );
     }
     writes.push(event({ eventId: "x", name: "other", firedAt: T0 + 99 * 3_600_000 }));
-    store.commit("ten", writes);
+    await store.commit("ten", writes);
   };
 
   it("returns a trigger's events most recent first, with Dates and decoded payloads", async () => {
     const store = open();
-    tenTicks(store);
+    await tenTicks(store);
     const events = await store.getEvents("hourly_market");
     expect(events.map((e) => e.eventId)).toEqual([
       "e9",
@@ -286,21 +286,21 @@ describe("getEvents", () => {
 
   it("a push row has scheduledAt undefined", async () => {
     const store = open();
-    store.commit("push", [event({ eventId: "p", scheduledAt: null })]);
+    await store.commit("push", [event({ eventId: "p", scheduledAt: null })]);
     const [push] = await store.getEvents("hourly_market");
     expect(push?.scheduledAt).toBeUndefined();
   });
 
   it("limit caps the page", async () => {
     const store = open();
-    tenTicks(store);
+    await tenTicks(store);
     const page = await store.getEvents("hourly_market", { limit: 3 });
     expect(page.map((e) => e.eventId)).toEqual(["e9", "e8", "e7"]);
   });
 
   it("before pages backwards, exclusive, without gaps or repeats", async () => {
     const store = open();
-    tenTicks(store);
+    await tenTicks(store);
     const seen: string[] = [];
     let before: Date | undefined;
     for (let pages = 0; pages < 10; pages++) {
@@ -325,7 +325,7 @@ describe("getEvents", () => {
     for (let i = 0; i < 5; i++) {
       writes.push(event({ eventId: `m${i}`, scheduledAt: T0 + i * 60_000, firedAt: T0 + HOUR_MS }));
     }
-    store.commit("catch-up", writes);
+    await store.commit("catch-up", writes);
     const seen: string[] = [];
     let before: TriggerEventRecord | undefined;
     for (let pages = 0; pages < 10; pages++) {
@@ -340,13 +340,13 @@ describe("getEvents", () => {
 
   it("an unknown trigger has no events", async () => {
     const store = open();
-    tenTicks(store);
+    await tenTicks(store);
     expect(await store.getEvents("nope")).toEqual([]);
   });
 
   it("countEvents counts by status", async () => {
     const store = open();
-    tenTicks(store);
+    await tenTicks(store);
     expect(await store.countEvents("hourly_market")).toEqual({ completed: 6, failed: 4 });
   });
 });
@@ -354,10 +354,10 @@ describe("getEvents", () => {
 describe("commit", () => {
   it("is one transaction: a failing write rolls back the earlier writes of the same call", async () => {
     const store = open();
-    store.commit("activate", [activation("t")]);
-    store.commit("first fire", [event({ eventId: "e1", name: "t" })]);
+    await store.commit("activate", [activation("t")]);
+    await store.commit("first fire", [event({ eventId: "e1", name: "t" })]);
     const commitsBefore = store.store.commitCount;
-    const error = thrown(() =>
+    const error = await thrown(() =>
       store.commit("batch", [
         { kind: "runEnded", name: "t", runId: "r-batch", at: T0 + 5 },
         event({ eventId: "e2", name: "t", scheduledAt: T0 + 60_000 }),
@@ -374,41 +374,41 @@ describe("commit", () => {
     expect((await store.getEvents("t")).map((e) => e.eventId)).toEqual(["e1"]);
   });
 
-  it("counts one commit per call however many writes it holds", () => {
+  it("counts one commit per call however many writes it holds", async () => {
     const store = open();
     const before = store.store.commitCount;
     const writes: TriggerWrite[] = [activation("t")];
     for (let i = 0; i < 1_000; i++) {
       writes.push(event({ eventId: `e${i}`, name: "t", scheduledAt: T0 + i * 1_000 }));
     }
-    store.commit("a thousand ticks", writes);
+    await store.commit("a thousand ticks", writes);
     expect(store.store.commitCount).toBe(before + 1);
     expect(raw("SELECT event_id FROM trigger_events")).toHaveLength(1_000);
   });
 
-  it("the guard runs inside the transaction: a throwing guard writes nothing", async () => {
+  it("the fence is checked inside the transaction: a stale epoch writes nothing", async () => {
     const store = open();
+    const lease = await store.backend.acquireLease("me", T0, 15_000);
+    expect(lease).toEqual({ epoch: 1 });
     const before = store.store.commitCount;
     expect(
-      thrown(() =>
-        store.commit("fenced", [activation("t")], {
-          guard: () => {
-            throw new Error("lease lost");
-          },
+      await thrown(() =>
+        store.backend.commit("fenced", [activation("t")], {
+          fence: { kind: "database", owner: "me", epoch: 0 },
         }),
       ),
-    ).toMatchObject({ message: "lease lost" });
+    ).toMatchObject({ _tag: "LeaseLost", holder: "me", holderEpoch: 1 });
     expect(store.store.commitCount).toBe(before);
     expect(await store.getActivation("t")).toBeUndefined();
   });
 
   it("updateEvent moves a row's status and keeps what it does not name", async () => {
     const store = open();
-    store.commit("fire", [event({ eventId: "e1", status: "running" })]);
-    store.commit("end", [
+    await store.commit("fire", [event({ eventId: "e1", status: "running" })]);
+    await store.commit("end", [
       { kind: "updateEvent", eventId: "e1", status: "failed", error: "boom", finishedAt: T0 + 7 },
     ]);
-    store.commit("end again", [{ kind: "updateEvent", eventId: "e1", status: "failed" }]);
+    await store.commit("end again", [{ kind: "updateEvent", eventId: "e1", status: "failed" }]);
     const [row] = await store.getEvents("hourly_market");
     expect(row).toMatchObject({
       status: "failed",

@@ -75,7 +75,7 @@ export function eventsCommand(program: Command, kit: CommandKit): void {
             );
           }
         } finally {
-          dbs.close();
+          await dbs.close();
         }
       },
     );

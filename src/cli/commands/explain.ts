@@ -72,7 +72,7 @@ export function explainCommand(program: Command, kit: CommandKit): void {
             );
           }
         } finally {
-          dbs.close();
+          await dbs.close();
         }
       },
     );

@@ -94,6 +94,6 @@ async function scheduleOf(
     const timezone = options.tz ?? stored.config.timezone;
     return parseSchedule(expression, typeof timezone === "string" ? { timezone } : {});
   } finally {
-    dbs.close();
+    await dbs.close();
   }
 }

@@ -75,7 +75,7 @@ export function replayHistoryCommand(program: Command, kit: CommandKit): void {
             }
           }
         } finally {
-          dbs.close();
+          await dbs.close();
         }
         if (mismatch !== undefined) throw mismatch;
       },

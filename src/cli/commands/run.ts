@@ -49,7 +49,7 @@ export function runCommand(program: Command, kit: CommandKit): void {
           }
           printRun(kit, run, children);
         } finally {
-          dbs.close();
+          await dbs.close();
         }
       },
     );

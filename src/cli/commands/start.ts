@@ -104,7 +104,17 @@ export function startCommand(program: Command, kit: CommandKit): void {
           const active = Object.entries(manager.states()).filter(
             ([, state]) => state === "active" || state === "firing",
           );
-          const where = paths.shared ? paths.triggers : `${paths.triggers} + ${paths.provenance}`;
+          // Never print a PostgreSQL URL as given: it may hold a password.
+          const where = paths.postgres
+            ? store.location
+            : paths.shared
+              ? paths.triggers
+              : `${paths.triggers} + ${paths.provenance}`;
+          if (role.role === "member") {
+            out.line(
+              `sharing the triggers with the other supervisors on ${store.location}: this one (${role.ownerId}) owns ${role.owned.length} now; the share follows as supervisors come and go`,
+            );
+          }
           out.line(
             `supervising ${active.length} trigger${active.length === 1 ? "" : "s"} from ${modulePath} (${where}); ${seconds === undefined ? "Ctrl-C to stop" : `stopping after ${seconds} s`}`,
           );
@@ -121,7 +131,7 @@ export function startCommand(program: Command, kit: CommandKit): void {
           out.line("stopped");
         } finally {
           signal?.dispose();
-          dbs.close();
+          await dbs.close();
         }
       },
     );

@@ -30,6 +30,7 @@ export function statusCommand(program: Command, kit: CommandKit): void {
       const dbs = kit.open(command, { mode: "read", triggers: "required", provenance: "optional" });
       try {
         const triggers = await inspect(dbs.triggers as NonNullable<typeof dbs.triggers>, {
+          now: Date.now(),
           ...(namespace === undefined ? {} : { namespace }),
           ...(dbs.provenance === undefined ? {} : { provenance: dbs.provenance }),
         });
@@ -39,7 +40,7 @@ export function statusCommand(program: Command, kit: CommandKit): void {
         }
         printStatus(kit, triggers);
       } finally {
-        dbs.close();
+        await dbs.close();
       }
     });
 }
@@ -81,11 +82,25 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([status, n]) => `${n} ${status}`)
       .join(", ");
-    return [t.name, state, schedule, next, last, inFlight || c.dim("-"), counts || c.dim("none")];
+    // Several supervisors share the triggers on PostgreSQL: say which one owns each.
+    const owner =
+      t.owner?.live === true
+        ? `${t.owner.ownerId}\n${c.dim(`epoch ${t.owner.epoch}`)}`
+        : c.dim("-");
+    return [
+      t.name,
+      state,
+      schedule,
+      next,
+      last,
+      inFlight || c.dim("-"),
+      owner,
+      counts || c.dim("none"),
+    ];
   });
   out.line(
     out.table(
-      ["TRIGGER", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "LEDGER"],
+      ["TRIGGER", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "OWNER", "LEDGER"],
       rows,
     ),
   );

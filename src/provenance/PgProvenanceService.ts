@@ -1,0 +1,315 @@
+import { Effect } from "effect";
+import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
+import { decodeJson, encodeJson } from "../store/jsonValue.js";
+import type { PgQueryable, PgStore } from "../store/PgStore.js";
+import type {
+  DagShape,
+  NodeStart,
+  ProvenanceService,
+  RunStatus,
+  StoredChildRun,
+} from "./Provenance.js";
+import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
+import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
+import {
+  type EdgeRow,
+  iso,
+  type NodeRecord,
+  nodeRecordsOf,
+  type RecentRunsQuery,
+  type RunRecord,
+  runRecordOf,
+  storedRunStateOf,
+} from "./records.js";
+
+/**
+ * A promise-returning store call as an Effect whose failure is one of the store's typed
+ * errors.
+ *
+ * @example
+ * ```ts
+ * const rows = pgEffect(store, "list runs", () => store.query("list runs", "SELECT 1"));
+ * ```
+ */
+export function pgEffect<A>(
+  store: PgStore,
+  operation: string,
+  f: () => Promise<A>,
+): Effect.Effect<A, StoreFailure> {
+  return Effect.tryPromise({
+    try: f,
+    catch: (cause) =>
+      isStoreFailure(cause) ? cause : new StoreError({ operation, path: store.location, cause }),
+  });
+}
+
+const startNodes = async (
+  tx: PgQueryable,
+  runId: string,
+  starting: readonly NodeStart[],
+): Promise<void> => {
+  if (starting.length === 0) return;
+  await tx.query("start nodes", sql.startNodes, [
+    runId,
+    starting.map((s) => s.label),
+    starting.map((s) => encodeJson(s.input)),
+    starting.map((s) => iso(s.startedAt)),
+    starting.map((s) => s.attempt),
+  ]);
+};
+
+/**
+ * The `Provenance` service on PostgreSQL. Each write is one transaction, and its Effect
+ * succeeds only after the COMMIT (write-ahead: a node's start is committed before its
+ * function is called).
+ *
+ * @example
+ * ```ts
+ * const service = makePgProvenanceService(PgStore.connect(url));
+ * ```
+ */
+export function makePgProvenanceService(store: PgStore): ProvenanceService {
+  // Uninterruptible: an interrupted run waits for its write in flight to commit, so the
+  // record of its interruption (written next) cannot be overtaken by it.
+  const write = (operation: string, f: (tx: PgQueryable) => Promise<void>) =>
+    Effect.uninterruptible(pgEffect(store, operation, () => store.transaction(operation, f)));
+  return {
+    runStarted: (run, starting) =>
+      write("record run start", async (tx) => {
+        await tx.query("insert run", sql.insertRun, [
+          run.runId,
+          run.dagNsref ?? null,
+          run.parentRunId ?? null,
+          iso(run.startedAt),
+          encodeJson(run.input),
+          run.fingerprint,
+          JSON.stringify(run.shape),
+          run.expansionKey ?? null,
+        ]);
+        if (run.nodes.length > 0) {
+          await tx.query("insert nodes", sql.insertNodes, [
+            run.runId,
+            run.nodes.map((n) => n.label),
+            run.nodes.map((n) => (n.isSource ? 1 : 0)),
+            run.nodes.map((n) => (n.isSink ? 1 : 0)),
+          ]);
+        }
+        await startNodes(tx, run.runId, starting);
+      }),
+    runResumed: (runId, starting) =>
+      write("record run resume", async (tx) => {
+        await tx.query("resume run", sql.resumeRun, [runId]);
+        await startNodes(tx, runId, starting);
+      }),
+    nodesStarted: (runId, starting) =>
+      write("record node start", (tx) => startNodes(tx, runId, starting)),
+    nodeCompleted: (runId, done, starting) =>
+      write("record node completion", async (tx) => {
+        const finishedAt = iso(done.finishedAt);
+        await tx.query("complete node", sql.completeNode, [
+          runId,
+          done.label,
+          done.status,
+          encodeJson(done.output),
+          finishedAt,
+        ]);
+        if (done.edges.length > 0) {
+          await tx.query("record edges", sql.insertEdges, [
+            runId,
+            done.edges.map((e) => e.from),
+            done.edges.map((e) => e.to),
+            finishedAt,
+          ]);
+        }
+        await startNodes(tx, runId, starting);
+      }),
+    runFinished: (runId, end) =>
+      write("record run end", async (tx) => {
+        for (const node of end.nodes) {
+          await tx.query("end node", sql.endNode, [
+            runId,
+            node.label,
+            node.status,
+            node.error ?? null,
+            iso(node.finishedAt),
+          ]);
+        }
+        await tx.query("finish run", sql.finishRun, [
+          runId,
+          end.status,
+          iso(end.finishedAt),
+          encodeJson(end.outputs),
+          end.error ?? null,
+        ]);
+      }),
+    loadRunState: (runId) =>
+      pgEffect(store, "load run state", async () => {
+        const [row] = await store.query<DagRunRow>("load run", sql.selectRun, [runId]);
+        if (row === undefined) return undefined;
+        const nodes = await store.query<NodeExecutionRow>("load nodes", sql.selectNodesOfRuns, [
+          [runId],
+        ]);
+        return storedRunStateOf(row, orderByShape(nodes, row.dag_shape_json));
+      }),
+    loadChildRuns: (parentRunId) =>
+      pgEffect(store, "load child runs", async () => {
+        const rows = await store.query<
+          Pick<
+            DagRunRow,
+            "run_id" | "expansion_key" | "status" | "dag_fingerprint" | "sink_outputs_json"
+          >
+        >("load child runs", sql.selectChildrenForResume, [parentRunId]);
+        const children = new Map<string, StoredChildRun>();
+        for (const row of rows) {
+          const key = row.expansion_key as string;
+          const status = row.status as RunStatus;
+          children.set(key, {
+            runId: row.run_id,
+            expansionKey: key,
+            status,
+            fingerprint: row.dag_fingerprint ?? "",
+            // Only a completed child's outputs are reused; the others are resumed.
+            outputs:
+              status === "completed"
+                ? ((decodeJson(row.sink_outputs_json) ?? {}) as Record<string, unknown>)
+                : undefined,
+          });
+        }
+        return children;
+      }),
+  };
+}
+
+/** The label a shape entry (`label=nsref`) names. */
+const labelOfShapeEntry = (entry: string): string => {
+  const at = entry.lastIndexOf("=");
+  return at < 0 ? entry : entry.slice(0, at);
+};
+
+/**
+ * `rows` in the DAG's order (the order of the run's recorded shape), which is the order
+ * SQLite returns them in (by rowid: they are inserted in that order). Labels the shape
+ * does not name come last, by label.
+ */
+function orderByShape(
+  rows: readonly NodeExecutionRow[],
+  shapeJson: string | null,
+): NodeExecutionRow[] {
+  const position = new Map<string, number>();
+  if (shapeJson !== null) {
+    try {
+      const shape = JSON.parse(shapeJson) as DagShape;
+      shape.nodes.forEach((entry, i) => {
+        const label = labelOfShapeEntry(entry);
+        if (!position.has(label)) position.set(label, i);
+      });
+    } catch {
+      // An unreadable shape: fall back to the order by label.
+    }
+  }
+  const rank = (row: NodeExecutionRow) => position.get(row.node_label) ?? Number.MAX_SAFE_INTEGER;
+  return [...rows].sort(
+    (a, b) =>
+      rank(a) - rank(b) || (a.node_label < b.node_label ? -1 : a.node_label > b.node_label ? 1 : 0),
+  );
+}
+
+/**
+ * The read side of the run history on PostgreSQL: what `DagProvenance`'s queries
+ * return, loaded with few round trips (the nodes and edges of a page of runs in one
+ * query each).
+ *
+ * @example
+ * ```ts
+ * const history = new PgHistory(store);
+ * const run = await history.getRun("run-1", true);
+ * ```
+ */
+export class PgHistory {
+  constructor(readonly store: PgStore) {}
+
+  async getRun(runId: string, values: boolean): Promise<RunRecord | undefined> {
+    const rows = await this.store.query<DagRunRow>("get run", sql.selectRun, [runId]);
+    return (await this.#records(rows, values))[0];
+  }
+
+  async getNodeExecutions(runId: string): Promise<readonly NodeRecord[]> {
+    const run = await this.getRun(runId, true);
+    return run === undefined ? [] : Object.values(run.nodes);
+  }
+
+  async getRecentRuns(query: RecentRunsQuery): Promise<readonly RunRecord[]> {
+    const params: unknown[] = [];
+    if (query.dagNsref !== undefined) params.push(query.dagNsref);
+    if (query.status !== undefined) params.push(query.status);
+    const before = query.before;
+    if (before instanceof Date) params.push(before.toISOString());
+    else if (before !== undefined) params.push(before.startedAt.toISOString(), before.runId);
+    params.push(query.limit ?? 50);
+    const text = sql.selectRecent({
+      dagNsref: query.dagNsref !== undefined,
+      status: query.status !== undefined,
+      before: before === undefined ? "none" : before instanceof Date ? "time" : "run",
+    });
+    const rows = await this.store.query<DagRunRow>("get recent runs", text, params);
+    return this.#records(rows, false);
+  }
+
+  /** Every run below `runId`, depth first. */
+  async getChildRuns(runId: string): Promise<readonly RunRecord[]> {
+    const out: RunRecord[] = [];
+    const walk = async (parent: string): Promise<void> => {
+      const rows = await this.store.query<DagRunRow>("get child runs", sql.selectChildren, [
+        parent,
+      ]);
+      for (const record of await this.#records(rows, false)) {
+        out.push(record);
+        await walk(record.runId);
+      }
+    };
+    await walk(runId);
+    return out;
+  }
+
+  async findUnfinishedRuns(): Promise<readonly RunRecord[]> {
+    const rows = await this.store.query<DagRunRow>("find unfinished runs", sql.selectUnfinished);
+    return this.#records(rows, false);
+  }
+
+  /** The runs of `rows` as records, their nodes and edges loaded in one query each. */
+  async #records(rows: readonly DagRunRow[], values: boolean): Promise<RunRecord[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.run_id);
+    const nodeRows = await this.store.query<NodeExecutionRow>("get nodes", sql.selectNodesOfRuns, [
+      ids,
+    ]);
+    const edgeRows = await this.store.query<EdgeRow & { run_id: string }>(
+      "get edges",
+      sql.selectEdgesOfRuns,
+      [ids],
+    );
+    const nodesByRun = groupBy(nodeRows);
+    const edgesByRun = groupBy(edgeRows);
+    return rows.map((row) =>
+      runRecordOf(
+        row,
+        nodeRecordsOf(
+          orderByShape(nodesByRun.get(row.run_id) ?? [], row.dag_shape_json),
+          edgesByRun.get(row.run_id) ?? [],
+          values,
+        ),
+        values,
+      ),
+    );
+  }
+}
+
+function groupBy<T extends { readonly run_id: string }>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.run_id);
+    if (list === undefined) out.set(row.run_id, [row]);
+    else list.push(row);
+  }
+  return out;
+}

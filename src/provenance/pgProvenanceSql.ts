@@ -1,0 +1,79 @@
+/**
+ * Every SQL statement of the run history on PostgreSQL, in one place: the statements of
+ * `provenanceSql.ts` with positional parameters (`$1`, `$2`, …). The tables and columns
+ * are the same as on SQLite (`pgMigrations.ts`), so the rows map the same way.
+ *
+ * PostgreSQL has no rowid, so orders that SQLite breaks by rowid are broken here by
+ * `run_id` (runs: a stable, total order, so paging cursors neither skip nor repeat a
+ * run), by the DAG's order taken from the run's shape (nodes, done in code), and by the
+ * physical row position `ctid` (edges: the table is insert-only, so that is the order
+ * of insertion).
+ */
+export const pgProvenanceSql = {
+  /** $1 run id, $2 nsref, $3 parent, $4 started at, $5 input, $6 fingerprint, $7 shape, $8 expansion key. */
+  insertRun: `INSERT INTO dag_runs (run_id, dag_nsref, parent_run_id, status, started_at,
+    source_inputs_json, dag_fingerprint, dag_shape_json, expansion_key)
+    VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8)`,
+  /** $1 run id, $2 labels, $3 is_source flags, $4 is_sink flags (arrays, one element per node). */
+  insertNodes: `INSERT INTO node_executions (run_id, node_label, status, is_source, is_sink, attempt)
+    SELECT $1, t.label, 'pending', t.is_source, t.is_sink, 0
+    FROM unnest($2::text[], $3::integer[], $4::integer[]) WITH ORDINALITY AS t(label, is_source, is_sink, n)
+    ORDER BY t.n`,
+  /** $1 run id, $2 labels, $3 inputs, $4 start times, $5 attempts (arrays, one element per node). */
+  startNodes: `UPDATE node_executions AS n SET status = 'running', input_json = t.input,
+    started_at = t.started_at, finished_at = NULL, error = NULL, attempt = t.attempt
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[]) AS t(label, input, started_at, attempt)
+    WHERE n.run_id = $1 AND n.node_label = t.label`,
+  /** $1 run id, $2 label, $3 status, $4 output, $5 finished at. */
+  completeNode: `UPDATE node_executions SET status = $3, output_json = $4, finished_at = $5,
+    error = NULL WHERE run_id = $1 AND node_label = $2`,
+  /** $1 run id, $2 label, $3 status, $4 error, $5 finished at. */
+  endNode: `UPDATE node_executions SET status = $3, error = $4, finished_at = $5
+    WHERE run_id = $1 AND node_label = $2`,
+  /** $1 run id, $2 upstream labels, $3 downstream labels, $4 traversed at. */
+  insertEdges: `INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
+    SELECT $1, t.upstream, t.downstream, $4
+    FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(upstream, downstream, n)
+    ORDER BY t.n`,
+  resumeRun: `UPDATE dag_runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = $1`,
+  /** $1 run id, $2 status, $3 finished at, $4 outputs, $5 error. */
+  finishRun: `UPDATE dag_runs SET status = $2, finished_at = $3, sink_outputs_json = $4,
+    error = $5 WHERE run_id = $1`,
+  selectRun: `SELECT * FROM dag_runs WHERE run_id = $1`,
+  /** $1 an array of run ids. Ordered in code by each run's shape. */
+  selectNodesOfRuns: `SELECT * FROM node_executions WHERE run_id = ANY($1::text[])`,
+  /** $1 an array of run ids. */
+  selectEdgesOfRuns: `SELECT run_id, upstream_label, downstream_label FROM edge_traversals
+    WHERE run_id = ANY($1::text[]) ORDER BY traversed_at, ctid`,
+  selectChildren: `SELECT * FROM dag_runs WHERE parent_run_id = $1 ORDER BY started_at, run_id`,
+  /** Each expansion key's latest run. */
+  selectChildrenForResume: `SELECT DISTINCT ON (expansion_key) run_id, expansion_key, status,
+    dag_fingerprint, sink_outputs_json
+    FROM dag_runs WHERE parent_run_id = $1 AND expansion_key IS NOT NULL
+    ORDER BY expansion_key, started_at DESC, run_id DESC`,
+  selectUnfinished: `SELECT * FROM dag_runs WHERE status = 'running' ORDER BY started_at, run_id`,
+  /**
+   * Built with optional filters; parameters in order: nsref, status, before, limit.
+   * `before` is a time (`started_at < $n`) or a run, the cursor of the order below
+   * (`started_at`, `run_id`): two parameters, its start time and its run id.
+   */
+  selectRecent: (filters: {
+    dagNsref: boolean;
+    status: boolean;
+    before: "none" | "time" | "run";
+  }): string => {
+    let n = 0;
+    const next = () => `$${++n}`;
+    const where: string[] = [];
+    if (filters.dagNsref) where.push(`dag_nsref = ${next()}`);
+    if (filters.status) where.push(`status = ${next()}`);
+    if (filters.before === "time") where.push(`started_at < ${next()}`);
+    if (filters.before === "run") {
+      const at = next();
+      const id = next();
+      where.push(`(started_at < ${at} OR (started_at = ${at} AND run_id < ${id}))`);
+    }
+    const limit = next();
+    return `SELECT * FROM dag_runs${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, run_id DESC LIMIT ${limit}`;
+  },
+} as const;

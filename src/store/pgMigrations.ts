@@ -1,0 +1,174 @@
+import type { Migration } from "./migrations.js";
+
+/**
+ * The schema of a tickflow database on PostgreSQL: `migrations.ts` translated, with the
+ * same numbers, names, tables and columns, so row mappers are shared between the two
+ * backends (a test compares the two schemas column by column).
+ *
+ * Translation rules: times stay ISO-8601 UTC TEXT (same format as SQLite, sorts as
+ * text); `*_json` stay TEXT; 0/1 flags, attempts, epochs and machine versions stay
+ * INTEGER (pg returns them as numbers); `INTEGER PRIMARY KEY AUTOINCREMENT` becomes
+ * `BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY` (pg returns BIGINT as a string:
+ * convert with `Number()`). PostgreSQL has no rowid, so `trigger_events` gets one extra
+ * column, `ord`, an identity that orders its rows for paging cursors.
+ *
+ * Append only, like `migrations.ts`: add version N here when N is added there.
+ *
+ * @example
+ * ```ts
+ * pgMigrations.length === migrations.length; // true
+ * ```
+ */
+export const pgMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "provenance",
+    sql: `
+CREATE TABLE dag_runs (
+  run_id TEXT NOT NULL PRIMARY KEY,
+  dag_nsref TEXT,
+  parent_run_id TEXT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NULL,
+  source_inputs_json TEXT,
+  sink_outputs_json TEXT,
+  dag_fingerprint TEXT,
+  dag_shape_json TEXT,
+  expansion_key TEXT NULL,
+  error TEXT NULL
+);
+
+CREATE TABLE node_executions (
+  run_id TEXT NOT NULL,
+  node_label TEXT NOT NULL,
+  status TEXT NOT NULL,
+  is_source INTEGER NOT NULL,
+  is_sink INTEGER NOT NULL,
+  input_json TEXT,
+  output_json TEXT,
+  started_at TEXT,
+  finished_at TEXT,
+  error TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (run_id, node_label)
+);
+
+CREATE TABLE edge_traversals (
+  run_id TEXT NOT NULL,
+  upstream_label TEXT NOT NULL,
+  downstream_label TEXT NOT NULL,
+  traversed_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_dag_runs_nsref_started ON dag_runs (dag_nsref, started_at);
+CREATE INDEX idx_dag_runs_status ON dag_runs (status);
+CREATE INDEX idx_dag_runs_parent ON dag_runs (parent_run_id);
+CREATE INDEX idx_dag_runs_started ON dag_runs (started_at);
+CREATE INDEX idx_edge_traversals_run ON edge_traversals (run_id);
+`,
+  },
+  {
+    version: 2,
+    name: "triggers",
+    sql: `
+CREATE TABLE trigger_activations (
+  name TEXT NOT NULL PRIMARY KEY,
+  dag_nsref TEXT NOT NULL,
+  trigger_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  last_run_at TEXT NULL,
+  next_run_at TEXT NULL,
+  last_run_id TEXT NULL,
+  created_at TEXT NOT NULL,
+  config_json TEXT,
+  activated_at TEXT NULL,
+  snapshot_json TEXT NULL,
+  machine_version INTEGER NULL,
+  state TEXT NULL
+);
+
+CREATE TABLE trigger_events (
+  event_id TEXT NOT NULL PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  fired_at TEXT NOT NULL,
+  scheduled_at TEXT NULL,
+  run_id TEXT NULL,
+  payload_json TEXT,
+  status TEXT NOT NULL,
+  error TEXT NULL,
+  finished_at TEXT NULL,
+  ord BIGINT GENERATED ALWAYS AS IDENTITY
+);
+
+CREATE UNIQUE INDEX uq_trigger_events_tick ON trigger_events (trigger_name, scheduled_at)
+  WHERE scheduled_at IS NOT NULL;
+CREATE INDEX idx_trigger_events_fired ON trigger_events (trigger_name, fired_at);
+CREATE INDEX idx_trigger_events_run ON trigger_events (run_id);
+CREATE INDEX idx_trigger_events_ord ON trigger_events (trigger_name, ord);
+
+CREATE TABLE trigger_journal (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  event_json TEXT NOT NULL,
+  state_after TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+
+CREATE INDEX idx_trigger_journal_trigger ON trigger_journal (trigger_name, seq);
+`,
+  },
+  {
+    version: 3,
+    name: "supervisor lease",
+    sql: `
+CREATE TABLE supervisor_lease (
+  id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+  owner_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  expires_at TEXT NOT NULL,
+  acquired_at TEXT NOT NULL
+);
+`,
+  },
+  {
+    version: 4,
+    name: "trigger commands",
+    sql: `
+CREATE TABLE trigger_commands (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload_json TEXT NULL,
+  requested_at TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  done_at TEXT NULL,
+  run_id TEXT NULL,
+  error TEXT NULL
+);
+
+CREATE INDEX idx_trigger_commands_pending ON trigger_commands (state, seq);
+`,
+  },
+  {
+    version: 5,
+    name: "trigger leases",
+    sql: `
+CREATE TABLE trigger_leases (
+  trigger_name TEXT NOT NULL PRIMARY KEY,
+  owner_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  expires_at TEXT NOT NULL,
+  acquired_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_trigger_leases_owner ON trigger_leases (owner_id);
+
+CREATE TABLE supervisors (
+  owner_id TEXT NOT NULL PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,566 @@
+import { encodeJson } from "../store/jsonValue.js";
+import type { PgQueryable, PgStore } from "../store/PgStore.js";
+import { LeaseLost } from "./LeaseLost.js";
+import { pgTriggerSql as sql } from "./pgTriggerSql.js";
+import {
+  type ActivationRecord,
+  type EventsQuery,
+  type JournalEntry,
+  type StoredActivation,
+  type TriggerCommand,
+  type TriggerEventRecord,
+  toActivation,
+  toCommand,
+  toEvent,
+  toJournal,
+  toStoredActivation,
+} from "./records.js";
+import type {
+  DatabaseLease,
+  Fence,
+  HeldLease,
+  TriggerBackend,
+  TriggerLease,
+} from "./TriggerBackend.js";
+import type { TriggerWrite } from "./TriggerWrite.js";
+import type {
+  ActivationRow,
+  CommandRow,
+  EventRow,
+  JournalRow,
+  LeaseRow,
+  TriggerLeaseRow,
+} from "./triggerSql.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null | undefined) => (ms == null ? null : iso(ms));
+
+/** `COUNT(*)` and identity columns are BIGINT: `pg` gives them as strings. */
+type Count = { n: string | number };
+type HeldRow = { trigger_name: string; epoch: number | string };
+const toHeld = (row: HeldRow): HeldLease => ({
+  triggerName: row.trigger_name,
+  epoch: Number(row.epoch),
+});
+/** Rounds of one claim at most (see `claimTriggers`). */
+const MAX_CLAIM_ROUNDS = 8;
+const byName = (a: HeldLease, b: HeldLease) =>
+  a.triggerName < b.triggerName ? -1 : a.triggerName > b.triggerName ? 1 : 0;
+
+/**
+ * How one kind of fire-path write becomes a row of its `unnest` statement: the
+ * statement, its operation name and the row's parameters (one per column array); the
+ * database row it touches (`row`, table-qualified; `undefined` for a pure append), and
+ * whether its rows must be inserted in write order (`ordered`: identity columns grow in
+ * the order of the writes, as they would one by one).
+ */
+interface WriteShape<W extends TriggerWrite> {
+  readonly operation: string;
+  readonly sql: string;
+  readonly row: (write: W) => string | undefined;
+  readonly ordered: boolean;
+  readonly columns: (write: W) => readonly unknown[];
+}
+
+type WriteShapes = {
+  readonly [K in TriggerWrite["kind"]]: WriteShape<Extract<TriggerWrite, { kind: K }>>;
+};
+
+const shapes: WriteShapes = {
+  upsertActivation: {
+    operation: "activate",
+    sql: sql.writeUpsertActivations,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [
+      w.name,
+      w.dagNsref,
+      w.triggerType,
+      w.status,
+      iso(w.at),
+      JSON.stringify(w.config),
+    ],
+  },
+  setStatus: {
+    operation: "set status",
+    sql: sql.writeStatuses,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, w.status],
+  },
+  snapshot: {
+    operation: "save snapshot",
+    sql: sql.writeSnapshots,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, JSON.stringify(w.snapshot), w.machineVersion, w.state],
+  },
+  journal: {
+    operation: "append journal",
+    sql: sql.writeJournal,
+    row: () => undefined,
+    ordered: true,
+    columns: (w) => [w.name, JSON.stringify(w.event), w.stateAfter, iso(w.at)],
+  },
+  insertEvent: {
+    operation: "record fire",
+    sql: sql.writeEvents,
+    row: (w) => `e:${w.eventId}`,
+    ordered: true,
+    columns: (w) => [
+      w.eventId,
+      w.name,
+      iso(w.firedAt),
+      isoOrNull(w.scheduledAt),
+      w.runId,
+      encodeJson(w.payload),
+      w.status,
+      w.error,
+    ],
+  },
+  updateEvent: {
+    operation: "update fire",
+    sql: sql.writeEventUpdates,
+    row: (w) => `e:${w.eventId}`,
+    ordered: false,
+    columns: (w) => [
+      w.eventId,
+      w.status,
+      w.error ?? null,
+      isoOrNull(w.firedAt),
+      isoOrNull(w.finishedAt),
+    ],
+  },
+  runEnded: {
+    operation: "record run end",
+    sql: sql.writeRunEnds,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, w.runId, iso(w.at)],
+  },
+  commandDone: {
+    operation: "finish command",
+    sql: sql.writeCommandsDone,
+    row: (w) => `c:${w.seq}`,
+    ordered: false,
+    columns: (w) => [w.seq, w.state, iso(w.at), w.runId, w.error],
+  },
+  nextRun: {
+    operation: "record next run",
+    sql: sql.writeNextRuns,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, isoOrNull(w.nextRunAt)],
+  },
+};
+
+const shapeOf = (write: TriggerWrite): WriteShape<TriggerWrite> =>
+  shapes[write.kind] as WriteShape<TriggerWrite>;
+
+/** One statement of a commit: writes of one kind, each to a different row. */
+interface Batch {
+  readonly shape: WriteShape<TriggerWrite>;
+  readonly writes: TriggerWrite[];
+  readonly rows: Set<string>;
+}
+
+/**
+ * Groups `writes` into few statements whose application, in order, has the effect of
+ * applying the writes one by one. A group commit interleaves kinds (each trigger's
+ * event, snapshot, journal, …), so runs of one kind would be short: instead each write
+ * joins the earliest statement of its kind that comes after every statement holding an
+ * earlier write to the same row (writes to one row stay in order; one statement never
+ * touches a row twice) and, for an ordered kind (inserts with identity columns), not
+ * before the statement holding the previous write of that kind (so rows are inserted
+ * in write order). Writes to different rows commute: the trigger tables have no
+ * foreign keys or triggers between them. A thousand writes of five kinds are about
+ * five statements.
+ */
+function batches(writes: readonly TriggerWrite[]): Batch[] {
+  const out: Batch[] = [];
+  /** Index of the statement holding the last write to each row. */
+  const lastOfRow = new Map<string, number>();
+  /** Index of the statement holding the last write of each ordered kind. */
+  const lastOfKind = new Map<WriteShape<TriggerWrite>, number>();
+  for (const write of writes) {
+    const shape = shapeOf(write);
+    const row = shape.row(write);
+    let lowest = 0;
+    if (row !== undefined) lowest = Math.max(lowest, (lastOfRow.get(row) ?? -1) + 1);
+    if (shape.ordered) lowest = Math.max(lowest, lastOfKind.get(shape) ?? 0);
+    let index = out.findIndex(
+      (batch, i) =>
+        i >= lowest && batch.shape === shape && (row === undefined || !batch.rows.has(row)),
+    );
+    if (index === -1) {
+      index = out.length;
+      out.push({ shape, writes: [], rows: new Set() });
+    }
+    const batch = out[index] as Batch;
+    batch.writes.push(write);
+    if (row !== undefined) {
+      batch.rows.add(row);
+      lastOfRow.set(row, index);
+    }
+    if (shape.ordered) lastOfKind.set(shape, index);
+  }
+  return out;
+}
+
+/** The batch's parameters: one array per column. */
+function columnArrays(batch: Batch): unknown[][] {
+  const rows = batch.writes.map((write) => batch.shape.columns(write));
+  const width = rows[0]?.length ?? 0;
+  return Array.from({ length: width }, (_, i) => rows.map((row) => row[i] ?? null));
+}
+
+/**
+ * The PostgreSQL form of {@link TriggerBackend}: the same tables as SQLite (translated
+ * migrations) behind a {@link PgStore} pool, so several supervisors on several hosts can
+ * share the triggers. Statements are in `pgTriggerSql.ts`, with the invariants they keep.
+ *
+ * A commit is one transaction that first reads its fence rows `FOR SHARE` (nobody can
+ * take the lease before the commit ends), then applies the writes grouped by kind into
+ * `unnest` statements with the effect of applying them one by one (see `batches`): a
+ * group commit of a thousand writes is a handful of round trips, not a thousand.
+ *
+ * @example
+ * ```ts
+ * const backend = new PgTriggerBackend(PgStore.connect("postgres://app@db:5432/scheduler"));
+ * await backend.ready();
+ * await backend.claimTriggers("host-1:42", Date.now(), 15_000, 10);
+ * ```
+ */
+export class PgTriggerBackend implements TriggerBackend {
+  readonly kind = "postgres" as const;
+
+  constructor(readonly store: PgStore) {}
+
+  get location(): string {
+    return this.store.location;
+  }
+
+  ready(): Promise<void> {
+    return this.store.ready();
+  }
+
+  async getActivation(name: string): Promise<ActivationRecord | undefined> {
+    const [row] = await this.store.query<ActivationRow>("get activation", sql.selectActivation, [
+      name,
+    ]);
+    return row === undefined ? undefined : toActivation(row);
+  }
+
+  async listActivations(): Promise<readonly ActivationRecord[]> {
+    const rows = await this.store.query<ActivationRow>("list activations", sql.selectActivations);
+    return rows.map(toActivation);
+  }
+
+  async getEvents(name: string, query: EventsQuery): Promise<readonly TriggerEventRecord[]> {
+    const cursor = await this.#cursor(query.before);
+    const rows = await this.store.query<EventRow>("get events", sql.selectEvents, [
+      name,
+      cursor.firedAt,
+      cursor.ord,
+      query.limit ?? 100,
+    ]);
+    return rows.map(toEvent);
+  }
+
+  /** Where a page of events starts: before a record (exactly) or before an instant. */
+  async #cursor(before: EventsQuery["before"]): Promise<{ firedAt: string; ord: string | number }> {
+    if (before === undefined) return { firedAt: "9999-12-31T23:59:59.999Z", ord: 0 };
+    if (before instanceof Date) return { firedAt: before.toISOString(), ord: 0 };
+    const [row] = await this.store.query<{ ord: string }>("find event", sql.selectEventOrd, [
+      before.eventId,
+    ]);
+    return { firedAt: before.firedAt.toISOString(), ord: row?.ord ?? 0 };
+  }
+
+  async getJournal(
+    name: string,
+    range: { readonly afterSeq?: number; readonly untilSeq?: number },
+  ): Promise<readonly JournalEntry[]> {
+    const rows = await this.store.query<JournalRow>("get journal", sql.selectJournal, [
+      name,
+      range.afterSeq ?? 0,
+      range.untilSeq ?? Number.MAX_SAFE_INTEGER,
+    ]);
+    return rows.map(toJournal);
+  }
+
+  async countEvents(name: string): Promise<Readonly<Record<string, number>>> {
+    const rows = await this.store.query<{ status: string } & Count>(
+      "count events",
+      sql.countEventsByStatus,
+      [name],
+    );
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  async loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]> {
+    const rows =
+      names === undefined
+        ? await this.store.query<ActivationRow>("load activations", sql.selectActivations)
+        : await this.store.query<ActivationRow>("load activations", sql.selectActivationsNamed, [
+            [...names],
+          ]);
+    return rows.map(toStoredActivation);
+  }
+
+  async loadEvent(eventId: string): Promise<TriggerEventRecord | undefined> {
+    const [row] = await this.store.query<EventRow>("load event", sql.selectEvent, [eventId]);
+    return row === undefined ? undefined : toEvent(row);
+  }
+
+  commit(
+    operation: string,
+    writes: readonly TriggerWrite[],
+    hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
+  ): Promise<void> {
+    return this.store.transaction(operation, async (tx) => {
+      if (hooks.fence !== undefined) await this.#check(tx, hooks.fence);
+      for (const batch of batches(writes)) {
+        await tx.query(batch.shape.operation, batch.shape.sql, columnArrays(batch));
+      }
+      hooks.afterWrites?.();
+    });
+  }
+
+  /**
+   * The fencing check, inside the commit's transaction: the rows are read `FOR SHARE`,
+   * so they cannot change owner before the commit ends.
+   */
+  async #check(tx: PgQueryable, fence: Fence): Promise<void> {
+    if (fence.kind === "database") {
+      const [row] = await tx.query<LeaseRow>("check lease", sql.selectLeaseForShare);
+      const holderEpoch = row === undefined ? undefined : Number(row.epoch);
+      if (row === undefined || row.owner_id !== fence.owner || holderEpoch !== fence.epoch) {
+        throw new LeaseLost({
+          ownerId: fence.owner,
+          epoch: fence.epoch,
+          holder: row?.owner_id,
+          holderEpoch,
+        });
+      }
+      return;
+    }
+    if (fence.epochs.size === 0) return;
+    const rows = await tx.query<TriggerLeaseRow>("check trigger leases", sql.selectFenceRows, [
+      [...fence.epochs.keys()],
+    ]);
+    const held = new Map(rows.map((row) => [row.trigger_name, row]));
+    for (const [trigger, epoch] of fence.epochs) {
+      const row = held.get(trigger);
+      const holderEpoch = row === undefined ? undefined : Number(row.epoch);
+      if (row === undefined || row.owner_id !== fence.owner || holderEpoch !== epoch) {
+        throw new LeaseLost({
+          ownerId: fence.owner,
+          epoch,
+          holder: row?.owner_id,
+          holderEpoch,
+          trigger,
+        });
+      }
+    }
+  }
+
+  acquireLease(
+    owner: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<{ readonly epoch: number } | { readonly holder: string; readonly expiresAt: number }> {
+    return this.store.transaction("acquire lease", async (tx) => {
+      const params = [owner, iso(now), iso(now + ttlMs)];
+      // Inserting first (a no-op when the row exists) lets two first-ever acquirers race
+      // safely: one inserts, the other waits for it and then finds the row.
+      const [inserted] = await tx.query<{ epoch: number }>("insert lease", sql.insertLease, params);
+      if (inserted !== undefined) return { epoch: 1 };
+      const [row] = await tx.query<LeaseRow>("read lease", sql.selectLeaseForUpdate);
+      if (row === undefined) {
+        // Deleted between the two statements (by hand): take it on the next try.
+        return { holder: "nobody", expiresAt: now };
+      }
+      const expiresAt = Date.parse(row.expires_at);
+      if (row.owner_id !== owner && expiresAt > now) return { holder: row.owner_id, expiresAt };
+      const [taken] = await tx.query<{ epoch: number }>("take lease", sql.takeLease, params);
+      return { epoch: Number(taken?.epoch ?? Number(row.epoch) + 1) };
+    });
+  }
+
+  renewLease(owner: string, epoch: number, now: number, ttlMs: number): Promise<void> {
+    return this.store.transaction("renew lease", async (tx) => {
+      const renewed = await tx.query("renew lease", sql.renewLease, [
+        owner,
+        epoch,
+        iso(now + ttlMs),
+      ]);
+      if (renewed.length !== 1) await this.#check(tx, { kind: "database", owner, epoch });
+    });
+  }
+
+  async releaseLease(owner: string, epoch: number, now: number): Promise<void> {
+    await this.store.transaction("release lease", (tx) =>
+      tx.query("release lease", sql.renewLease, [owner, epoch, iso(now)]),
+    );
+  }
+
+  async leaseHolder(): Promise<DatabaseLease | undefined> {
+    const [row] = await this.store.query<LeaseRow>("read lease", sql.selectLease);
+    return row === undefined
+      ? undefined
+      : { ownerId: row.owner_id, epoch: Number(row.epoch), expiresAt: new Date(row.expires_at) };
+  }
+
+  heartbeat(
+    owner: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<{ readonly supervisors: number; readonly triggers: number }> {
+    return this.store.transaction("supervisor heartbeat", async (tx) => {
+      await tx.query("record supervisor", sql.upsertSupervisor, [
+        owner,
+        iso(now),
+        iso(now + ttlMs),
+      ]);
+      // Rows of supervisors dead for a long while are only noise.
+      await tx.query("forget dead supervisors", sql.deleteDeadSupervisors, [iso(now - 10 * ttlMs)]);
+      const [live] = await tx.query<Count>("count supervisors", sql.countLiveSupervisors, [
+        iso(now),
+      ]);
+      const [triggers] = await tx.query<Count>("count triggers", sql.countActivations);
+      return {
+        supervisors: live === undefined ? 1 : Number(live.n),
+        triggers: triggers === undefined ? 0 : Number(triggers.n),
+      };
+    });
+  }
+
+  renewTriggerLeases(owner: string, now: number, ttlMs: number): Promise<readonly HeldLease[]> {
+    return this.store.transaction("renew trigger leases", async (tx) => {
+      const rows = await tx.query<HeldRow>("renew trigger leases", sql.renewTriggerLeases, [
+        owner,
+        iso(now + ttlMs),
+      ]);
+      return rows.map(toHeld).sort(byName);
+    });
+  }
+
+  claimTriggers(
+    owner: string,
+    now: number,
+    ttlMs: number,
+    max: number,
+    only?: readonly string[],
+  ): Promise<readonly HeldLease[]> {
+    return this.store.transaction("claim triggers", async (tx): Promise<readonly HeldLease[]> => {
+      const held: HeldLease[] = [];
+      const tried: string[] = [];
+      // A candidate can be lost to a claimer that committed after this statement's
+      // snapshot (its lease is live after all): look again, past the names tried, while
+      // there is room and something new to try (a handful of rounds at most).
+      for (let round = 0; round < MAX_CLAIM_ROUNDS && held.length < max; round++) {
+        const taken = await this.#claimRound(tx, owner, now, ttlMs, max - held.length, only, tried);
+        if (taken === undefined) break;
+        held.push(...taken);
+      }
+      return held.sort(byName);
+    });
+  }
+
+  /**
+   * One round of a claim: locks up to `max` candidates (skipping those others hold),
+   * then their lease rows (skipping those a commit is reading), then takes the leases
+   * still free. `undefined` when there was no candidate left.
+   */
+  async #claimRound(
+    tx: PgQueryable,
+    owner: string,
+    now: number,
+    ttlMs: number,
+    max: number,
+    only: readonly string[] | undefined,
+    tried: string[],
+  ): Promise<readonly HeldLease[] | undefined> {
+    // SKIP LOCKED: concurrent claimers take disjoint candidate sets without waiting.
+    const candidates = await tx.query<{ name: string }>("claimable triggers", sql.selectClaimable, [
+      iso(now),
+      max,
+      only === undefined ? null : [...only],
+      tried,
+    ]);
+    if (candidates.length === 0) return undefined;
+    const candidateNames = candidates.map((row) => row.name);
+    tried.push(...candidateNames);
+    const leases = await tx.query<{ name: string; leased: boolean; locked: boolean }>(
+      "lock claimable leases",
+      sql.lockClaimableLeases,
+      [candidateNames],
+    );
+    const names = leases.filter((row) => !row.leased || row.locked).map((row) => row.name);
+    if (names.length === 0) return [];
+    const rows = await tx.query<HeldRow>("claim triggers", sql.claimTriggerLeases, [
+      names,
+      owner,
+      iso(now),
+      iso(now + ttlMs),
+    ]);
+    return rows.map(toHeld);
+  }
+
+  async releaseTriggerLeases(owner: string, names: readonly string[], now: number): Promise<void> {
+    if (names.length === 0) return;
+    await this.store.transaction("release trigger leases", (tx) =>
+      tx.query("release trigger leases", sql.releaseTriggerLeases, [[...names], owner, iso(now)]),
+    );
+  }
+
+  async leaveSupervisors(owner: string): Promise<void> {
+    await this.store.transaction("leave supervisors", (tx) =>
+      tx.query("delete supervisor", sql.deleteSupervisor, [owner]),
+    );
+  }
+
+  async triggerLeases(): Promise<readonly TriggerLease[]> {
+    const rows = await this.store.query<TriggerLeaseRow>("trigger leases", sql.selectTriggerLeases);
+    return rows.map((row) => ({
+      triggerName: row.trigger_name,
+      ownerId: row.owner_id,
+      epoch: Number(row.epoch),
+      expiresAt: new Date(row.expires_at),
+    }));
+  }
+
+  async requestCommand(
+    name: string,
+    kind: TriggerCommand["kind"],
+    payload: Record<string, unknown> | undefined,
+    at: number,
+  ): Promise<number> {
+    const [row] = await this.store.transaction("request command", (tx) =>
+      tx.query<{ seq: string }>("request command", sql.insertCommand, [
+        name,
+        kind,
+        payload === undefined ? null : encodeJson(payload),
+        iso(at),
+      ]),
+    );
+    return Number(row?.seq);
+  }
+
+  async getCommand(seq: number): Promise<TriggerCommand | undefined> {
+    const [row] = await this.store.query<CommandRow>("get command", sql.selectCommand, [seq]);
+    return row === undefined ? undefined : toCommand(row);
+  }
+
+  async pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]> {
+    const rows = await this.store.query<CommandRow>("pending commands", sql.selectPendingCommands, [
+      names === undefined ? null : [...names],
+    ]);
+    return rows.map(toCommand);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

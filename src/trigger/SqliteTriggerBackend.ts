@@ -1,0 +1,470 @@
+import { encodeJson } from "../store/jsonValue.js";
+import type { SqliteStore } from "../store/SqliteStore.js";
+import { LeaseLost } from "./LeaseLost.js";
+import {
+  type EventsQuery,
+  type JournalEntry,
+  type StoredActivation,
+  type TriggerCommand,
+  type TriggerEventRecord,
+  toActivation,
+  toCommand,
+  toEvent,
+  toJournal,
+  toStoredActivation,
+} from "./records.js";
+import type {
+  DatabaseLease,
+  Fence,
+  HeldLease,
+  TriggerBackend,
+  TriggerLease,
+} from "./TriggerBackend.js";
+import type { TriggerWrite } from "./TriggerWrite.js";
+import {
+  type ActivationRow,
+  type CommandRow,
+  type EventRow,
+  type JournalRow,
+  type LeaseRow,
+  triggerSql as sql,
+  type TriggerLeaseRow,
+} from "./triggerSql.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The SQLite form of {@link TriggerBackend}: synchronous better-sqlite3 underneath (one
+ * writer at a time, so every transaction is serial), wrapped in settled promises.
+ *
+ * @example
+ * ```ts
+ * const backend = new SqliteTriggerBackend(SqliteStore.open("./data/triggers.db"));
+ * await backend.listActivations();
+ * ```
+ */
+export class SqliteTriggerBackend implements TriggerBackend {
+  readonly kind = "sqlite" as const;
+
+  constructor(readonly store: SqliteStore) {}
+
+  get location(): string {
+    return this.store.path;
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Runs `f` now; its throw becomes the promise's rejection. */
+  #now<T>(f: () => T): Promise<T> {
+    try {
+      return Promise.resolve(f());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  getActivation(name: string) {
+    return this.#now(() => {
+      const row = this.store.get<ActivationRow>("get activation", sql.selectActivation, [name]);
+      return row === undefined ? undefined : toActivation(row);
+    });
+  }
+
+  listActivations() {
+    return this.#now(() =>
+      this.store.all<ActivationRow>("list activations", sql.selectActivations).map(toActivation),
+    );
+  }
+
+  getEvents(name: string, query: EventsQuery): Promise<readonly TriggerEventRecord[]> {
+    return this.#now(() =>
+      this.store
+        .all<EventRow>("get events", sql.selectEvents, {
+          name,
+          limit: query.limit ?? 100,
+          ...this.#cursor(query.before),
+        })
+        .map(toEvent),
+    );
+  }
+
+  /** Where a page of events starts: before a record (exactly) or before an instant. */
+  #cursor(before: EventsQuery["before"]): { firedAt: string; rowid: number } {
+    if (before === undefined) return { firedAt: "9999-12-31T23:59:59.999Z", rowid: 0 };
+    if (before instanceof Date) return { firedAt: before.toISOString(), rowid: 0 };
+    const row = this.store.get<{ rowid: number }>("find event", sql.selectEventRowid, [
+      before.eventId,
+    ]);
+    return { firedAt: before.firedAt.toISOString(), rowid: row?.rowid ?? 0 };
+  }
+
+  getJournal(
+    name: string,
+    range: { readonly afterSeq?: number; readonly untilSeq?: number },
+  ): Promise<readonly JournalEntry[]> {
+    return this.#now(() =>
+      this.store
+        .all<JournalRow>("get journal", sql.selectJournal, [
+          name,
+          range.afterSeq ?? 0,
+          range.untilSeq ?? Number.MAX_SAFE_INTEGER,
+        ])
+        .map(toJournal),
+    );
+  }
+
+  countEvents(name: string) {
+    return this.#now(() =>
+      Object.fromEntries(
+        this.store
+          .all<{ status: string; n: number }>("count events", sql.countEventsByStatus, [name])
+          .map((row) => [row.status, row.n]),
+      ),
+    );
+  }
+
+  loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]> {
+    return this.#now(() => {
+      const rows = this.store.all<ActivationRow>("load activations", sql.selectActivations);
+      const wanted = names === undefined ? undefined : new Set(names);
+      return rows
+        .filter((row) => wanted === undefined || wanted.has(row.name))
+        .map(toStoredActivation);
+    });
+  }
+
+  loadEvent(eventId: string) {
+    return this.#now(() => {
+      const row = this.store.get<EventRow>("load event", sql.selectEvent, [eventId]);
+      return row === undefined ? undefined : toEvent(row);
+    });
+  }
+
+  commit(
+    operation: string,
+    writes: readonly TriggerWrite[],
+    hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
+  ): Promise<void> {
+    return this.#now(() =>
+      this.store.transaction(operation, () => {
+        if (hooks.fence !== undefined) this.#check(hooks.fence);
+        for (const write of writes) this.#apply(write);
+        hooks.afterWrites?.();
+      }),
+    );
+  }
+
+  /** The fencing check, inside the commit's transaction (SQLite has one writer). */
+  #check(fence: Fence): void {
+    if (fence.kind === "database") {
+      const row = this.store.get<LeaseRow>("check lease", sql.selectLease);
+      if (row === undefined || row.owner_id !== fence.owner || row.epoch !== fence.epoch) {
+        throw new LeaseLost({
+          ownerId: fence.owner,
+          epoch: fence.epoch,
+          holder: row?.owner_id,
+          holderEpoch: row?.epoch,
+        });
+      }
+      return;
+    }
+    if (fence.epochs.size === 0) return;
+    const rows = this.store.all<TriggerLeaseRow>("check trigger leases", sql.selectFenceRows, [
+      JSON.stringify([...fence.epochs.keys()]),
+    ]);
+    const byName = new Map(rows.map((row) => [row.trigger_name, row]));
+    for (const [trigger, epoch] of fence.epochs) {
+      const row = byName.get(trigger);
+      if (row === undefined || row.owner_id !== fence.owner || row.epoch !== epoch) {
+        throw new LeaseLost({
+          ownerId: fence.owner,
+          epoch,
+          holder: row?.owner_id,
+          holderEpoch: row?.epoch,
+          trigger,
+        });
+      }
+    }
+  }
+
+  acquireLease(owner: string, now: number, ttlMs: number) {
+    return this.#now(() =>
+      this.store.transaction(
+        "acquire lease",
+        ():
+          | { readonly epoch: number }
+          | { readonly holder: string; readonly expiresAt: number } => {
+          const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
+          const params = { owner, now: iso(now), expiresAt: iso(now + ttlMs) };
+          if (row === undefined) {
+            this.store.run("insert lease", sql.insertLease, params);
+            return { epoch: 1 };
+          }
+          const expiresAt = Date.parse(row.expires_at);
+          if (row.owner_id !== owner && expiresAt > now) {
+            return { holder: row.owner_id, expiresAt };
+          }
+          this.store.run("take lease", sql.takeLease, params);
+          return { epoch: row.epoch + 1 };
+        },
+      ),
+    );
+  }
+
+  renewLease(owner: string, epoch: number, now: number, ttlMs: number): Promise<void> {
+    return this.#now(() =>
+      this.store.transaction("renew lease", () => {
+        const { changes } = this.store.run("renew lease", sql.renewLease, {
+          owner,
+          epoch,
+          expiresAt: iso(now + ttlMs),
+        });
+        if (changes !== 1) this.#check({ kind: "database", owner, epoch });
+      }),
+    );
+  }
+
+  releaseLease(owner: string, epoch: number, now: number): Promise<void> {
+    return this.#now(() =>
+      this.store.transaction("release lease", () => {
+        this.store.run("release lease", sql.renewLease, { owner, epoch, expiresAt: iso(now) });
+      }),
+    );
+  }
+
+  leaseHolder(): Promise<DatabaseLease | undefined> {
+    return this.#now(() => {
+      const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
+      return row === undefined
+        ? undefined
+        : { ownerId: row.owner_id, epoch: row.epoch, expiresAt: new Date(row.expires_at) };
+    });
+  }
+
+  heartbeat(owner: string, now: number, ttlMs: number) {
+    return this.#now(() =>
+      this.store.transaction("supervisor heartbeat", () => {
+        this.store.run("record supervisor", sql.upsertSupervisor, {
+          owner,
+          now: iso(now),
+          expiresAt: iso(now + ttlMs),
+        });
+        // Rows of supervisors dead for a long while are only noise.
+        this.store.run("forget dead supervisors", sql.deleteDeadSupervisors, {
+          before: iso(now - 10 * ttlMs),
+        });
+        const supervisors =
+          this.store.get<{ n: number }>("count supervisors", sql.countLiveSupervisors, {
+            now: iso(now),
+          })?.n ?? 1;
+        const triggers =
+          this.store.get<{ n: number }>("count triggers", sql.countActivations)?.n ?? 0;
+        return { supervisors, triggers };
+      }),
+    );
+  }
+
+  renewTriggerLeases(owner: string, now: number, ttlMs: number): Promise<readonly HeldLease[]> {
+    return this.#now(() =>
+      this.store.transaction("renew trigger leases", () => {
+        this.store.run("renew trigger leases", sql.renewTriggerLeases, {
+          owner,
+          expiresAt: iso(now + ttlMs),
+        });
+        return this.store
+          .all<{ trigger_name: string; epoch: number }>("owned leases", sql.selectOwnedLeases, [
+            owner,
+          ])
+          .map((row) => ({ triggerName: row.trigger_name, epoch: row.epoch }));
+      }),
+    );
+  }
+
+  claimTriggers(
+    owner: string,
+    now: number,
+    ttlMs: number,
+    max: number,
+    only?: readonly string[],
+  ): Promise<readonly HeldLease[]> {
+    return this.#now(() =>
+      this.store.transaction("claim triggers", () => {
+        if (max <= 0) return [];
+        // Named triggers may be claimed before their first activation (the activating
+        // supervisor takes the lease first, then writes the row under it).
+        const candidates = (
+          only === undefined
+            ? this.store.all<{ name: string }>("claimable triggers", sql.selectClaimable, {
+                now: iso(now),
+              })
+            : only.map((name) => ({ name }))
+        ).slice(0, max);
+        const held: HeldLease[] = [];
+        for (const { name } of candidates) {
+          const row = this.store.get<{ trigger_name: string; epoch: number }>(
+            "claim trigger",
+            sql.claimTriggerLease,
+            { name, owner, now: iso(now), expiresAt: iso(now + ttlMs) },
+          );
+          if (row !== undefined) held.push({ triggerName: row.trigger_name, epoch: row.epoch });
+        }
+        return held;
+      }),
+    );
+  }
+
+  releaseTriggerLeases(owner: string, names: readonly string[], now: number): Promise<void> {
+    return this.#now(() =>
+      this.store.transaction("release trigger leases", () => {
+        for (const name of names) {
+          this.store.run("release trigger lease", sql.releaseTriggerLease, {
+            name,
+            owner,
+            now: iso(now),
+          });
+        }
+      }),
+    );
+  }
+
+  leaveSupervisors(owner: string): Promise<void> {
+    return this.#now(() => {
+      this.store.transaction("leave supervisors", () =>
+        this.store.run("delete supervisor", sql.deleteSupervisor, [owner]),
+      );
+    });
+  }
+
+  triggerLeases(): Promise<readonly TriggerLease[]> {
+    return this.#now(() =>
+      this.store.all<TriggerLeaseRow>("trigger leases", sql.selectTriggerLeases).map((row) => ({
+        triggerName: row.trigger_name,
+        ownerId: row.owner_id,
+        epoch: row.epoch,
+        expiresAt: new Date(row.expires_at),
+      })),
+    );
+  }
+
+  requestCommand(
+    name: string,
+    kind: TriggerCommand["kind"],
+    payload: Record<string, unknown> | undefined,
+    at: number,
+  ): Promise<number> {
+    return this.#now(() => {
+      const { lastInsertRowid } = this.store.transaction("request command", () =>
+        this.store.run("request command", sql.insertCommand, {
+          name,
+          kind,
+          payload: payload === undefined ? null : encodeJson(payload),
+          at: iso(at),
+        }),
+      );
+      return Number(lastInsertRowid);
+    });
+  }
+
+  getCommand(seq: number) {
+    return this.#now(() => {
+      const row = this.store.get<CommandRow>("get command", sql.selectCommand, [seq]);
+      return row === undefined ? undefined : toCommand(row);
+    });
+  }
+
+  pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]> {
+    return this.#now(() => {
+      const rows =
+        names === undefined
+          ? this.store.all<CommandRow>("pending commands", sql.selectPendingCommands)
+          : this.store.all<CommandRow>("pending commands", sql.selectPendingCommandsOf, [
+              JSON.stringify(names),
+            ]);
+      return rows.map(toCommand);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#now(() => this.store.close());
+  }
+
+  #apply(write: TriggerWrite): void {
+    const s = this.store;
+    switch (write.kind) {
+      case "upsertActivation":
+        s.run("activate", sql.upsertActivation, {
+          name: write.name,
+          dagNsref: write.dagNsref,
+          triggerType: write.triggerType,
+          status: write.status,
+          at: iso(write.at),
+          config: JSON.stringify(write.config),
+        });
+        return;
+      case "setStatus":
+        s.run("set status", sql.setStatus, { name: write.name, status: write.status });
+        return;
+      case "snapshot":
+        s.run("save snapshot", sql.saveSnapshot, {
+          name: write.name,
+          snapshot: JSON.stringify(write.snapshot),
+          version: write.machineVersion,
+          state: write.state,
+        });
+        return;
+      case "journal":
+        s.run("append journal", sql.appendJournal, {
+          name: write.name,
+          event: JSON.stringify(write.event),
+          stateAfter: write.stateAfter,
+          at: iso(write.at),
+        });
+        return;
+      case "insertEvent":
+        s.run("record fire", sql.insertEvent, {
+          eventId: write.eventId,
+          name: write.name,
+          firedAt: iso(write.firedAt),
+          scheduledAt: write.scheduledAt === null ? null : iso(write.scheduledAt),
+          runId: write.runId,
+          payload: encodeJson(write.payload),
+          status: write.status,
+          error: write.error,
+        });
+        return;
+      case "updateEvent":
+        s.run("update fire", sql.updateEvent, {
+          eventId: write.eventId,
+          status: write.status,
+          error: write.error ?? null,
+          firedAt: write.firedAt === undefined ? null : iso(write.firedAt),
+          finishedAt: write.finishedAt === undefined ? null : iso(write.finishedAt),
+        });
+        return;
+      case "runEnded":
+        s.run("record run end", sql.runEnded, {
+          name: write.name,
+          runId: write.runId,
+          at: iso(write.at),
+        });
+        return;
+      case "commandDone":
+        s.run("finish command", sql.finishCommand, {
+          seq: write.seq,
+          state: write.state,
+          at: iso(write.at),
+          runId: write.runId,
+          error: write.error,
+        });
+        return;
+      case "nextRun":
+        s.run("record next run", sql.setNextRun, {
+          name: write.name,
+          nextRunAt: write.nextRunAt === null ? null : iso(write.nextRunAt),
+        });
+        return;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import type {
+  ActivationRecord,
+  EventsQuery,
+  JournalEntry,
+  StoredActivation,
+  TriggerCommand,
+  TriggerEventRecord,
+} from "./records.js";
+import type { TriggerWrite } from "./TriggerWrite.js";
+
+/**
+ * What a fire-path commit must find in the database before its writes count (fencing):
+ * either the whole database's supervisor lease (one supervisor fires everything), or
+ * the lease row of every trigger the commit writes (several supervisors share the
+ * triggers). A commit whose fence does not hold is refused as a whole with `LeaseLost`.
+ *
+ * @example
+ * ```ts
+ * const fence: Fence = { kind: "triggers", owner: "host-1:42", epochs: new Map([["orders", 3]]) };
+ * ```
+ */
+export type Fence =
+  | { readonly kind: "database"; readonly owner: string; readonly epoch: number }
+  | {
+      readonly kind: "triggers";
+      readonly owner: string;
+      /** The epoch held for each trigger written; every one must still be ours. */
+      readonly epochs: ReadonlyMap<string, number>;
+    };
+
+/**
+ * One trigger's lease as stored: who owns the trigger, under which fencing epoch, and
+ * until when (the owner's heartbeat moves `expiresAt` forward).
+ *
+ * @example
+ * ```ts
+ * for (const l of await store.triggerLeases()) console.log(l.triggerName, l.ownerId, l.epoch);
+ * ```
+ */
+export interface TriggerLease {
+  readonly triggerName: string;
+  readonly ownerId: string;
+  readonly epoch: number;
+  readonly expiresAt: Date;
+}
+
+/** A trigger lease just taken or kept: the trigger and the epoch now held. */
+export interface HeldLease {
+  readonly triggerName: string;
+  readonly epoch: number;
+}
+
+/** The whole-database lease as stored. */
+export interface DatabaseLease {
+  readonly ownerId: string;
+  readonly epoch: number;
+  readonly expiresAt: Date;
+}
+
+/**
+ * The storage a `TriggerStore` stands on: SQLite (the default) or PostgreSQL. Both hold
+ * the same tables (numbered migrations, translated) and pass the same contract suite
+ * (test/trigger/triggerBackendContract.test.ts). Every method is asynchronous because
+ * PostgreSQL is; the SQLite form does its work synchronously and returns a settled
+ * promise. Failures are the store's typed errors (`StoreFailure`), `LeaseLost` for a
+ * refused fence.
+ *
+ * Invariants each implementation keeps:
+ * - `commit` applies all writes in ONE transaction, checking the fence first, inside it;
+ *   the lease rows it checks cannot change hands before it commits (SQLite: one writer;
+ *   PostgreSQL: the rows are read `FOR SHARE`).
+ * - A trigger lease changes owner only when expired, and every change of owner bumps its
+ *   epoch; `claimTriggers` never hands one trigger to two callers.
+ * - `trigger_events` refuses a second row for the same (trigger, scheduled instant).
+ */
+export interface TriggerBackend {
+  readonly kind: "sqlite" | "postgres";
+  /** The file path, or the URL with its password hidden: for messages. */
+  readonly location: string;
+  /** Connects and migrates (PostgreSQL); resolves at once for SQLite. */
+  ready(): Promise<void>;
+
+  getActivation(name: string): Promise<ActivationRecord | undefined>;
+  listActivations(): Promise<readonly ActivationRecord[]>;
+  getEvents(name: string, query: EventsQuery): Promise<readonly TriggerEventRecord[]>;
+  getJournal(
+    name: string,
+    range: { readonly afterSeq?: number; readonly untilSeq?: number },
+  ): Promise<readonly JournalEntry[]>;
+  countEvents(name: string): Promise<Readonly<Record<string, number>>>;
+  /** Activations with their snapshots: all of them, or only `names`. */
+  loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]>;
+  loadEvent(eventId: string): Promise<TriggerEventRecord | undefined>;
+
+  /**
+   * Applies `writes` in one transaction after checking `fence` inside it; `afterWrites`
+   * runs last before COMMIT (a fault hook for tests).
+   */
+  commit(
+    operation: string,
+    writes: readonly TriggerWrite[],
+    hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
+  ): Promise<void>;
+
+  /** Takes the database lease if free, expired or ours: the new epoch, or the holder. */
+  acquireLease(
+    owner: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<{ readonly epoch: number } | { readonly holder: string; readonly expiresAt: number }>;
+  /** Extends the database lease; rejects with `LeaseLost` when another holds it. */
+  renewLease(owner: string, epoch: number, now: number, ttlMs: number): Promise<void>;
+  releaseLease(owner: string, epoch: number, now: number): Promise<void>;
+  leaseHolder(): Promise<DatabaseLease | undefined>;
+
+  /**
+   * Records `owner` as a live supervisor until `now + ttlMs` and returns how many are
+   * live and how many triggers there are to share.
+   */
+  heartbeat(
+    owner: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<{ readonly supervisors: number; readonly triggers: number }>;
+  /** Extends every trigger lease `owner` holds; returns the ones still held. */
+  renewTriggerLeases(owner: string, now: number, ttlMs: number): Promise<readonly HeldLease[]>;
+  /**
+   * Takes up to `max` triggers whose lease is free or expired (never one another caller
+   * is taking at the same time). Without `only`, the candidates are the activated
+   * triggers; with `only`, exactly those names, activated or not yet (a supervisor takes
+   * a new trigger's lease before writing its first row). Returns what was taken.
+   */
+  claimTriggers(
+    owner: string,
+    now: number,
+    ttlMs: number,
+    max: number,
+    only?: readonly string[],
+  ): Promise<readonly HeldLease[]>;
+  /** Gives up `names` (if still ours) so others may take them at once. */
+  releaseTriggerLeases(owner: string, names: readonly string[], now: number): Promise<void>;
+  /** Removes `owner` from the live supervisors (a graceful stop). */
+  leaveSupervisors(owner: string): Promise<void>;
+  triggerLeases(): Promise<readonly TriggerLease[]>;
+
+  requestCommand(
+    name: string,
+    kind: TriggerCommand["kind"],
+    payload: Record<string, unknown> | undefined,
+    at: number,
+  ): Promise<number>;
+  getCommand(seq: number): Promise<TriggerCommand | undefined>;
+  /** Pending commands, oldest first; only for `names` when given. */
+  pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]>;
+
+  close(): Promise<void>;
+}
