@@ -22,6 +22,7 @@ import { RunNotFound, RunNotRestartable } from "../run/errors.js";
 import type { Logger } from "../run/Logger.js";
 import { type Clock, SystemClock } from "../schedule/Clock.js";
 import { ticksBetween } from "../schedule/Schedule.js";
+import { isDatabaseUnreachable } from "../store/errors.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
 import type { StoredActivation, TriggerCommand } from "../trigger/records.js";
 import type { Fence, HeldLease, TriggerLease } from "../trigger/TriggerBackend.js";
@@ -1401,6 +1402,7 @@ export class TriggerManager {
       this.#fault("run:before", [live.name], fire.runId);
       this.#emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
       let result: DagRunResult;
+      let thrown: unknown;
       try {
         const definition = live.definition;
         if (definition === undefined) throw new Error(`trigger "${live.name}" has no definition`);
@@ -1425,6 +1427,7 @@ export class TriggerManager {
               })
           : await runner.run(fire.payload, { runId: fire.runId, signal: controller.signal });
       } catch (error) {
+        thrown = error;
         this.#onError(error, live.name);
         live.runErrors.set(fire.runId, error instanceof Error ? error.message : String(error));
         result = { runId: fire.runId, status: "failed", outputs: {} };
@@ -1437,6 +1440,20 @@ export class TriggerManager {
         live.runs.delete(fire.runId);
         return;
       }
+      if (
+        result.status === "failed" &&
+        (storeUnreachable(result.error) || storeUnreachable(thrown)) &&
+        !this.#stopping
+      ) {
+        // The database went away under the run (its history could not be written): the
+        // run did not fail, it was cut off. It stays `firing` and resumes from its history
+        // once the database answers again, like after a restart.
+        live.runErrors.delete(fire.runId);
+        await this.#pause(controller.signal);
+        live.runs.delete(fire.runId);
+        if (this.#owns(live) && !this.#stopping) this.#startRun(live, fire, true);
+        return;
+      }
       if (result.status === "interrupted" && this.#stopping) {
         // Stopped by stop(): the event is marked interrupted but the machine stays
         // `firing`, so the next start() resumes this run.
@@ -1444,9 +1461,20 @@ export class TriggerManager {
           { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
         ]);
       } else {
-        await this.#serial(live, () =>
-          this.#step(live, { type: "RUN_FINISHED", runId: fire.runId, status: result.status }),
-        ).catch((error: unknown) => this.#onError(error, live.name));
+        // A run's end must reach the database, or the trigger stays `firing` for good: while
+        // the database is unreachable, try again every third of the lease.
+        for (;;) {
+          try {
+            await this.#serial(live, () =>
+              this.#step(live, { type: "RUN_FINISHED", runId: fire.runId, status: result.status }),
+            );
+            break;
+          } catch (error) {
+            this.#onError(error, live.name);
+            if (!storeUnreachable(error) || live.lost || this.#stopping) break;
+            await this.#pause(controller.signal);
+          }
+        }
         this.#fault("end:after", [live.name], fire.runId);
         live.draining = false;
         this.#drainBacklog(live);
@@ -1462,6 +1490,22 @@ export class TriggerManager {
       waiter?.resolve(result);
     })();
     live.runs.set(fire.runId, { controller, done });
+  }
+
+  /** Waits a third of the lease on the clock, or until `signal` aborts (stop, step-down). */
+  #pause(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const cancel = this.clock.setTimer(this.clock.now() + this.#leaseMs / 3, () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      const onAbort = () => {
+        cancel();
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   async #commitQuietly(live: Live, writes: readonly TriggerWrite[]): Promise<void> {
@@ -1663,6 +1707,9 @@ export class TriggerManager {
         // The commit failed (locked, full or read-only disk): nothing was written, so the
         // tick is owed again and the next wake records it (late: missed, or fired).
         live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
+        // While the database is away nobody can fire this trigger: its ticks until now are
+        // owed as after downtime (the catch-up policy decides), not merely late.
+        if (storeUnreachable(error)) live.since = Math.max(live.since, this.clock.now());
         this.#onError(error, live.name);
       })
       .finally(() => {
@@ -1764,6 +1811,15 @@ export class TriggerManager {
       this.#onError(error, live.name);
     }
   }
+}
+
+/** Whether `error` (or what it wraps) says the database could not be reached. */
+function storeUnreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    if (isDatabaseUnreachable(e)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function finalStatus(status: string): DagRunResult["status"] {
