@@ -482,15 +482,23 @@ export class PgTriggerBackend implements TriggerBackend {
     only: readonly string[] | undefined,
     tried: string[],
   ): Promise<readonly HeldLease[] | undefined> {
-    // SKIP LOCKED: concurrent claimers take disjoint candidate sets without waiting.
-    const candidates = await tx.query<{ name: string }>("claimable triggers", sql.selectClaimable, [
-      iso(now),
-      max,
-      only === undefined ? null : [...only],
-      tried,
-    ]);
-    if (candidates.length === 0) return undefined;
-    const candidateNames = candidates.map((row) => row.name);
+    // Named triggers may be claimed before their first activation (the activating
+    // supervisor takes the lease, then writes the row under it); two claimers of one new
+    // name meet on the lease's primary key, and only one upsert takes it.
+    // Otherwise SKIP LOCKED: concurrent claimers take disjoint candidate sets without
+    // waiting.
+    const candidateNames =
+      only !== undefined
+        ? only.filter((name) => !tried.includes(name)).slice(0, max)
+        : (
+            await tx.query<{ name: string }>("claimable triggers", sql.selectClaimable, [
+              iso(now),
+              max,
+              null,
+              tried,
+            ])
+          ).map((row) => row.name);
+    if (candidateNames.length === 0) return undefined;
     tried.push(...candidateNames);
     const leases = await tx.query<{ name: string; leased: boolean; locked: boolean }>(
       "lock claimable leases",

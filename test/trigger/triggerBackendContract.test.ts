@@ -468,6 +468,26 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     expect(await b.acquireLease("A", T0 + 22_000, TTL)).toEqual({ epoch: 4 });
   });
 
+  it("claims a named trigger before its first activation, once, and writes under that lease", async () => {
+    // No activation row yet: a heartbeat claim does not see it, a claim by name does.
+    expect(await b.claimTriggers("A", T0, TTL, 10)).toEqual([]);
+    const [first, second] = await Promise.all([
+      b.claimTriggers("A", T0, TTL, 1, ["fresh"]),
+      b.claimTriggers("B", T0, TTL, 1, ["fresh"]),
+    ]);
+    const winners = [first, second].filter((held) => held.length === 1);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toEqual([{ triggerName: "fresh", epoch: 1 }]);
+    const owner = first.length === 1 ? "A" : "B";
+    await b.commit("activate under the lease", [activation("fresh")], {
+      fence: { kind: "triggers", owner, epochs: new Map([["fresh", 1]]) },
+    });
+    expect((await b.getActivation("fresh"))?.status).toBe("active");
+    expect((await b.triggerLeases()).map((l) => [l.triggerName, l.ownerId])).toEqual([
+      ["fresh", owner],
+    ]);
+  });
+
   it("shares triggers by per-trigger leases and fences commits by them", async () => {
     await b.commit(
       "activate",
