@@ -2,21 +2,17 @@ import { Effect, Layer } from "effect";
 import type { StoreFailure } from "../store/errors.js";
 import { GroupedWrites } from "../store/GroupedWrites.js";
 import { isPostgresUrl } from "../store/isPostgresUrl.js";
-import { decodeJson, encodeJson } from "../store/jsonValue.js";
+import { encodeJson } from "../store/jsonValue.js";
 import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storeEffect as attempt } from "../store/storeEffect.js";
 import { makePgProvenanceService, PgHistory, pgEffect } from "./PgProvenanceService.js";
-import {
-  type NodeStart,
-  Provenance,
-  type ProvenanceService,
-  type RunStatus,
-  type StoredChildRun,
-} from "./Provenance.js";
+import { type NodeStart, Provenance, type ProvenanceService } from "./Provenance.js";
 import { type DagRunRow, type NodeExecutionRow, provenanceSql as sql } from "./provenanceSql.js";
 import {
+  type ChildRunRow,
+  childRunsOf,
   type EdgeRow,
   iso,
   type NodeRecord,
@@ -424,29 +420,10 @@ function makeService(store: SqliteStore): ProvenanceService {
       }),
     loadChildRuns: (parentRunId) =>
       attempt(store.path, "load child runs", () => {
-        const children = new Map<string, StoredChildRun>();
-        const rows = store.all<
-          Pick<
-            DagRunRow,
-            "run_id" | "expansion_key" | "status" | "dag_fingerprint" | "sink_outputs_json"
-          >
-        >("load child runs", sql.selectChildrenForResume, [parentRunId]);
-        for (const row of rows) {
-          const key = row.expansion_key as string;
-          const status = row.status as RunStatus;
-          children.set(key, {
-            runId: row.run_id,
-            expansionKey: key,
-            status,
-            fingerprint: row.dag_fingerprint ?? "",
-            // Only a completed child's outputs are reused; the others are resumed.
-            outputs:
-              status === "completed"
-                ? ((decodeJson(row.sink_outputs_json) ?? {}) as Record<string, unknown>)
-                : undefined,
-          });
-        }
-        return children;
+        const rows = store.all<ChildRunRow>("load child runs", sql.selectChildrenForResume, [
+          parentRunId,
+        ]);
+        return childRunsOf(rows);
       }),
   };
 }

@@ -1,17 +1,13 @@
 import { Effect } from "effect";
 import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
-import { decodeJson, encodeJson } from "../store/jsonValue.js";
+import { encodeJson } from "../store/jsonValue.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
-import type {
-  DagShape,
-  NodeStart,
-  ProvenanceService,
-  RunStatus,
-  StoredChildRun,
-} from "./Provenance.js";
+import type { DagShape, NodeStart, ProvenanceService } from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
 import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
 import {
+  type ChildRunRow,
+  childRunsOf,
   type EdgeRow,
   iso,
   type NodeRecord,
@@ -153,29 +149,12 @@ export function makePgProvenanceService(store: PgStore): ProvenanceService {
       }),
     loadChildRuns: (parentRunId) =>
       pgEffect(store, "load child runs", async () => {
-        const rows = await store.query<
-          Pick<
-            DagRunRow,
-            "run_id" | "expansion_key" | "status" | "dag_fingerprint" | "sink_outputs_json"
-          >
-        >("load child runs", sql.selectChildrenForResume, [parentRunId]);
-        const children = new Map<string, StoredChildRun>();
-        for (const row of rows) {
-          const key = row.expansion_key as string;
-          const status = row.status as RunStatus;
-          children.set(key, {
-            runId: row.run_id,
-            expansionKey: key,
-            status,
-            fingerprint: row.dag_fingerprint ?? "",
-            // Only a completed child's outputs are reused; the others are resumed.
-            outputs:
-              status === "completed"
-                ? ((decodeJson(row.sink_outputs_json) ?? {}) as Record<string, unknown>)
-                : undefined,
-          });
-        }
-        return children;
+        const rows = await store.query<ChildRunRow>(
+          "load child runs",
+          sql.selectChildrenForResume,
+          [parentRunId],
+        );
+        return childRunsOf(rows);
       }),
   };
 }

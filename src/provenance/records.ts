@@ -1,5 +1,12 @@
 import { decodeJson } from "../store/jsonValue.js";
-import type { DagShape, NodeStatus, RunStatus, StoredNode, StoredRunState } from "./Provenance.js";
+import type {
+  DagShape,
+  NodeStatus,
+  RunStatus,
+  StoredChildRun,
+  StoredNode,
+  StoredRunState,
+} from "./Provenance.js";
 import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
 
 /**
@@ -188,4 +195,31 @@ export function storedRunStateOf(
     input: decodeJson(row.source_inputs_json),
     nodes,
   };
+}
+
+/** The columns a resume reads of each child run. */
+export type ChildRunRow = Pick<
+  DagRunRow,
+  "run_id" | "expansion_key" | "status" | "dag_fingerprint" | "sink_outputs_json"
+>;
+
+/** A parent run's children by expansion key, as a resume needs them. */
+export function childRunsOf(rows: readonly ChildRunRow[]): Map<string, StoredChildRun> {
+  const children = new Map<string, StoredChildRun>();
+  for (const row of rows) {
+    const key = row.expansion_key as string;
+    const status = row.status as RunStatus;
+    children.set(key, {
+      runId: row.run_id,
+      expansionKey: key,
+      status,
+      fingerprint: row.dag_fingerprint ?? "",
+      // Only a completed child's outputs are reused; the others are resumed.
+      outputs:
+        status === "completed"
+          ? ((decodeJson(row.sink_outputs_json) ?? {}) as Record<string, unknown>)
+          : undefined,
+    });
+  }
+  return children;
 }
