@@ -1,6 +1,7 @@
 import { Effect } from "effect";
 import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
 import { encodeJson } from "../store/jsonValue.js";
+import { PgGroupedWrites } from "../store/PgGroupedWrites.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
 import type { DagShape, NodeStart, ProvenanceService } from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
@@ -55,8 +56,8 @@ const startNodes = async (
 };
 
 /**
- * The `Provenance` service on PostgreSQL. Each write is one transaction, and its Effect
- * succeeds only after the COMMIT (write-ahead: a node's start is committed before its
+ * The `Provenance` service on PostgreSQL. The writes of one turn share a transaction, and
+ * each Effect succeeds only after the COMMIT that holds its write (write-ahead: a node's start is committed before its
  * function is called).
  *
  * @example
@@ -65,10 +66,12 @@ const startNodes = async (
  * ```
  */
 export function makePgProvenanceService(store: PgStore): ProvenanceService {
+  // Runs that write in the same turn share a transaction (see PgGroupedWrites).
   // Uninterruptible: an interrupted run waits for its write in flight to commit, so the
   // record of its interruption (written next) cannot be overtaken by it.
+  const grouped = new PgGroupedWrites(store);
   const write = (operation: string, f: (tx: PgQueryable) => Promise<void>) =>
-    Effect.uninterruptible(pgEffect(store, operation, () => store.transaction(operation, f)));
+    Effect.uninterruptible(grouped.write(operation, f));
   return {
     runStarted: (run, starting) =>
       write("record run start", async (tx) => {
