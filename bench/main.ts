@@ -15,6 +15,8 @@ import { dagOverhead } from "./dagOverhead.js";
 import { fireThroughput } from "./fireThroughput.js";
 import { idleCost } from "./idleCost.js";
 import type { Metrics } from "./lib.js";
+import { pgFireThroughput } from "./pgFireThroughput.js";
+import { pgTickPrecision } from "./pgTickPrecision.js";
 import { pollCost } from "./pollCost.js";
 import { provenanceOverhead } from "./provenanceOverhead.js";
 import { report } from "./report.js";
@@ -40,6 +42,8 @@ const SCENARIOS = [
   "idle_cost",
   "restart",
   "poll_cost",
+  "pg_fire_throughput",
+  "pg_tick_precision",
 ] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
@@ -95,6 +99,26 @@ const runners: Record<ScenarioId, () => Promise<Metrics>> = {
     }),
   poll_cost: () =>
     pollCost({ triggers: 1000, seconds: quick ? 2 : 10, repeats: quick ? 1 : 2, ...dir }),
+  pg_fire_throughput: () =>
+    pgFireThroughput({
+      triggers: 48,
+      concurrency: 16,
+      rounds: quick ? 2 : 3,
+      warmMs: quick ? 500 : 1000,
+      durationMs: quick ? 2000 : 5000,
+      leaseMs: 3000,
+      nodeWaitMs: 20,
+      ...dir,
+    }),
+  pg_tick_precision: () =>
+    pgTickPrecision({
+      triggers: 200,
+      seconds: quick ? 5 : 10,
+      repeats: quick ? 1 : 3,
+      settleMs: 2000,
+      leaseMs: 3000,
+      ...dir,
+    }),
 };
 
 const load = () =>
