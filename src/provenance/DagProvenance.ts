@@ -3,12 +3,18 @@ import type { StoreFailure } from "../store/errors.js";
 import { GroupedWrites } from "../store/GroupedWrites.js";
 import { isPostgresUrl } from "../store/isPostgresUrl.js";
 import { encodeJson } from "../store/jsonValue.js";
+import { PgGroupedWrites } from "../store/PgGroupedWrites.js";
 import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storeEffect as attempt } from "../store/storeEffect.js";
 import { makePgProvenanceService, PgHistory, pgEffect } from "./PgProvenanceService.js";
-import { type NodeStart, Provenance, type ProvenanceService } from "./Provenance.js";
+import {
+  type NodeStart,
+  Provenance,
+  type ProvenanceService,
+  type WriteGuard,
+} from "./Provenance.js";
 import { type DagRunRow, type NodeExecutionRow, provenanceSql as sql } from "./provenanceSql.js";
 import {
   type ChildRunRow,
@@ -74,12 +80,12 @@ export class DagProvenance {
       this.pg = pg;
       this.#history = new PgHistory(pg);
       this.location = pg.location;
-      this.service = makePgProvenanceService(pg);
+      this.service = makePgProvenanceService(pg, new PgGroupedWrites(pg));
     } else {
       const store = typeof source === "string" ? SqliteStore.open(source, options) : source;
       this.#sqlite = store;
       this.location = store.path;
-      this.service = makeService(store);
+      this.service = makeService(store, new GroupedWrites(store));
     }
     this.layer = Layer.succeed(Provenance, this.service);
   }
@@ -127,7 +133,7 @@ export class DagProvenance {
             );
           }),
           (pg) => Effect.promise(() => pg.close()),
-        ).pipe(Effect.map(makePgProvenanceService)),
+        ).pipe(Effect.map((pg) => makePgProvenanceService(pg, new PgGroupedWrites(pg)))),
       );
     }
     return Layer.scoped(
@@ -135,7 +141,7 @@ export class DagProvenance {
       Effect.acquireRelease(
         attempt(path, "open provenance", () => SqliteStore.open(path, options)),
         (store) => Effect.sync(() => store.close()),
-      ).pipe(Effect.map(makeService)),
+      ).pipe(Effect.map((store) => makeService(store, new GroupedWrites(store)))),
     );
   }
 
@@ -324,7 +330,11 @@ export class DagProvenance {
   }
 }
 
-function makeService(store: SqliteStore): ProvenanceService {
+function makeService(
+  store: SqliteStore,
+  grouped: GroupedWrites,
+  guard?: WriteGuard,
+): ProvenanceService {
   const startNodes = (runId: string, starting: readonly NodeStart[]) => {
     for (const start of starting) {
       store.run("start node", sql.startNode, {
@@ -337,10 +347,20 @@ function makeService(store: SqliteStore): ProvenanceService {
     }
   };
   // Runs that write in the same turn (the runs of one second's ticks) share a commit;
-  // each write is still on disk before its run goes on.
-  const grouped = new GroupedWrites(store);
-  const write = (operation: string, f: () => void) => grouped.write(operation, f);
+  // each write is still on disk before its run goes on. A guarded copy shares the same
+  // group and checks its guard first inside each write's savepoint.
+  const write = (operation: string, f: () => void) =>
+    grouped.write(
+      operation,
+      guard === undefined
+        ? f
+        : () => {
+            guard.sync();
+            f();
+          },
+    );
   return {
+    guarded: (next) => makeService(store, grouped, next),
     runStarted: (run, starting) =>
       write("record run start", () => {
         store.run("insert run", sql.insertRun, {

@@ -1,9 +1,9 @@
 import { Effect } from "effect";
 import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
 import { encodeJson } from "../store/jsonValue.js";
-import { PgGroupedWrites } from "../store/PgGroupedWrites.js";
+import type { PgGroupedWrites } from "../store/PgGroupedWrites.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
-import type { DagShape, NodeStart, ProvenanceService } from "./Provenance.js";
+import type { DagShape, NodeStart, ProvenanceService, WriteGuard } from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
 import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
 import {
@@ -62,17 +62,33 @@ const startNodes = async (
  *
  * @example
  * ```ts
- * const service = makePgProvenanceService(PgStore.connect(url));
+ * const pg = PgStore.connect(url);
+ * const service = makePgProvenanceService(pg, new PgGroupedWrites(pg));
  * ```
  */
-export function makePgProvenanceService(store: PgStore): ProvenanceService {
-  // Runs that write in the same turn share a transaction (see PgGroupedWrites).
+export function makePgProvenanceService(
+  store: PgStore,
+  grouped: PgGroupedWrites,
+  guard?: WriteGuard,
+): ProvenanceService {
+  // Runs that write in the same turn share a transaction (see PgGroupedWrites); a guarded
+  // copy shares the same group and checks its guard first on the transaction.
   // Uninterruptible: an interrupted run waits for its write in flight to commit, so the
   // record of its interruption (written next) cannot be overtaken by it.
-  const grouped = new PgGroupedWrites(store);
   const write = (operation: string, f: (tx: PgQueryable) => Promise<void>) =>
-    Effect.uninterruptible(grouped.write(operation, f));
+    Effect.uninterruptible(
+      grouped.write(
+        operation,
+        guard === undefined
+          ? f
+          : async (tx) => {
+              await guard.onTransaction(tx);
+              await f(tx);
+            },
+      ),
+    );
   return {
+    guarded: (next) => makePgProvenanceService(store, grouped, next),
     runStarted: (run, starting) =>
       write("record run start", async (tx) => {
         await tx.query("insert run", sql.insertRun, [

@@ -1,5 +1,6 @@
 import { Context, type Effect } from "effect";
 import type { StoreFailure } from "../store/errors.js";
+import type { PgQueryable } from "../store/PgStore.js";
 
 /** Any failure of the storage behind a provenance record. */
 export type ProvenanceError = StoreFailure;
@@ -127,6 +128,24 @@ export interface StoredChildRun {
  * const program = runner.runEffect(input).pipe(Effect.provide(NullProvenance.layer));
  * ```
  */
+/**
+ * A check every write of a run must pass, inside the write's own transaction, before its
+ * rows count: the supervisor fences a run's history by its trigger's lease, so a
+ * supervisor that lost the trigger (paused past its lease) cannot record — or start — a
+ * node of a run another supervisor now owns. Throwing (or rejecting) refuses the write.
+ *
+ * @example
+ * ```ts
+ * const guard: WriteGuard = { sync: () => checkLease(), onTransaction: (tx) => checkLeaseOn(tx) };
+ * ```
+ */
+export interface WriteGuard {
+  /** SQLite: runs first inside the write's (synchronous) transaction. */
+  readonly sync: () => void;
+  /** PostgreSQL: runs first on the write's transaction. */
+  readonly onTransaction: (tx: PgQueryable) => Promise<void>;
+}
+
 export interface ProvenanceService {
   /** A new run, and the nodes that start with it. */
   readonly runStarted: (
@@ -164,6 +183,12 @@ export interface ProvenanceService {
   readonly loadChildRuns?: (
     parentRunId: string,
   ) => Effect.Effect<ReadonlyMap<string, StoredChildRun>, ProvenanceError>;
+  /**
+   * The same service with every write checked by `guard` first, in the write's
+   * transaction (still grouped with other runs' writes). Optional: a service without it
+   * cannot be fenced.
+   */
+  readonly guarded?: (guard: WriteGuard) => ProvenanceService;
 }
 
 /**

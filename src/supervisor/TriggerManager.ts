@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Either, ParseResult, Schema } from "effect";
+import { Either, Layer, ParseResult, Schema } from "effect";
 import { type Actor, createActor, type InspectionEvent } from "xstate";
 import {
   type FireRef,
@@ -17,6 +17,7 @@ import type { Namespace } from "../namespace/Namespace.js";
 import { nearest } from "../namespace/nearest.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
+import { Provenance } from "../provenance/Provenance.js";
 import { DagRunner, type DagRunResult, type ProvenanceProvider } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
 import type { Logger } from "../run/Logger.js";
@@ -1101,6 +1102,9 @@ export class TriggerManager {
     for (const live of idle) {
       await this.#serial(live, async () => {
         if (!this.#owns(live) || live.runs.size > 0 || stateOf(live) === "firing") return;
+        // Its queued writes (the next-run instant) land under the lease first.
+        await this.#group.drain();
+        if (!this.#owns(live) || live.runs.size > 0 || stateOf(live) === "firing") return;
         this.#drop(live.name, "released");
         await this.store.backend.releaseTriggerLeases(this.ownerId, [live.name], this.clock.now());
       });
@@ -1378,17 +1382,48 @@ export class TriggerManager {
     return node.spec.dag as Dag;
   }
 
-  #runnerOf(definition: TriggerDefinition): DagRunner {
+  #runnerOf(definition: TriggerDefinition, live: Live): DagRunner {
     const cached = this.#runners.get(definition.name);
     if (cached) return cached;
     const runner = new DagRunner(this.#dagOf(definition), {
-      provenance: this.provenance,
+      provenance: this.#fencedProvenance(live) ?? this.provenance,
       dagNsref: definition.dagNsref,
       namespace: this.namespace,
       ...(this.#logger ? { logger: this.#logger.child({ trigger: definition.name }) } : {}),
     });
     this.#runners.set(definition.name, runner);
     return runner;
+  }
+
+  /**
+   * Shared triggers: the run history of `live`'s runs, with every write fenced by the
+   * trigger's lease under the epoch this supervisor holds it with — checked in the
+   * write's own transaction when both stores share one PostgreSQL pool (else just before
+   * it). A supervisor paused past its lease thus records no node and starts none (a
+   * node's start is committed before its function runs) once another owns the trigger.
+   * `undefined` where the history cannot be fenced (no guard support, or SQLite history
+   * beside PostgreSQL triggers): writes go unfenced, as with one leader.
+   */
+  #fencedProvenance(live: Live): ProvenanceProvider | undefined {
+    const service = this.provenance.service;
+    if (this.#mode !== "trigger" || live.epoch === undefined || service?.guarded === undefined) {
+      return undefined;
+    }
+    const backend = this.store.backend;
+    const fence: Fence = {
+      kind: "triggers",
+      owner: this.ownerId,
+      epochs: new Map([[live.name, live.epoch]]),
+    };
+    const historyPg = (this.provenance as { readonly pg?: unknown }).pg;
+    const samePool = historyPg !== undefined && historyPg === this.store.pg;
+    const sync = backend.checkFenceSync;
+    if (historyPg === undefined && sync === undefined) return undefined;
+    const guarded = service.guarded({
+      sync: () => sync?.(fence),
+      onTransaction: (tx) => backend.checkFence(fence, samePool ? tx : undefined),
+    });
+    return { layer: Layer.succeed(Provenance, guarded), service: guarded };
   }
 
   /**
@@ -1406,7 +1441,7 @@ export class TriggerManager {
       try {
         const definition = live.definition;
         if (definition === undefined) throw new Error(`trigger "${live.name}" has no definition`);
-        const runner = this.#runnerOf(definition);
+        const runner = this.#runnerOf(definition, live);
         result = resume
           ? await runner
               .restart(fire.runId, {
@@ -1434,6 +1469,9 @@ export class TriggerManager {
       }
       if (result.error) live.runErrors.set(fire.runId, result.error.message);
       this.#fault("run:after", [live.name], fire.runId);
+      const fenced = findLeaseLost(result.error) ?? findLeaseLost(thrown);
+      // Its history was refused by the trigger's lease: another supervisor owns it now.
+      if (fenced !== undefined && !live.lost) this.#drop(live.name, "lost", fenced);
       if (live.lost) {
         // Another supervisor owns the trigger now and resumes this run from provenance;
         // this one records nothing (its fence would refuse it anyway).
@@ -1653,17 +1691,29 @@ export class TriggerManager {
       skipped.push(live.backlog.shift() as BacklogEntry);
     }
     if (skipped.length > 0) {
+      // The missed rows first; the next tick fires only once they are on disk, so a
+      // failed commit cannot leave them behind a later fire.
       const now = this.clock.now();
       const latest = (skipped.at(-1) as BacklogEntry).tick;
+      live.draining = true;
       void this.#serial(live, () =>
         this.#step(live, { type: "TICK_SKIPPED", scheduledAt: latest, reason: "missed" }, [
           ...skipped.map((entry) => missedRow(live.name, entry.tick, now, entry.reason)),
         ]),
-      )
-        .then(() => {
+      ).then(
+        () => {
           for (const entry of skipped) this.#emit(live, "missed", entry.tick, {});
-        })
-        .catch((error: unknown) => this.#onError(error, live.name));
+          live.draining = false;
+          this.#drainBacklog(live);
+        },
+        (error: unknown) => {
+          this.#onError(error, live.name);
+          live.draining = false;
+          if (storeUnreachable(error)) this.#owedAgain(live, (skipped[0] as BacklogEntry).tick);
+          else this.#drainBacklog(live);
+        },
+      );
+      return;
     }
     const head = live.backlog[0];
     if (head === undefined || stateOf(live) !== "active") return;
@@ -1672,10 +1722,23 @@ export class TriggerManager {
     this.#tick(live, head.tick);
   }
 
+  /**
+   * The database was unreachable when `tick` was to be recorded: `tick` and every later
+   * tick are owed again from the next wake, planned afresh by the catch-up policy (while
+   * the database is away nobody can fire the trigger: those ticks count as missed while
+   * down, not merely late). The backlog is dropped, so nothing drains past the gap.
+   */
+  #owedAgain(live: Live, tick: number): void {
+    live.backlog.length = 0;
+    live.tickedUpTo = Math.min(live.tickedUpTo, tick - 1);
+    live.since = Math.max(live.since, this.clock.now());
+  }
+
   /** One scheduled tick: ask the poll function (if any), then fire or record why not. */
   #tick(live: Live, scheduledAt: number): void {
     const definition = live.definition as TriggerDefinition;
     live.tickedUpTo = Math.max(live.tickedUpTo, scheduledAt);
+    let unreachable = false;
     void this.#serial(live, async () => {
       const polled = definition.pollFn
         ? await this.#poll(live, definition)
@@ -1707,12 +1770,18 @@ export class TriggerManager {
         // The commit failed (locked, full or read-only disk): nothing was written, so the
         // tick is owed again and the next wake records it (late: missed, or fired).
         live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
-        // While the database is away nobody can fire this trigger: its ticks until now are
-        // owed as after downtime (the catch-up policy decides), not merely late.
-        if (storeUnreachable(error)) live.since = Math.max(live.since, this.clock.now());
+        if (storeUnreachable(error)) {
+          unreachable = true;
+          this.#owedAgain(live, scheduledAt);
+        }
         this.#onError(error, live.name);
       })
       .finally(() => {
+        if (unreachable) {
+          // Nothing drains while the database is away; the next wake plans again.
+          live.draining = false;
+          return;
+        }
         // A backlog tick that did not start a run frees the backlog for the next one.
         if (live.draining && live.runs.size === 0 && stateOf(live) !== "firing") {
           live.draining = false;
@@ -1820,6 +1889,15 @@ function storeUnreachable(error: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** The `LeaseLost` that `error` is or wraps (a fenced run-history write), if any. */
+function findLeaseLost(error: unknown): LeaseLost | undefined {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    if (e instanceof LeaseLost) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function finalStatus(status: string): DagRunResult["status"] {

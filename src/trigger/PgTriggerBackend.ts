@@ -327,6 +327,12 @@ export class PgTriggerBackend implements TriggerBackend {
     });
   }
 
+  checkFence(fence: Fence, tx?: PgQueryable): Promise<void> {
+    return tx !== undefined
+      ? this.#check(tx, fence)
+      : this.store.transaction("check fence", (own) => this.#check(own, fence));
+  }
+
   /**
    * The fencing check, inside the commit's transaction: the rows are read `FOR SHARE`,
    * so they cannot change owner before the commit ends.

@@ -156,6 +156,12 @@ export class SqliteTriggerBackend implements TriggerBackend {
     );
   }
 
+  checkFence(fence: Fence): Promise<void> {
+    return this.#now(() => this.#check(fence));
+  }
+
+  readonly checkFenceSync = (fence: Fence): void => this.#check(fence);
+
   /** The fencing check, inside the commit's transaction (SQLite has one writer). */
   #check(fence: Fence): void {
     if (fence.kind === "database") {

@@ -1,3 +1,4 @@
+import type { PgQueryable } from "../store/PgStore.js";
 import type {
   ActivationRecord,
   EventsQuery,
@@ -101,6 +102,15 @@ export interface TriggerBackend {
     writes: readonly TriggerWrite[],
     hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
   ): Promise<void>;
+
+  /**
+   * The fencing check alone, for writes that are not the trigger store's (a run's
+   * history): on `tx` when the caller's transaction is on this same database (atomic
+   * with its write), else on its own connection. Rejects with `LeaseLost`.
+   */
+  checkFence(fence: Fence, tx?: PgQueryable): Promise<void>;
+  /** SQLite only: the same check, synchronously (inside another SQLite transaction). */
+  readonly checkFenceSync?: (fence: Fence) => void;
 
   /** Takes the database lease if free, expired or ours: the new epoch, or the holder. */
   acquireLease(
