@@ -1063,7 +1063,7 @@ export class TriggerManager {
       live.epoch = epoch;
       live.since = now;
       this.#live.set(name, live);
-      this.#runners.delete(name);
+      this.#forgetRunner(name);
     }
     if (this.#role !== "member") return;
     await this.#adoptEditedSchedules(stored);
@@ -1121,7 +1121,7 @@ export class TriggerManager {
     if (this.#mode !== "trigger") return;
     this.#owned.delete(name);
     this.#timers.delete(name);
-    this.#runners.delete(name);
+    this.#forgetRunner(name);
     if (live === undefined) return;
     this.#live.delete(name);
     live.lost = true;
@@ -1383,7 +1383,9 @@ export class TriggerManager {
   }
 
   #runnerOf(definition: TriggerDefinition, live: Live): DagRunner {
-    const cached = this.#runners.get(definition.name);
+    // One runner per trigger and lease epoch: its history writes are fenced by that epoch.
+    const key = `${definition.name}@${this.#mode === "trigger" ? live.epoch : this.#epoch}`;
+    const cached = this.#runners.get(key);
     if (cached) return cached;
     const runner = new DagRunner(this.#dagOf(definition), {
       provenance: this.#fencedProvenance(live) ?? this.provenance,
@@ -1391,30 +1393,40 @@ export class TriggerManager {
       namespace: this.namespace,
       ...(this.#logger ? { logger: this.#logger.child({ trigger: definition.name }) } : {}),
     });
-    this.#runners.set(definition.name, runner);
+    this.#forgetRunner(definition.name);
+    this.#runners.set(key, runner);
     return runner;
   }
 
+  /** Drops the cached runner of a trigger (runs in flight keep theirs). */
+  #forgetRunner(name: string): void {
+    for (const key of this.#runners.keys()) {
+      if (key.startsWith(`${name}@`)) this.#runners.delete(key);
+    }
+  }
+
   /**
-   * Shared triggers: the run history of `live`'s runs, with every write fenced by the
-   * trigger's lease under the epoch this supervisor holds it with — checked in the
-   * write's own transaction when both stores share one PostgreSQL pool (else just before
-   * it). A supervisor paused past its lease thus records no node and starts none (a
-   * node's start is committed before its function runs) once another owns the trigger.
-   * `undefined` where the history cannot be fenced (no guard support, or SQLite history
-   * beside PostgreSQL triggers): writes go unfenced, as with one leader.
+   * The run history of `live`'s runs, with every write fenced by the lease this
+   * supervisor fires the trigger under (the trigger's own lease, or the database lease of
+   * the leader) at its current epoch — checked in the write's own transaction when both
+   * stores share one database (a PostgreSQL pool, or one SQLite file; else just before
+   * it, on the trigger store). A supervisor paused past its lease thus records no node
+   * and starts none (a node's start is committed before its function runs) once another
+   * holds the lease. `undefined` where the history cannot be fenced (no guard support,
+   * not started, or SQLite history beside PostgreSQL triggers): writes go unfenced.
    */
   #fencedProvenance(live: Live): ProvenanceProvider | undefined {
     const service = this.provenance.service;
-    if (this.#mode !== "trigger" || live.epoch === undefined || service?.guarded === undefined) {
-      return undefined;
+    if (service?.guarded === undefined) return undefined;
+    let fence: Fence;
+    if (this.#mode === "trigger") {
+      if (live.epoch === undefined) return undefined;
+      fence = { kind: "triggers", owner: this.ownerId, epochs: new Map([[live.name, live.epoch]]) };
+    } else {
+      if (!this.#leading || this.#epoch === undefined) return undefined;
+      fence = { kind: "database", owner: this.ownerId, epoch: this.#epoch };
     }
     const backend = this.store.backend;
-    const fence: Fence = {
-      kind: "triggers",
-      owner: this.ownerId,
-      epochs: new Map([[live.name, live.epoch]]),
-    };
     const historyPg = (this.provenance as { readonly pg?: unknown }).pg;
     const samePool = historyPg !== undefined && historyPg === this.store.pg;
     const sync = backend.checkFenceSync;
