@@ -5,84 +5,26 @@
  * run left running, no finished node run again, deactivation kept, and a journal that
  * replays to the stored snapshot.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { replayEvents, type TriggerEvent } from "../../machines/trigger.machine.js";
 import { FAULT_STEPS } from "../../src/supervisor/FaultStep.js";
+import { exited, launchChild, ready, sleep } from "./fixtures/childProcesses.js";
+import { nodeStarts, readLog } from "./fixtures/effectLog.js";
+import {
+  expectEventsMatchRuns,
+  expectEveryTickOnce,
+  expectJournalReplays,
+} from "./fixtures/tortureInvariants.js";
 
 const child = path.join(import.meta.dirname, "fixtures", "tortureChild.ts");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function launch(db: string, log: string, owner: string, fault?: [string, number]): ChildProcess {
-  // One node process (tsx as a loader, not a wrapper) so that SIGKILL hits the supervisor itself.
-  const args = [
-    "--import",
-    "tsx",
-    child,
-    db,
-    log,
-    owner,
-    ...(fault ? [fault[0], String(fault[1])] : []),
-  ];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
-}
-
-function exited(proc: ChildProcess, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
-    const timer = setTimeout(() => resolve(null), timeoutMs);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
-/** Waits until the log shows this process ready (or it died). */
-async function ready(
-  proc: ChildProcess,
-  log: string,
-  role: "leader" | "standby" | "" = "leader",
-  timeoutMs = 20_000,
-): Promise<boolean> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (proc.exitCode !== null || proc.signalCode !== null) return false;
-    if (existsSync(log) && readFileSync(log, "utf8").includes(`ready ${proc.pid} ${role}`)) {
-      return true;
-    }
-    await sleep(25);
-  }
-  return false;
-}
-
-interface LogLine {
-  readonly kind: string;
-  readonly runId: string;
-  readonly label: string;
-  readonly attempt: number;
-  readonly pid: number;
-}
-
-function readLog(log: string): LogLine[] {
-  return readFileSync(log, "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("start ") || line.startsWith("done "))
-    .map((line) => {
-      const [kind, runId, label, attempt, pid] = line.split(" ") as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      return { kind, runId, label, attempt: Number(attempt), pid: Number(pid) };
-    });
-}
+/** Starts a supervisor on the file (with a fault hook: it kills itself there). */
+const launch = (db: string, log: string, owner: string, fault?: [string, number]) =>
+  launchChild(child, [db, log, owner, ...(fault ? [fault[0], String(fault[1])] : [])]);
 
 interface Figures {
   kills: number;
@@ -104,20 +46,7 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
           "SELECT scheduled_at, status FROM trigger_events WHERE trigger_name = ? AND scheduled_at IS NOT NULL ORDER BY scheduled_at",
         )
         .all(name) as { scheduled_at: string; status: string }[];
-      expect(rows.length).toBeGreaterThan(5);
-      const instants = rows.map((row) => Date.parse(row.scheduled_at));
-      for (let k = 1; k < instants.length; k++) {
-        expect(instants[k], `${name}: tick after ${rows[k - 1]?.scheduled_at}`).toBe(
-          (instants[k - 1] as number) + 1000,
-        );
-      }
-      for (const row of rows) {
-        expect(["completed", "missed", "skipped_overlap", "failed"]).toContain(row.status);
-      }
-      if (name === "every_all") {
-        // catchUp "all" with bufferOne: no tick of it is ever missed or skipped.
-        expect(rows.filter((row) => row.status !== "completed")).toEqual([]);
-      }
+      expectEveryTickOnce(name, rows, { minRows: 5, catchUpAll: name === "every_all" });
       ticksChecked += rows.length;
     }
 
@@ -133,10 +62,7 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
         "SELECT e.event_id, e.status, e.run_id, r.status AS run_status FROM trigger_events e LEFT JOIN dag_runs r ON r.run_id = e.run_id WHERE e.run_id IS NOT NULL",
       )
       .all() as { event_id: string; status: string; run_id: string; run_status: string | null }[];
-    for (const event of events) {
-      expect(event.run_status, `run of event ${event.event_id}`).not.toBeNull();
-      expect(event.status, `event ${event.event_id}`).toBe(event.run_status);
-    }
+    expectEventsMatchRuns(events);
 
     // 3. From the side-effect log: no finished node ran again; re-runs carry attempt > 1.
     const lines = readLog(logFile);
@@ -145,15 +71,12 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
       .all() as { run_id: string; node_label: string; status: string; attempt: number }[];
     const stored = new Map(nodes.map((n) => [`${n.run_id} ${n.node_label}`, n]));
     const runIds = new Set(events.map((event) => event.run_id));
-    let rerunNodes = 0;
-    const starts = new Map<string, number[]>();
+    // Every run that did work was fired through the ledger (nothing runs unrecorded).
     for (const line of lines) {
-      // Every run that did work was fired through the ledger (nothing runs unrecorded).
       expect(runIds.has(line.runId), `run ${line.runId} has a ledger row`).toBe(true);
-      if (line.kind !== "start") continue;
-      const key = `${line.runId} ${line.label}`;
-      starts.set(key, [...(starts.get(key) ?? []), line.attempt]);
     }
+    const { attempts: starts, resumedRuns } = nodeStarts(lines);
+    let rerunNodes = 0;
     for (const [key, attempts] of starts) {
       const node = stored.get(key);
       expect(node?.status, key).toBe("completed");
@@ -162,9 +85,6 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
       expect(attempts.at(-1), key).toBe(node?.attempt);
       rerunNodes += attempts.length - 1;
     }
-    const resumedRuns = new Set(
-      [...starts].filter(([, attempts]) => attempts.length > 1).map(([key]) => key.split(" ")[0]),
-    ).size;
 
     // 4. The deactivated trigger stayed deactivated.
     const deact = db
@@ -190,15 +110,7 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
       const journal = db
         .prepare("SELECT event_json FROM trigger_journal WHERE trigger_name = ? ORDER BY seq")
         .all(activation.name) as { event_json: string }[];
-      const overlap = (JSON.parse(activation.config_json) as { overlap: "skip" | "bufferOne" })
-        .overlap;
-      const replayed = replayEvents(
-        { name: activation.name, overlap },
-        journal.map((row) => JSON.parse(row.event_json) as TriggerEvent),
-      );
-      const snapshot = JSON.parse(activation.snapshot_json) as { value: unknown; context: unknown };
-      expect(replayed.value, activation.name).toEqual(snapshot.value);
-      expect(replayed.context, activation.name).toEqual(snapshot.context);
+      expectJournalReplays(activation, journal);
     }
     return { ticksChecked, resumedRuns, rerunNodes };
   } finally {
@@ -224,7 +136,7 @@ describe("crash torture", () => {
     while (plan.length < 32) plan.push(undefined);
     for (const fault of plan) {
       const proc = launch(dbFile, logFile, "torture", fault);
-      const up = await ready(proc, logFile);
+      const up = await ready(proc, logFile, "leader");
       if (fault) {
         const code = await exited(proc, 6_000);
         if (proc.signalCode === "SIGKILL") figures.faultKills += 1;
@@ -243,7 +155,7 @@ describe("crash torture", () => {
     }
     // The last run: a graceful stop after a while.
     const last = launch(dbFile, logFile, "torture");
-    expect(await ready(last, logFile)).toBe(true);
+    expect(await ready(last, logFile, "leader")).toBe(true);
     await sleep(2_500);
     last.kill("SIGTERM");
     expect(await exited(last, 15_000)).toBe(0);
@@ -299,12 +211,9 @@ describe("crash torture", () => {
 
     const result = checkInvariants(dbFile, logFile);
     // No node try was executed by two processes: (run, node, attempt) has one pid.
-    const byTry = new Map<string, Set<number>>();
-    for (const line of readLog(logFile).filter((l) => l.kind === "start")) {
-      const key = `${line.runId} ${line.label} ${line.attempt}`;
-      byTry.set(key, new Set([...(byTry.get(key) ?? []), line.pid]));
+    for (const [key, pids] of nodeStarts(readLog(logFile)).pidsByTry) {
+      expect(new Set(pids).size, key).toBe(1);
     }
-    for (const [key, pids] of byTry) expect(pids.size, key).toBe(1);
     expect(takeovers).toBe(6);
     console.log(`two supervisors: ${JSON.stringify({ takeovers, ...result })}`);
   }, 120_000);

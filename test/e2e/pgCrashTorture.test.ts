@@ -9,19 +9,24 @@
  * trigger kept firing through every kill (its ledger never paused longer than a lease
  * expiry plus a heartbeat plus a tick, with slack), and no node try ran in two processes.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { replayEvents, type TriggerEvent } from "../../machines/trigger.machine.js";
 import { PgStore } from "../../src/store/PgStore.js";
 import { FAULT_STEPS } from "../../src/supervisor/FaultStep.js";
 import { describePg, pgUrl } from "../store/pgAvailable.js";
+import { exited, launchChild, ready, sleep } from "./fixtures/childProcesses.js";
+import { nodeStarts, readLog } from "./fixtures/effectLog.js";
+import {
+  expectEventsMatchRuns,
+  expectEveryTickOnce,
+  expectJournalReplays,
+} from "./fixtures/tortureInvariants.js";
 
 const child = path.join(import.meta.dirname, "fixtures", "pgTortureChild.ts");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The children's lease (pgTortureChild.ts: LEASE_MS); they heartbeat every third of it. */
 const LEASE_MS = 1_500;
@@ -49,74 +54,19 @@ interface Slot {
 /** Instants (ms) at which a child died by SIGKILL, by the test or by its fault hook. */
 const deaths: number[] = [];
 
+/** Starts a supervisor on the schema (with a fault hook: it kills itself there). */
 function launch(
   schema: string,
   log: string,
   ownerId: string,
   fault?: readonly [string, number],
 ): ChildProcess {
-  // One node process (tsx as a loader, not a wrapper) so that SIGKILL hits the supervisor itself.
-  const args = [
-    "--import",
-    "tsx",
-    child,
-    pgUrl,
-    schema,
-    log,
-    ownerId,
-    ...(fault ? [fault[0], String(fault[1])] : []),
-  ];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  const faultArgs = fault ? [fault[0], String(fault[1])] : [];
+  const proc = launchChild(child, [pgUrl, schema, log, ownerId, ...faultArgs]);
   proc.once("exit", (_code, signal) => {
     if (signal === "SIGKILL") deaths.push(Date.now());
   });
   return proc;
-}
-
-function exited(proc: ChildProcess, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
-    const timer = setTimeout(() => resolve(null), timeoutMs);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
-/** Waits until the log shows this process ready (or it died). */
-async function ready(proc: ChildProcess, log: string, timeoutMs = 20_000): Promise<boolean> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (proc.exitCode !== null || proc.signalCode !== null) return false;
-    if (existsSync(log) && readFileSync(log, "utf8").includes(`ready ${proc.pid} `)) return true;
-    await sleep(25);
-  }
-  return false;
-}
-
-interface LogLine {
-  readonly kind: string;
-  readonly runId: string;
-  readonly label: string;
-  readonly attempt: number;
-  readonly pid: number;
-}
-
-function readLog(log: string): LogLine[] {
-  return readFileSync(log, "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("start ") || line.startsWith("done "))
-    .map((line) => {
-      const [kind, runId, label, attempt, pid] = line.split(" ") as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      return { kind, runId, label, attempt: Number(attempt), pid: Number(pid) };
-    });
 }
 
 interface Figures {
@@ -172,20 +122,7 @@ async function checkInvariants(
       "SELECT scheduled_at, fired_at, status FROM trigger_events WHERE trigger_name = $1 AND scheduled_at IS NOT NULL ORDER BY scheduled_at",
       [name],
     );
-    expect(rows.length).toBeGreaterThan(20);
-    const instants = rows.map((row) => Date.parse(row.scheduled_at));
-    for (let k = 1; k < instants.length; k++) {
-      expect(instants[k], `${name}: tick after ${rows[k - 1]?.scheduled_at}`).toBe(
-        (instants[k - 1] as number) + TICK_MS,
-      );
-    }
-    for (const row of rows) {
-      expect(["completed", "missed", "skipped_overlap", "failed"]).toContain(row.status);
-    }
-    if (name.startsWith("all_")) {
-      // catchUp "all" with bufferOne: no tick of it is ever missed or skipped.
-      expect(rows.filter((row) => row.status !== "completed")).toEqual([]);
-    }
+    expectEveryTickOnce(name, rows, { minRows: 20, catchUpAll: name.startsWith("all_") });
     ticksChecked += rows.length;
 
     // 1b. It kept firing through every kill: the ledger (by fired_at, which a catch-up
@@ -222,10 +159,7 @@ async function checkInvariants(
   }>(
     "SELECT e.event_id, e.status, e.run_id, r.status AS run_status FROM trigger_events e LEFT JOIN dag_runs r ON r.run_id = e.run_id WHERE e.run_id IS NOT NULL",
   );
-  for (const event of events) {
-    expect(event.run_status, `run of event ${event.event_id}`).not.toBeNull();
-    expect(event.status, `event ${event.event_id}`).toBe(event.run_status);
-  }
+  expectEventsMatchRuns(events);
 
   // 2b. No node is left running in the history of a finished run.
   expect(
@@ -240,24 +174,21 @@ async function checkInvariants(
   );
   const stored = new Map(nodes.map((n) => [`${n.run_id} ${n.node_label}`, n]));
   const runIds = new Set(events.map((event) => event.run_id));
-  let rerunNodes = 0;
-  const starts = new Map<string, number[]>();
-  const pidsOf = new Map<string, Set<number>>();
-  const tries = new Map<string, number>();
+  // Every run that did work was fired through the ledger (nothing runs unrecorded).
   for (const line of lines) {
-    // Every run that did work was fired through the ledger (nothing runs unrecorded).
     expect(runIds.has(line.runId), `run ${line.runId} has a ledger row`).toBe(true);
-    if (line.kind !== "start") continue;
-    const key = `${line.runId} ${line.label}`;
-    starts.set(key, [...(starts.get(key) ?? []), line.attempt]);
-    pidsOf.set(line.runId, new Set([...(pidsOf.get(line.runId) ?? []), line.pid]));
-    const tryKey = `${key} ${line.attempt}`;
-    tries.set(tryKey, (tries.get(tryKey) ?? 0) + 1);
+  }
+  const { attempts: starts, pidsByTry, resumedRuns } = nodeStarts(lines);
+  const pidsOf = new Map<string, Set<number>>();
+  for (const [tryKey, pids] of pidsByTry) {
+    const runId = tryKey.split(" ")[0] as string;
+    pidsOf.set(runId, new Set([...(pidsOf.get(runId) ?? []), ...pids]));
   }
   expect(
-    [...tries].filter(([, n]) => n > 1),
+    [...pidsByTry].map(([tryKey, pids]) => [tryKey, pids.length] as const).filter(([, n]) => n > 1),
     "node tries started more than once",
   ).toEqual([]);
+  let rerunNodes = 0;
   for (const [key, attempts] of starts) {
     const node = stored.get(key);
     expect(node?.status, key).toBe("completed");
@@ -270,9 +201,6 @@ async function checkInvariants(
     expect(attempts.at(-1), key).toBe(node?.attempt);
     rerunNodes += attempts.length - 1;
   }
-  const resumed = new Set(
-    [...starts].filter(([, attempts]) => attempts.length > 1).map(([key]) => key.split(" ")[0]),
-  );
   const resumedAcrossProcesses = [...pidsOf.values()].filter((pids) => pids.size > 1).length;
 
   // 4. The deactivated trigger stayed deactivated.
@@ -299,19 +227,11 @@ async function checkInvariants(
       "SELECT event_json FROM trigger_journal WHERE trigger_name = $1 ORDER BY seq",
       [activation.name],
     );
-    const overlap = (JSON.parse(activation.config_json) as { overlap: "skip" | "bufferOne" })
-      .overlap;
-    const replayed = replayEvents(
-      { name: activation.name, overlap },
-      journal.map((row) => JSON.parse(row.event_json) as TriggerEvent),
-    );
-    const snapshot = JSON.parse(activation.snapshot_json) as { value: unknown; context: unknown };
-    expect(replayed.value, activation.name).toEqual(snapshot.value);
-    expect(replayed.context, activation.name).toEqual(snapshot.context);
+    expectJournalReplays(activation, journal);
   }
   return {
     ticksChecked,
-    resumedRuns: resumed.size,
+    resumedRuns,
     resumedAcrossProcesses,
     rerunNodes,
     maxGapMs,

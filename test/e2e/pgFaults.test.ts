@@ -6,9 +6,9 @@
  * doubled, nothing lost and nothing left running, and the processes must have lived
  * through it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
@@ -17,103 +17,43 @@ import { Dag, DagProvenance, Namespace, TriggerManager, TriggerStore } from "../
 import { DatabaseUnreachable } from "../../src/store/errors.js";
 import { PgStore } from "../../src/store/PgStore.js";
 import { describePg, pgUrl } from "../store/pgAvailable.js";
+import { alive, exited, launchChild, logShows, ready, sleep } from "./fixtures/childProcesses.js";
+import { errorsOf, nodeStarts, readLog } from "./fixtures/effectLog.js";
 import { TcpProxy } from "./fixtures/tcpProxy.js";
 
 const child = path.join(import.meta.dirname, "fixtures", "pgFaultChild.ts");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LEASE_MS = 1_500;
 const TICK_MS = 1_000;
 const TRIGGERS = ["f1", "f2", "f3", "f4"];
 
 // ---------------------------------------------------------------- helpers
 
-function launch(
+/**
+ * Starts a supervisor through `url` (nodes of about `nodeMs` each) and waits until it is
+ * ready; the test's end kills it if it still runs.
+ */
+async function startSupervisor(
   url: string,
   schema: string,
   log: string,
   ownerId: string,
   nodeMs: number,
-): ChildProcess {
-  // One node process (tsx as a loader), so signals reach the supervisor itself.
-  const args = [
-    "--import",
-    "tsx",
-    child,
-    url,
-    schema,
-    log,
-    ownerId,
-    String(LEASE_MS),
-    String(nodeMs),
-  ];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+): Promise<ChildProcess> {
+  const proc = launchChild(child, [url, schema, log, ownerId, String(LEASE_MS), String(nodeMs)]);
+  children.push(proc);
+  expect(await ready(proc, log)).toBe(true);
+  return proc;
 }
 
-function exited(proc: ChildProcess, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
-    const timer = setTimeout(() => resolve(null), timeoutMs);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
-const alive = (proc: ChildProcess) => proc.exitCode === null && proc.signalCode === null;
-
-/** Waits until `test` holds on the log's text (or the time is up). */
-async function logShows(log: string, test: (text: string) => boolean, timeoutMs = 20_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (existsSync(log) && test(readFileSync(log, "utf8"))) return true;
-    await sleep(20);
-  }
-  return false;
-}
-
-const ready = (proc: ChildProcess, log: string) =>
-  logShows(log, (text) => text.includes(`ready ${proc.pid} `));
-
-interface LogLine {
-  readonly kind: string;
-  readonly runId: string;
-  readonly label: string;
-  readonly attempt: number;
-  readonly pid: number;
-}
-
-function readLog(log: string): LogLine[] {
-  return readFileSync(log, "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("start ") || line.startsWith("done "))
-    .map((line) => {
-      const [kind, runId, label, attempt, pid] = line.split(" ") as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      return { kind, runId, label, attempt: Number(attempt), pid: Number(pid) };
-    });
-}
-
-/** Error lines the children logged: `error <pid> <owner> <trigger|-> <tag> <message>`. */
-function errorsOf(log: string): { pid: number; owner: string; trigger: string; tag: string }[] {
-  return readFileSync(log, "utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("error "))
-    .map((line) => {
-      const [, pid, owner, trigger, tag] = line.split(" ") as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      return { pid: Number(pid), owner, trigger, tag };
-    });
+/**
+ * Stops the supervisors gracefully (each must exit with 0), then reads the ledger up to
+ * the stop (see {@link checkLedger}).
+ */
+async function stopAndCheck(db: PgStore, logFile: string, procs: readonly ChildProcess[]) {
+  const until = Date.now();
+  for (const proc of procs) proc.kill("SIGTERM");
+  for (const proc of procs) expect(await exited(proc, 15_000)).toBe(0);
+  return checkLedger(db, logFile, until);
 }
 
 /** A fresh schema, created and migrated directly (not through any proxy). */
@@ -243,16 +183,11 @@ async function checkLedger(
   }
   const stored = new Map(nodes.map((n) => [`${n.run_id} ${n.node_label}`, n]));
   const runIds = new Set(events.map((event) => event.run_id));
-  const tries = new Map<string, number[]>();
-  const starts = new Map<string, number[]>();
-  for (const line of readLog(logFile)) {
+  const lines = readLog(logFile);
+  for (const line of lines) {
     expect(runIds.has(line.runId), `run ${line.runId} has a ledger row`).toBe(true);
-    if (line.kind !== "start") continue;
-    const key = `${line.runId} ${line.label}`;
-    starts.set(key, [...(starts.get(key) ?? []), line.attempt]);
-    const tryKey = `${key} ${line.attempt}`;
-    tries.set(tryKey, [...(tries.get(tryKey) ?? []), line.pid]);
   }
+  const { attempts: starts, pidsByTry: tries, resumedRuns } = nodeStarts(lines);
   for (const [tryKey, pids] of tries) {
     if (pids.length > 1) {
       const [runId, label, attempt] = tryKey.split(" ") as [string, string, string];
@@ -275,9 +210,6 @@ async function checkLedger(
     }
     rerunNodes += attempts.length - 1;
   }
-  const resumedRuns = new Set(
-    [...starts].filter(([, a]) => a.length > 1).map(([key]) => key.split(" ")[0]),
-  ).size;
   return {
     figures: { ticks, runs: events.length, nodeTries: tries.size, rerunNodes, resumedRuns },
     ticks: tickProblems,
@@ -391,12 +323,8 @@ describePg("PostgreSQL faults", () => {
     viaProxy.port = String(proxy.port);
     const logFile = path.join(mkdtempSync(path.join(tmpdir(), "tickflow-pg-outage-")), "log");
 
-    const a = launch(viaProxy.toString(), schema, logFile, "A", 60);
-    children.push(a);
-    expect(await ready(a, logFile)).toBe(true);
-    const b = launch(viaProxy.toString(), schema, logFile, "B", 60);
-    children.push(b);
-    expect(await ready(b, logFile)).toBe(true);
+    const a = await startSupervisor(viaProxy.toString(), schema, logFile, "A", 60);
+    const b = await startSupervisor(viaProxy.toString(), schema, logFile, "B", 60);
     await sleep(4_000);
     const owners = new Set((await leasesOf(db)).map((l) => l.owner_id));
     expect(owners, "both supervisors own triggers before the outage").toEqual(new Set(["A", "B"]));
@@ -428,13 +356,7 @@ describePg("PostgreSQL faults", () => {
     await sleep(3_000);
     expect(alive(a) && alive(b), "both supervisors still run").toBe(true);
 
-    const until = Date.now();
-    a.kill("SIGTERM");
-    b.kill("SIGTERM");
-    expect(await exited(a, 15_000)).toBe(0);
-    expect(await exited(b, 15_000)).toBe(0);
-
-    const { figures, ticks, history } = await checkLedger(db, logFile, until);
+    const { figures, ticks, history } = await stopAndCheck(db, logFile, [a, b]);
     // Nothing left running after the graceful stop; every run's status is its event's.
     const twice = (p: HistoryProblem) => /started by pids|tries/.test(p.what);
     expect(
@@ -467,12 +389,8 @@ describePg("PostgreSQL faults", () => {
     const { schema, db } = await freshDatabase();
     const logFile = path.join(mkdtempSync(path.join(tmpdir(), "tickflow-pg-pause-")), "log");
     // Slow nodes (~150 ms each): a run is in flight most of each second.
-    const a = launch(pgUrl, schema, logFile, "A", 150);
-    children.push(a);
-    expect(await ready(a, logFile)).toBe(true);
-    const b = launch(pgUrl, schema, logFile, "B", 150);
-    children.push(b);
-    expect(await ready(b, logFile)).toBe(true);
+    const a = await startSupervisor(pgUrl, schema, logFile, "A", 150);
+    const b = await startSupervisor(pgUrl, schema, logFile, "B", 150);
     // Wait for the 2/2 split.
     for (let i = 0; i < 60; i++) {
       const leases = await leasesOf(db);
@@ -522,20 +440,14 @@ describePg("PostgreSQL faults", () => {
       logFile,
       (text) =>
         before.every((old) => text.includes(`error ${a.pid} A ${old.trigger_name} LeaseLost `)),
-      10_000,
+      { timeoutMs: 10_000 },
     );
     expect(lostLogged, "A reports LeaseLost for each trigger it lost").toBe(true);
     await sleep(4_000);
     expect(alive(a) && alive(b)).toBe(true);
     const after = await leasesOf(db);
 
-    const until = Date.now();
-    a.kill("SIGTERM");
-    b.kill("SIGTERM");
-    expect(await exited(a, 15_000)).toBe(0);
-    expect(await exited(b, 15_000)).toBe(0);
-
-    const { figures, ticks, history } = await checkLedger(db, logFile, until);
+    const { figures, ticks, history } = await stopAndCheck(db, logFile, [a, b]);
     // Every tick has exactly one row and fired: the takeover caught up A's ticks, and A
     // wrote none under its old epochs.
     expect(ticks).toEqual([]);
