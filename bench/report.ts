@@ -356,10 +356,6 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
         scenario: "pg_fire_throughput",
         label: "PG I/O-bound: 3 supervisors ÷ 1",
         tickflow: pgFire.pg_io_3_to_pg_io_1,
-        goal: {
-          text: "≥ 2",
-          met: check((ratio) => ratio >= 2, pgFire.pg_io_3_to_pg_io_1),
-        },
       },
       {
         scenario: "pg_fire_throughput",
