@@ -425,7 +425,9 @@ export class TriggerManager {
 
   /**
    * Writes the trigger's activation record with status `active`. Re-activating a
-   * disabled trigger keeps its history. Nothing runs until `start()`. Throws
+   * disabled trigger keeps its history. Nothing runs until `start()`. With shared
+   * triggers, a trigger another supervisor owns is left to it: nothing to do when it is
+   * active, else an activate command is queued for the owner. Throws
    * `TriggerNotFound`, `NsrefNotFound` (its DAG), or the store's errors.
    *
    * @example
@@ -440,9 +442,12 @@ export class TriggerManager {
     await this.#ensureLoaded();
     if (this.#mode === "trigger" && !(await this.#ensureOwned(name))) {
       // Another live supervisor owns it: active already means nothing to do (every
-      // instance of a service may activate its triggers at boot).
+      // instance of a service may activate its triggers at boot). Otherwise it may be
+      // activating it this very moment, or it was deactivated: its owner applies an
+      // activate command within about a second (activation is idempotent).
       if ((await this.store.getActivation(name))?.status === "active") return;
-      throw new NotOwner({ ownerId: this.ownerId, trigger: name, holder: this.#ownerOf(name) });
+      await this.store.requestCommand(name, "activate", undefined, this.clock.now());
+      return;
     }
     const now = this.clock.now();
     let live = this.#live.get(name);

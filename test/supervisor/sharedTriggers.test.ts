@@ -104,7 +104,7 @@ describe("shared triggers (per-trigger leases)", () => {
     await b.stop();
   });
 
-  it("only the owner fires or deactivates a trigger; activating an active one elsewhere is a no-op", async () => {
+  it("only the owner fires or deactivates a trigger; activating elsewhere is a no-op, or a command for the owner", async () => {
     const { h, a } = await setup();
     await a.start();
     const b = h.manager({ ownerId: "b", leases: "trigger", leaseMs: LEASE });
@@ -118,6 +118,19 @@ describe("shared triggers (per-trigger leases)", () => {
     await b.activate("t1");
     expect((await h.store.getActivation("t1"))?.status).toBe("active");
     expect(owned(a)).toBe(6);
+    // Activating a disabled trigger another supervisor owns asks the owner to do it.
+    await a.deactivate("t2");
+    await b.activate("t2");
+    expect((await h.store.getActivation("t2"))?.status).toBe("disabled");
+    expect(await h.store.pendingCommands()).toMatchObject([
+      { triggerName: "t2", kind: "activate" },
+    ]);
+    await h.testClock.advance(SECOND);
+    await until(
+      async () => (await h.store.getActivation("t2"))?.status === "active",
+      "the owner applied the activate command",
+    );
+    expect(a.states().t2).toBe("active");
   });
 
   it("a graceful stop gives the triggers back at once", async () => {
