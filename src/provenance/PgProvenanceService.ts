@@ -76,17 +76,7 @@ export function makePgProvenanceService(
   // Uninterruptible: an interrupted run waits for its write in flight to commit, so the
   // record of its interruption (written next) cannot be overtaken by it.
   const write = (operation: string, f: (tx: PgQueryable) => Promise<void>) =>
-    Effect.uninterruptible(
-      grouped.write(
-        operation,
-        guard === undefined
-          ? f
-          : async (tx) => {
-              await guard.onTransaction(tx);
-              await f(tx);
-            },
-      ),
-    );
+    Effect.uninterruptible(grouped.write(operation, f, guard));
   return {
     guarded: (next) => makePgProvenanceService(store, grouped, next),
     runStarted: (run, starting) =>

@@ -1,6 +1,6 @@
 import { Context, type Effect } from "effect";
 import type { StoreFailure } from "../store/errors.js";
-import type { PgQueryable } from "../store/PgStore.js";
+import type { PgWriteGuard } from "../store/PgGroupedWrites.js";
 
 /** Any failure of the storage behind a provenance record. */
 export type ProvenanceError = StoreFailure;
@@ -139,11 +139,9 @@ export interface StoredChildRun {
  * const guard: WriteGuard = { sync: () => checkLease(), onTransaction: (tx) => checkLeaseOn(tx) };
  * ```
  */
-export interface WriteGuard {
+export interface WriteGuard extends PgWriteGuard {
   /** SQLite: runs first inside the write's (synchronous) transaction. */
   readonly sync: () => void;
-  /** PostgreSQL: runs first on the write's transaction. */
-  readonly onTransaction: (tx: PgQueryable) => Promise<void>;
 }
 
 export interface ProvenanceService {

@@ -2,9 +2,19 @@ import { Effect } from "effect";
 import { isStoreFailure, StoreError, type StoreFailure } from "./errors.js";
 import type { PgQueryable, PgStore } from "./PgStore.js";
 
+/**
+ * A check a write must pass first, in its transaction (the run history's lease fence).
+ * `onBatch`, when given, checks the guards of a whole group transaction in one go.
+ */
+export interface PgWriteGuard {
+  readonly onTransaction: (tx: PgQueryable) => Promise<void>;
+  readonly onBatch?: (tx: PgQueryable, guards: readonly PgWriteGuard[]) => Promise<void>;
+}
+
 interface Pending {
   readonly operation: string;
   readonly write: (tx: PgQueryable) => Promise<void>;
+  readonly guard: PgWriteGuard | undefined;
   readonly done: (failure: StoreFailure | undefined) => void;
 }
 
@@ -27,19 +37,33 @@ export class PgGroupedWrites {
 
   constructor(readonly store: PgStore) {}
 
-  /** Queues `write` for this turn's transaction; succeeds once it is committed. */
+  /**
+   * Queues `write` for this turn's transaction, after `guard` (checked first in that
+   * transaction); succeeds once it is committed.
+   */
   write(
     operation: string,
     write: (tx: PgQueryable) => Promise<void>,
+    guard?: PgWriteGuard,
   ): Effect.Effect<void, StoreFailure> {
     return Effect.async<void, StoreFailure>((resume) => {
       if (this.#pending.length === 0) setImmediate(() => void this.flush());
       this.#pending.push({
         operation,
         write,
+        guard,
         done: (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure)),
       });
     });
+  }
+
+  /** The guards of a batch, checked once each (or all at once), before any write. */
+  async #checkGuards(tx: PgQueryable, batch: readonly Pending[]): Promise<void> {
+    const guards = [...new Set(batch.flatMap((item) => (item.guard ? [item.guard] : [])))];
+    const [first] = guards;
+    if (first === undefined) return;
+    if (first.onBatch !== undefined) return first.onBatch(tx, guards);
+    for (const guard of guards) await guard.onTransaction(tx);
   }
 
   /** Commits what is queued now (also called by the turn's scheduled flush). */
@@ -50,6 +74,7 @@ export class PgGroupedWrites {
     if (batch.length > 1) {
       try {
         await this.store.transaction("record runs", async (tx) => {
+          await this.#checkGuards(tx, batch);
           for (const item of batch) await item.write(tx);
         });
         for (const item of batch) item.done(undefined);
@@ -60,7 +85,10 @@ export class PgGroupedWrites {
     }
     for (const item of batch) {
       try {
-        await this.store.transaction(item.operation, item.write);
+        await this.store.transaction(item.operation, async (tx) => {
+          await item.guard?.onTransaction(tx);
+          await item.write(tx);
+        });
         item.done(undefined);
       } catch (cause) {
         item.done(

@@ -17,7 +17,7 @@ import type { Namespace } from "../namespace/Namespace.js";
 import { nearest } from "../namespace/nearest.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
-import { Provenance } from "../provenance/Provenance.js";
+import { Provenance, type WriteGuard } from "../provenance/Provenance.js";
 import { DagRunner, type DagRunResult, type ProvenanceProvider } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
 import type { Logger } from "../run/Logger.js";
@@ -236,6 +236,8 @@ export class TriggerManager {
   readonly #stepper = new MachineStepper();
   readonly #group: GroupCommit<TriggerWrite>;
   readonly #runners = new Map<string, DagRunner>();
+  /** The fence each run-history guard checks (for checking a group's guards at once). */
+  readonly #guardFences = new WeakMap<WriteGuard, Fence>();
   readonly #leaseMs: number;
   readonly #faults: FaultHook;
   readonly #logger: Logger | undefined;
@@ -1436,10 +1438,19 @@ export class TriggerManager {
     const samePool = historyPg !== undefined && historyPg === this.store.pg;
     const sync = backend.checkFenceSync;
     if (historyPg === undefined && sync === undefined) return undefined;
-    const guarded = service.guarded({
+    const guard: WriteGuard = {
       sync: () => sync?.(fence),
       onTransaction: (tx) => backend.checkFence(fence, samePool ? tx : undefined),
-    });
+      // A group transaction holds the writes of many runs: one query checks them all.
+      onBatch: async (tx, guards) => {
+        const fences = guards.map((g) => this.#guardFences.get(g as WriteGuard));
+        const merged = mergeFences(fences);
+        if (merged !== undefined) return backend.checkFence(merged, samePool ? tx : undefined);
+        for (const g of guards) await g.onTransaction(tx);
+      },
+    };
+    this.#guardFences.set(guard, fence);
+    const guarded = service.guarded(guard);
     return { layer: Layer.succeed(Provenance, guarded), service: guarded };
   }
 
@@ -1906,6 +1917,32 @@ function storeUnreachable(error: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * One fence that holds exactly when all of `fences` do: the union of trigger fences of
+ * one owner (a trigger at most once, at one epoch), or one database fence repeated.
+ * `undefined` when they cannot be merged (each is then checked alone).
+ */
+function mergeFences(fences: readonly (Fence | undefined)[]): Fence | undefined {
+  const [first] = fences;
+  if (first === undefined) return undefined;
+  if (first.kind === "database") {
+    const same = fences.every(
+      (f) => f?.kind === "database" && f.owner === first.owner && f.epoch === first.epoch,
+    );
+    return same ? first : undefined;
+  }
+  const epochs = new Map<string, number>();
+  for (const fence of fences) {
+    if (fence?.kind !== "triggers" || fence.owner !== first.owner) return undefined;
+    for (const [trigger, epoch] of fence.epochs) {
+      const seen = epochs.get(trigger);
+      if (seen !== undefined && seen !== epoch) return undefined;
+      epochs.set(trigger, epoch);
+    }
+  }
+  return { kind: "triggers", owner: first.owner, epochs };
 }
 
 /** The `LeaseLost` that `error` is or wraps (a fenced run-history write), if any. */

@@ -4,7 +4,7 @@
  */
 import { Effect, Exit } from "effect";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { PgGroupedWrites } from "../../src/store/PgGroupedWrites.js";
+import { PgGroupedWrites, type PgWriteGuard } from "../../src/store/PgGroupedWrites.js";
 import { PgStore } from "../../src/store/PgStore.js";
 import { describePg, freshSchema } from "./pgAvailable.js";
 
@@ -35,6 +35,40 @@ describePg("PgGroupedWrites", () => {
     expect(store.commitCount - before).toBe(1);
     const rows = await store.query<{ id: string }>("read", "SELECT id FROM t ORDER BY id");
     expect(rows.map((r) => r.id)).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("checks the guards of a group transaction once, and a refused guard fails only its writer", async () => {
+    const writes = new PgGroupedWrites(store);
+    const batches: number[] = [];
+    const refused = new Set(["no"]);
+    const guardOf = (id: string): PgWriteGuard => ({
+      onTransaction: async (tx) => {
+        await tx.query("guard", "SELECT 1");
+        if (refused.has(id)) throw new Error(`guard refused ${id}`);
+      },
+      onBatch: async (tx, guards) => {
+        batches.push(guards.length);
+        for (const guard of guards) await guard.onTransaction(tx);
+      },
+    });
+    const exits = await Promise.all(
+      ["p", "no", "q"].map((id) =>
+        Effect.runPromiseExit(
+          writes.write(
+            `insert ${id}`,
+            async (tx) => {
+              await tx.query("insert", "INSERT INTO t (id) VALUES ($1)", [id]);
+            },
+            guardOf(id),
+          ),
+        ),
+      ),
+    );
+    // One batch check over the three guards (refused), then each write alone.
+    expect(batches).toEqual([3]);
+    expect(exits.map(Exit.isSuccess)).toEqual([true, false, true]);
+    const rows = await store.query<{ id: string }>("read", "SELECT id FROM t ORDER BY id");
+    expect(rows.map((r) => r.id)).toEqual(["p", "q"]);
   });
 
   it("a failing write fails only its own writer, with a typed error; the others commit", async () => {
