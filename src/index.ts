@@ -100,6 +100,7 @@ export {
   type ProvenanceError,
   type ProvenanceService,
   type RunStatus,
+  type WriteGuard,
 } from "./provenance/Provenance.js";
 export type { ReplayOptions, RestartOptions, ResumeError } from "./run/DagRunner.js";
 export {
@@ -152,7 +153,8 @@ export {
   type StoreFailure,
 } from "./store/errors.js";
 export { isPostgresUrl } from "./store/isPostgresUrl.js";
-export { PgStore, type PgStoreOptions } from "./store/PgStore.js";
+export type { PgWriteGuard } from "./store/PgGroupedWrites.js";
+export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
   ManagerAlreadyStarted,
