@@ -253,6 +253,8 @@ export class TriggerManager {
   /** The database lease holder as last read (for status). */
   #holder: string | undefined;
   #cancelShare: (() => void) | undefined;
+  /** Lease work in order (see `#leaseOp`). */
+  #leaseChain: Promise<void> = Promise.resolve();
   #role: "stopped" | "standby" | "leader" | "member" = "stopped";
   #epoch: number | undefined;
   #cancelHeartbeat: (() => void) | undefined;
@@ -496,8 +498,14 @@ export class TriggerManager {
   async deactivate(name: string): Promise<void> {
     this.#refuseStandby();
     await this.#ensureLoaded();
-    if (this.#mode === "trigger" && !(await this.#ensureOwned(name))) {
-      throw new NotOwner({ ownerId: this.ownerId, trigger: name, holder: this.#ownerOf(name) });
+    if (this.#mode === "trigger") {
+      // Never claim a lease for a name nobody can work: it would hold a share forever.
+      if (!this.namespace.hasTrigger(name)) {
+        throw new TriggerNotFound({ name, nearest: nearest(name, this.#live.keys()) });
+      }
+      if (!(await this.#ensureOwned(name))) {
+        throw new NotOwner({ ownerId: this.ownerId, trigger: name, holder: this.#ownerOf(name) });
+      }
     }
     const live = this.#live.get(name);
     if (live === undefined) {
@@ -538,10 +546,19 @@ export class TriggerManager {
       this.#role = "member";
       this.#startedAt = this.clock.now();
       // Start from the database: what was activated before start() is re-read under the
-      // leases this supervisor still holds (the first heartbeat adopts them).
+      // leases this supervisor still holds (the first heartbeat adopts them) — except a
+      // trigger whose run (fired by hand before start) is still going: it is kept as is,
+      // or the first heartbeat would resume that run a second time.
+      const busy = [...this.#live.values()].filter(
+        (live) => live.runs.size > 0 && !live.lost && live.epoch !== undefined,
+      );
       this.#live.clear();
       this.#owned.clear();
-      this.#runners.clear();
+      for (const live of busy) {
+        this.#live.set(live.name, live);
+        this.#owned.set(live.name, live.epoch as number);
+        live.since = this.#startedAt;
+      }
       try {
         await this.#share();
       } catch (error) {
@@ -549,6 +566,7 @@ export class TriggerManager {
         throw error;
       }
       this.#shareLoop();
+      for (const live of busy) if (this.#owns(live)) this.#schedule(live);
       this.#arm();
       this.#watchCommands();
       return;
@@ -722,22 +740,33 @@ export class TriggerManager {
     // A poll in flight would hold stop() for up to its pollTimeout: abandon it; its tick
     // stays owed to the next start().
     for (const abandon of [...this.#pollAborts]) abandon();
-    // Steps already queued finish first (none of them starts a run now), so every run
-    // that exists is in the list below.
-    await Promise.all([...this.#live.values()].map((live) => live.chain));
-    const runs = [...this.#live.values()].flatMap((live) => [...live.runs.values()]);
-    if (runs.length > 0) {
-      let cancelGrace = () => {};
-      const grace = new Promise<void>((resolve) => {
-        cancelGrace = this.clock.setTimer(this.clock.now() + (options.graceMs ?? 10_000), resolve);
-      });
-      await Promise.race([Promise.all(runs.map((run) => run.done)), grace]);
-      cancelGrace();
-      for (const run of runs) run.controller.abort();
-      await Promise.all(runs.map((run) => run.done));
+    // Until every run has ended and the leases are given back, they are kept alive
+    // (renewed only: nothing is claimed), or another supervisor would resume a run that
+    // is still running here during the grace.
+    const keepAlive = this.#keepLeasesAlive(wasLeading ? epoch : undefined);
+    try {
+      // Steps already queued finish first (none of them starts a run now), so every run
+      // that exists is in the list below.
+      await Promise.all([...this.#live.values()].map((live) => live.chain));
+      const runs = [...this.#live.values()].flatMap((live) => [...live.runs.values()]);
+      if (runs.length > 0) {
+        let cancelGrace = () => {};
+        const grace = new Promise<void>((resolve) => {
+          cancelGrace = this.clock.setTimer(
+            this.clock.now() + (options.graceMs ?? 10_000),
+            resolve,
+          );
+        });
+        await Promise.race([Promise.all(runs.map((run) => run.done)), grace]);
+        cancelGrace();
+        for (const run of runs) run.controller.abort();
+        await Promise.all(runs.map((run) => run.done));
+      }
+      await Promise.all([...this.#live.values()].map((live) => live.chain));
+      await this.#group.drain();
+    } finally {
+      keepAlive();
     }
-    await Promise.all([...this.#live.values()].map((live) => live.chain));
-    await this.#group.drain();
     if (wasLeading && epoch !== undefined) {
       try {
         await this.store.backend.releaseLease(this.ownerId, epoch, this.clock.now());
@@ -761,6 +790,37 @@ export class TriggerManager {
     this.#epoch = undefined;
     // Everything of this session has ended; a stopped manager may still fire by hand.
     this.#stopping = false;
+  }
+
+  /**
+   * While `stop()` waits for runs: renews the leases held (the database lease at
+   * `epoch`, or this supervisor's trigger leases) every third of the lease; returns the
+   * function that stops renewing.
+   */
+  #keepLeasesAlive(epoch: number | undefined): () => void {
+    const leases = this.#mode === "trigger" || epoch !== undefined;
+    if (!leases) return () => {};
+    let cancel: (() => void) | undefined;
+    let stopped = false;
+    const renew = () => {
+      cancel = this.clock.setTimer(this.clock.now() + this.#leaseMs / 3, () => {
+        const now = this.clock.now();
+        const done =
+          this.#mode === "trigger"
+            ? this.store.backend.renewTriggerLeases(this.ownerId, now, this.#leaseMs)
+            : this.store.backend.renewLease(this.ownerId, epoch as number, now, this.#leaseMs);
+        void done
+          .catch((error: unknown) => this.#onError(error, undefined))
+          .finally(() => {
+            if (!stopped) renew();
+          });
+      });
+    };
+    renew();
+    return () => {
+      stopped = true;
+      cancel?.();
+    };
   }
 
   /**
@@ -809,6 +869,9 @@ export class TriggerManager {
     const result = new Promise<DagRunResult>((resolve, reject) =>
       live.waiters.set(fire.runId, { resolve, reject }),
     );
+    // If the fire's own commit fails, the caller gets that error and `result` is never
+    // handed out: its later rejection (the trigger dropped) must not go unhandled.
+    result.catch(() => {});
     try {
       await this.#serial(live, () =>
         this.#step(
@@ -857,7 +920,13 @@ export class TriggerManager {
             lease.triggerName === command.triggerName &&
             lease.expiresAt.getTime() > this.clock.now(),
         );
-        if (!free || !(await this.#ensureOwned(command.triggerName).catch(() => false))) continue;
+        if (
+          !free ||
+          !this.namespace.hasTrigger(command.triggerName) ||
+          !(await this.#ensureOwned(command.triggerName).catch(() => false))
+        ) {
+          continue;
+        }
       }
       this.#commandsInFlight.add(command.seq);
       const done = (state: "done" | "failed", runId: string | null, error: string | null) => ({
@@ -978,6 +1047,24 @@ export class TriggerManager {
    * or expired). A claimed trigger is restored from the database, as on restart.
    */
   async #ensureOwned(name: string): Promise<boolean> {
+    return this.#leaseOp(() => this.#ensureOwnedNow(name));
+  }
+
+  /**
+   * Runs lease work (a heartbeat, a claim by name) after the previous one: each reads and
+   * changes the owned map around database round trips, and two interleaved could take
+   * the same trigger over twice (two copies resuming one run under one epoch).
+   */
+  #leaseOp<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#leaseChain.then(task);
+    this.#leaseChain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  async #ensureOwnedNow(name: string): Promise<boolean> {
     if (this.#owned.has(name) && this.#live.get(name)?.lost !== true) return true;
     const now = this.clock.now();
     const held = await this.store.backend.claimTriggers(this.ownerId, now, this.#leaseMs, 1, [
@@ -996,7 +1083,11 @@ export class TriggerManager {
    * lets go of any another took), then claims triggers up to its fair share (the
    * triggers divided by the live supervisors, rounded up) or releases idle ones above it.
    */
-  async #share(): Promise<void> {
+  #share(): Promise<void> {
+    return this.#leaseOp(() => this.#shareNow());
+  }
+
+  async #shareNow(): Promise<void> {
     const backend = this.store.backend;
     const now = this.clock.now();
     const { supervisors, triggers } = await backend.heartbeat(this.ownerId, now, this.#leaseMs);
@@ -1012,6 +1103,15 @@ export class TriggerManager {
       held.filter((lease) => !this.#owned.has(lease.triggerName)),
       now,
     );
+    // A lease with nothing behind it here (a name this namespace does not define) is
+    // given back, not counted: it would hold a share of the work that nobody does.
+    const strays = [...this.#owned.keys()].filter(
+      (name) => this.#live.get(name)?.definition === undefined,
+    );
+    if (strays.length > 0) {
+      for (const name of strays) this.#drop(name, "released");
+      await backend.releaseTriggerLeases(this.ownerId, strays, now);
+    }
     const share = Math.ceil(triggers / Math.max(1, supervisors));
     if (this.#owned.size < share) {
       const claimed = await backend.claimTriggers(
@@ -1053,7 +1153,12 @@ export class TriggerManager {
    * resumed from provenance, and its schedule goes on with the catch-up policy for the
    * ticks nobody fired.
    */
-  async #adopt(claimed: readonly HeldLease[], now: number): Promise<void> {
+  async #adopt(leases: readonly HeldLease[], now: number): Promise<void> {
+    // A trigger already worked here under the same epoch is not taken over again.
+    const claimed = leases.filter((lease) => {
+      const current = this.#live.get(lease.triggerName);
+      return !(current !== undefined && !current.lost && current.epoch === lease.epoch);
+    });
     if (claimed.length === 0) return;
     for (const lease of claimed) this.#owned.set(lease.triggerName, lease.epoch);
     const stored = await this.store.loadActivations(claimed.map((lease) => lease.triggerName));
@@ -1065,7 +1170,11 @@ export class TriggerManager {
         ? this.namespace.getTrigger(name)
         : undefined;
       const previous = this.#live.get(name);
-      if (previous !== undefined) previous.lost = true;
+      if (previous !== undefined) {
+        // An older copy (an earlier epoch): it writes nothing more, and its run stops.
+        previous.lost = true;
+        for (const run of previous.runs.values()) run.controller.abort();
+      }
       const live = this.#restore(activation, definition);
       live.epoch = epoch;
       live.since = now;
@@ -1537,7 +1646,10 @@ export class TriggerManager {
             break;
           } catch (error) {
             this.#onError(error, live.name);
-            if (!storeUnreachable(error) || live.lost || this.#stopping) break;
+            // Any failure but a lost lease is tried again (a lock, a deadlock, a full
+            // disk, an unreachable database): until it commits the trigger stays firing.
+            if (live.lost || this.#stopping || findLeaseLost(error) !== undefined) break;
+            if (error instanceof NotOwner) break;
             await this.#pause(controller.signal);
           }
         }

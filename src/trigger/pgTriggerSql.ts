@@ -194,12 +194,15 @@ export const pgTriggerSql = {
       acquired_at = excluded.acquired_at
     WHERE trigger_leases.expires_at <= excluded.acquired_at
     RETURNING trigger_name, epoch`,
-  /** $1 names (text[]), $2 owner, $3 now. Locks in name order. */
+  /**
+   * $1 names (text[]), $2 owner, $3 now. Locks in name order. Clears the owner: the
+   * owner's next renewal must not take the lease back.
+   */
   releaseTriggerLeases: `WITH mine AS (
       SELECT trigger_name FROM trigger_leases WHERE trigger_name = ANY($1::text[]) AND owner_id = $2
       ORDER BY trigger_name COLLATE "C" FOR UPDATE
     )
-    UPDATE trigger_leases l SET expires_at = $3 FROM mine
+    UPDATE trigger_leases l SET expires_at = $3, owner_id = '' FROM mine
     WHERE l.trigger_name = mine.trigger_name AND l.owner_id = $2`,
   selectTriggerLeases: `SELECT trigger_name, owner_id, epoch, expires_at FROM trigger_leases
     ORDER BY trigger_name COLLATE "C"`,

@@ -70,7 +70,10 @@ export const triggerSql = {
       expires_at = excluded.expires_at, acquired_at = excluded.acquired_at
     WHERE trigger_leases.expires_at <= excluded.acquired_at
     RETURNING trigger_name, epoch`,
-  releaseTriggerLease: `UPDATE trigger_leases SET expires_at = @now WHERE trigger_name = @name AND owner_id = @owner`,
+  // A release clears the owner too: the owner's next renewal (by owner) must not take it
+  // back, and its fence no longer holds; the next claim bumps the epoch.
+  releaseTriggerLease: `UPDATE trigger_leases SET expires_at = @now, owner_id = ''
+    WHERE trigger_name = @name AND owner_id = @owner`,
   selectTriggerLeases: `SELECT trigger_name, owner_id, epoch, expires_at FROM trigger_leases ORDER BY trigger_name`,
   selectFenceRows: `SELECT trigger_name, owner_id, epoch FROM trigger_leases
     WHERE trigger_name IN (SELECT value FROM json_each(?))`,
