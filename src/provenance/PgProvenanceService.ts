@@ -40,19 +40,21 @@ export function pgEffect<A>(
   });
 }
 
+/** The starting nodes as the four column arrays the statements take. */
+const startColumns = (starting: readonly NodeStart[]) => [
+  starting.map((s) => s.label),
+  starting.map((s) => encodeJson(s.input)),
+  starting.map((s) => iso(s.startedAt)),
+  starting.map((s) => s.attempt),
+];
+
 const startNodes = async (
   tx: PgQueryable,
   runId: string,
   starting: readonly NodeStart[],
 ): Promise<void> => {
   if (starting.length === 0) return;
-  await tx.query("start nodes", sql.startNodes, [
-    runId,
-    starting.map((s) => s.label),
-    starting.map((s) => encodeJson(s.input)),
-    starting.map((s) => iso(s.startedAt)),
-    starting.map((s) => s.attempt),
-  ]);
+  await tx.query("start nodes", sql.startNodes, [runId, ...startColumns(starting)]);
 };
 
 /**
@@ -79,9 +81,10 @@ export function makePgProvenanceService(
     Effect.uninterruptible(grouped.write(operation, f, guard));
   return {
     guarded: (next) => makePgProvenanceService(store, grouped, next),
+    // Each write is one statement (one round trip) where the rows allow it.
     runStarted: (run, starting) =>
       write("record run start", async (tx) => {
-        await tx.query("insert run", sql.insertRun, [
+        await tx.query("record run start", sql.startRun, [
           run.runId,
           run.dagNsref ?? null,
           run.parentRunId ?? null,
@@ -90,16 +93,11 @@ export function makePgProvenanceService(
           run.fingerprint,
           JSON.stringify(run.shape),
           run.expansionKey ?? null,
+          run.nodes.map((n) => n.label),
+          run.nodes.map((n) => (n.isSource ? 1 : 0)),
+          run.nodes.map((n) => (n.isSink ? 1 : 0)),
+          ...startColumns(starting),
         ]);
-        if (run.nodes.length > 0) {
-          await tx.query("insert nodes", sql.insertNodes, [
-            run.runId,
-            run.nodes.map((n) => n.label),
-            run.nodes.map((n) => (n.isSource ? 1 : 0)),
-            run.nodes.map((n) => (n.isSink ? 1 : 0)),
-          ]);
-        }
-        await startNodes(tx, run.runId, starting);
       }),
     runResumed: (runId, starting) =>
       write("record run resume", async (tx) => {
@@ -110,41 +108,29 @@ export function makePgProvenanceService(
       write("record node start", (tx) => startNodes(tx, runId, starting)),
     nodeCompleted: (runId, done, starting) =>
       write("record node completion", async (tx) => {
-        const finishedAt = iso(done.finishedAt);
-        await tx.query("complete node", sql.completeNode, [
+        await tx.query("record node completion", sql.completeNodeAndStart, [
           runId,
           done.label,
           done.status,
           encodeJson(done.output),
-          finishedAt,
+          iso(done.finishedAt),
+          done.edges.map((e) => e.from),
+          done.edges.map((e) => e.to),
+          ...startColumns(starting),
         ]);
-        if (done.edges.length > 0) {
-          await tx.query("record edges", sql.insertEdges, [
-            runId,
-            done.edges.map((e) => e.from),
-            done.edges.map((e) => e.to),
-            finishedAt,
-          ]);
-        }
-        await startNodes(tx, runId, starting);
       }),
     runFinished: (runId, end) =>
       write("record run end", async (tx) => {
-        for (const node of end.nodes) {
-          await tx.query("end node", sql.endNode, [
-            runId,
-            node.label,
-            node.status,
-            node.error ?? null,
-            iso(node.finishedAt),
-          ]);
-        }
-        await tx.query("finish run", sql.finishRun, [
+        await tx.query("record run end", sql.endRun, [
           runId,
           end.status,
           iso(end.finishedAt),
           encodeJson(end.outputs),
           end.error ?? null,
+          end.nodes.map((n) => n.label),
+          end.nodes.map((n) => n.status),
+          end.nodes.map((n) => n.error ?? null),
+          end.nodes.map((n) => iso(n.finishedAt)),
         ]);
       }),
     loadRunState: (runId) =>

@@ -10,35 +10,63 @@
  * of insertion).
  */
 export const pgProvenanceSql = {
-  /** $1 run id, $2 nsref, $3 parent, $4 started at, $5 input, $6 fingerprint, $7 shape, $8 expansion key. */
-  insertRun: `INSERT INTO dag_runs (run_id, dag_nsref, parent_run_id, status, started_at,
-    source_inputs_json, dag_fingerprint, dag_shape_json, expansion_key)
-    VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8)`,
-  /** $1 run id, $2 labels, $3 is_source flags, $4 is_sink flags (arrays, one element per node). */
-  insertNodes: `INSERT INTO node_executions (run_id, node_label, status, is_source, is_sink, attempt)
-    SELECT $1, t.label, 'pending', t.is_source, t.is_sink, 0
-    FROM unnest($2::text[], $3::integer[], $4::integer[]) WITH ORDINALITY AS t(label, is_source, is_sink, n)
-    ORDER BY t.n`,
   /** $1 run id, $2 labels, $3 inputs, $4 start times, $5 attempts (arrays, one element per node). */
   startNodes: `UPDATE node_executions AS n SET status = 'running', input_json = t.input,
     started_at = t.started_at, finished_at = NULL, error = NULL, attempt = t.attempt
     FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[]) AS t(label, input, started_at, attempt)
     WHERE n.run_id = $1 AND n.node_label = t.label`,
-  /** $1 run id, $2 label, $3 status, $4 output, $5 finished at. */
-  completeNode: `UPDATE node_executions SET status = $3, output_json = $4, finished_at = $5,
-    error = NULL WHERE run_id = $1 AND node_label = $2`,
-  /** $1 run id, $2 label, $3 status, $4 error, $5 finished at. */
-  endNode: `UPDATE node_executions SET status = $3, error = $4, finished_at = $5
-    WHERE run_id = $1 AND node_label = $2`,
-  /** $1 run id, $2 upstream labels, $3 downstream labels, $4 traversed at. */
-  insertEdges: `INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
-    SELECT $1, t.upstream, t.downstream, $4
-    FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(upstream, downstream, n)
-    ORDER BY t.n`,
   resumeRun: `UPDATE dag_runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = $1`,
-  /** $1 run id, $2 status, $3 finished at, $4 outputs, $5 error. */
-  finishRun: `UPDATE dag_runs SET status = $2, finished_at = $3, sink_outputs_json = $4,
-    error = $5 WHERE run_id = $1`,
+  /**
+   * A run's start in ONE statement (one round trip): the run row, and its node rows with
+   * the starting ones already `running` (a data-modifying CTE cannot update rows its own
+   * statement inserts, so they are inserted in their started state).
+   * $1–$8 as `insertRun`; $9 labels, $10 is_source, $11 is_sink (one per node);
+   * $12 starting labels, $13 inputs, $14 start times, $15 attempts.
+   */
+  startRun: `WITH run AS (
+      INSERT INTO dag_runs (run_id, dag_nsref, parent_run_id, status, started_at,
+        source_inputs_json, dag_fingerprint, dag_shape_json, expansion_key)
+      VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8)
+    )
+    INSERT INTO node_executions (run_id, node_label, status, is_source, is_sink, attempt,
+      input_json, started_at)
+    SELECT $1, t.label, CASE WHEN s.label IS NULL THEN 'pending' ELSE 'running' END,
+      t.is_source, t.is_sink, COALESCE(s.attempt, 0), s.input, s.started_at
+    FROM unnest($9::text[], $10::integer[], $11::integer[]) WITH ORDINALITY AS t(label, is_source, is_sink, n)
+    LEFT JOIN unnest($12::text[], $13::text[], $14::text[], $15::integer[]) AS s(label, input, started_at, attempt)
+      ON s.label = t.label
+    ORDER BY t.n`,
+  /**
+   * A node's output, its edges and the nodes it starts, in ONE statement (the rows
+   * differ, so the CTEs do not step on each other).
+   * $1 run id, $2 label, $3 status, $4 output, $5 finished at; $6 upstream and $7
+   * downstream labels; $8 starting labels, $9 inputs, $10 start times, $11 attempts.
+   */
+  completeNodeAndStart: `WITH done AS (
+      UPDATE node_executions SET status = $3, output_json = $4, finished_at = $5, error = NULL
+      WHERE run_id = $1 AND node_label = $2
+    ), edges AS (
+      INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
+      SELECT $1, e.upstream, e.downstream, $5
+      FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(upstream, downstream, n)
+      ORDER BY e.n
+    )
+    UPDATE node_executions AS n SET status = 'running', input_json = t.input,
+      started_at = t.started_at, finished_at = NULL, error = NULL, attempt = t.attempt
+    FROM unnest($8::text[], $9::text[], $10::text[], $11::integer[]) AS t(label, input, started_at, attempt)
+    WHERE n.run_id = $1 AND n.node_label = t.label`,
+  /**
+   * A run's end with the nodes that ended without output, in ONE statement.
+   * $1 run id, $2 status, $3 finished at, $4 outputs, $5 error; $6 labels, $7 statuses,
+   * $8 errors, $9 finish times (one per ended node).
+   */
+  endRun: `WITH ended AS (
+      UPDATE node_executions AS n SET status = t.status, error = t.error, finished_at = t.finished_at
+      FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS t(label, status, error, finished_at)
+      WHERE n.run_id = $1 AND n.node_label = t.label
+    )
+    UPDATE dag_runs SET status = $2, finished_at = $3, sink_outputs_json = $4, error = $5
+    WHERE run_id = $1`,
   selectRun: `SELECT * FROM dag_runs WHERE run_id = $1`,
   /** $1 an array of run ids. Ordered in code by each run's shape. */
   selectNodesOfRuns: `SELECT * FROM node_executions WHERE run_id = ANY($1::text[])`,
