@@ -2,6 +2,7 @@ import { Effect } from "effect";
 import type { FireRef, TriggerContext } from "../../machines/trigger.machine.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
+import { storePromise } from "../store/storePromise.js";
 import type { TriggerEventRecord, TriggerStore } from "../trigger/TriggerStore.js";
 import type { TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
@@ -9,7 +10,6 @@ import { formatDuration } from "./formatDuration.js";
 import { formatInstant } from "./formatInstant.js";
 import { readLedgerEffect } from "./ledgerPage.js";
 import { type ReplayedEntry, replayInputOf, replayJournal } from "./replayJournal.js";
-import { storePromise } from "./storePromise.js";
 
 /**
  * What was decided about a trigger at one moment.

@@ -1,9 +1,9 @@
 import { Effect } from "effect";
 import { nearest } from "../namespace/nearest.js";
 import type { StoreFailure } from "../store/errors.js";
+import { storePromise } from "../store/storePromise.js";
 import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
 import { TriggerNotInStore } from "./errors.js";
-import { storePromise } from "./storePromise.js";
 
 /**
  * @internal A trigger's stored activation (with its snapshot), or `TriggerNotInStore`

@@ -3,9 +3,9 @@ import type { FireRef, TriggerStateValue } from "../../machines/trigger.machine.
 import type { RunRecord } from "../provenance/DagProvenance.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
+import { storePromise } from "../store/storePromise.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
-import { storePromise } from "./storePromise.js";
 
 /**
  * The trigger definitions a namespace holds, as inspection needs them. A `Namespace`

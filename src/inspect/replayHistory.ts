@@ -8,12 +8,12 @@ import {
 } from "../../machines/trigger.machine.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
+import { storePromise } from "../store/storePromise.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import type { TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 import { initialSnapshotOf, replayInputOf, replayJournal } from "./replayJournal.js";
-import { storePromise } from "./storePromise.js";
 
 /**
  * Options of {@link replayHistory}.

@@ -1,8 +1,9 @@
 import { Effect } from "effect";
-import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
+import type { StoreFailure } from "../store/errors.js";
 import { encodeJson } from "../store/jsonValue.js";
 import type { PgGroupedWrites } from "../store/PgGroupedWrites.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
+import { storePromise } from "../store/storePromise.js";
 import type { DagShape, NodeStart, ProvenanceService, WriteGuard } from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
 import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
@@ -19,26 +20,12 @@ import {
   storedRunStateOf,
 } from "./records.js";
 
-/**
- * A promise-returning store call as an Effect whose failure is one of the store's typed
- * errors.
- *
- * @example
- * ```ts
- * const rows = pgEffect(store, "list runs", () => store.query("list runs", "SELECT 1"));
- * ```
- */
-export function pgEffect<A>(
+/** A promise-returning call on `store` as an Effect failing with a typed store error. */
+export const pgEffect = <A>(
   store: PgStore,
   operation: string,
   f: () => Promise<A>,
-): Effect.Effect<A, StoreFailure> {
-  return Effect.tryPromise({
-    try: f,
-    catch: (cause) =>
-      isStoreFailure(cause) ? cause : new StoreError({ operation, path: store.location, cause }),
-  });
-}
+): Effect.Effect<A, StoreFailure> => storePromise(store.location, operation, f);
 
 /** The starting nodes as the four column arrays the statements take. */
 const startColumns = (starting: readonly NodeStart[]) => [

@@ -1,8 +1,9 @@
-import { Effect } from "effect";
+import type { Effect } from "effect";
 import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
 import { isPostgresUrl } from "../store/isPostgresUrl.js";
 import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
+import { storePromise } from "../store/storePromise.js";
 import { PgTriggerBackend } from "./PgTriggerBackend.js";
 import type {
   ActivationRecord,
@@ -103,11 +104,7 @@ export class TriggerStore {
   }
 
   #effect<A>(operation: string, f: () => Promise<A>): Effect.Effect<A, StoreFailure> {
-    return Effect.tryPromise({
-      try: f,
-      catch: (cause) =>
-        isStoreFailure(cause) ? cause : new StoreError({ operation, path: this.location, cause }),
-    });
+    return storePromise(this.location, operation, f);
   }
 
   #promise<A>(operation: string, f: () => Promise<A>): Promise<A> {

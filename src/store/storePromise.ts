@@ -1,9 +1,9 @@
 import { Effect } from "effect";
-import { isStoreFailure, StoreError, type StoreFailure } from "../store/errors.js";
+import { isStoreFailure, StoreError, type StoreFailure } from "./errors.js";
 
 /**
  * A store call that only has a Promise form, as an Effect that fails with the store's
- * typed error: the inspection API's Effect forms are built from these.
+ * typed error: the inspection API and the PostgreSQL run history are built on it.
  *
  * @example
  * ```ts
