@@ -1,19 +1,9 @@
-import fs from "node:fs";
+import { type Metrics, median, postgresUnavailable, round, sleep } from "./lib.js";
 import {
-  type Metrics,
-  median,
-  peerServers,
-  postgresUnavailable,
-  round,
-  sleep,
-  tempDir,
-} from "./lib.js";
-import {
-  dropSchema,
-  freshSchema,
   machineCpu,
   postgresCpu,
   postgresCpuBetween,
+  roundDatabase,
   type SupervisorProcess,
   startSupervisors,
   stopSupervisors,
@@ -89,12 +79,9 @@ async function runOnce(
   contender: Contender,
   options: PgFireThroughputOptions,
 ): Promise<RoundFigures> {
-  const schema = contender.backend === "postgres" ? freshSchema("tickflow_bench_fire") : undefined;
-  const dir = contender.backend === "sqlite" ? tempDir(options.dir, "pgfire") : undefined;
+  const db = roundDatabase(contender.backend, "fire", options.dir);
   const args: Omit<PgChildArgs, "activate"> = {
-    backend: contender.backend,
-    ...(schema === undefined ? {} : { url: peerServers.postgres, schema }),
-    ...(dir === undefined ? {} : { dir }),
+    ...db.where,
     kind: "push",
     triggers: options.triggers,
     leaseMs: options.leaseMs,
@@ -152,8 +139,7 @@ async function runOnce(
     };
   } finally {
     await stopSupervisors(procs);
-    if (schema !== undefined) await dropSchema(schema);
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    await db.cleanup();
   }
 }
 

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { peerServers, sleep } from "./lib.js";
+import { peerServers, sleep, tempDir } from "./lib.js";
 import type { ParentMessage, PgChildArgs, SupervisorMessage } from "./pgSupervisorChild.js";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -194,6 +194,36 @@ export const dropSchema = (schema: string) =>
     () => undefined,
     () => undefined,
   );
+
+/**
+ * One contender's database for one round: a fresh PostgreSQL schema, or a fresh folder
+ * for the SQLite files; `where` is what the supervisor children need to find it, and
+ * `cleanup` drops it.
+ */
+export function roundDatabase(
+  backend: "sqlite" | "postgres",
+  name: string,
+  dirRoot: string | undefined,
+): {
+  readonly schema: string | undefined;
+  readonly where: Pick<PgChildArgs, "backend" | "url" | "schema" | "dir">;
+  cleanup(): Promise<void>;
+} {
+  if (backend === "postgres") {
+    const schema = freshSchema(`tickflow_bench_${name}`);
+    return {
+      schema,
+      where: { backend, url: peerServers.postgres, schema },
+      cleanup: () => dropSchema(schema),
+    };
+  }
+  const dir = tempDir(dirRoot, `pg${name}`);
+  return {
+    schema: undefined,
+    where: { backend, dir },
+    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 /** The CPU time (user + system, ms) of every `postgres` process now, by pid. */
 export function postgresCpu(): Map<number, number> {

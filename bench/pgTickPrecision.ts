@@ -1,22 +1,11 @@
-import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { type Metrics, median, postgresUnavailable, quantile, round, sleep } from "./lib.js";
 import {
-  type Metrics,
-  median,
-  peerServers,
-  postgresUnavailable,
-  quantile,
-  round,
-  sleep,
-  tempDir,
-} from "./lib.js";
-import {
-  dropSchema,
-  freshSchema,
   pgQuery,
   postgresCpu,
   postgresCpuBetween,
+  roundDatabase,
   type SupervisorProcess,
   startSupervisors,
   stopSupervisors,
@@ -94,12 +83,10 @@ async function runOnce(
   contender: Contender,
   options: PgTickPrecisionOptions,
 ): Promise<RepeatFigures> {
-  const schema = contender.backend === "postgres" ? freshSchema("tickflow_bench_tick") : undefined;
-  const dir = contender.backend === "sqlite" ? tempDir(options.dir, "pgtick") : undefined;
+  const db = roundDatabase(contender.backend, "tick", options.dir);
+  const schema = db.schema;
   const args: Omit<PgChildArgs, "activate"> = {
-    backend: contender.backend,
-    ...(schema === undefined ? {} : { url: peerServers.postgres, schema }),
-    ...(dir === undefined ? {} : { dir }),
+    ...db.where,
     kind: "tick",
     triggers: options.triggers,
     schedule: EVERY_SECOND,
@@ -142,16 +129,18 @@ async function runOnce(
         range,
       );
     } else {
-      const db = new Database(path.join(dir as string, "triggers.db"), { readonly: true });
+      const file = new Database(path.join(db.where.dir as string, "triggers.db"), {
+        readonly: true,
+      });
       try {
-        rows = db
+        rows = file
           .prepare(
             `SELECT trigger_name, status, fired_at, scheduled_at FROM trigger_events
              WHERE scheduled_at >= ? AND scheduled_at < ?`,
           )
           .all(...range) as LedgerRow[];
       } finally {
-        db.close();
+        file.close();
       }
     }
     const statuses: Record<string, number> = {};
@@ -189,8 +178,7 @@ async function runOnce(
     };
   } finally {
     await stopSupervisors(procs);
-    if (schema !== undefined) await dropSchema(schema);
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    await db.cleanup();
   }
 }
 

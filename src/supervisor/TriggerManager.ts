@@ -2022,14 +2022,18 @@ export class TriggerManager {
   }
 }
 
-/** Whether `error` (or what it wraps) says the database could not be reached. */
-function storeUnreachable(error: unknown): boolean {
+/** `error` itself or the first error it wraps (by `cause`) that satisfies `test`. */
+function causeMatching<T>(error: unknown, test: (e: unknown) => e is T): T | undefined {
   for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    if (isDatabaseUnreachable(e)) return true;
+    if (test(e)) return e;
     e = (e as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
 }
+
+/** Whether `error` (or what it wraps) says the database could not be reached. */
+const storeUnreachable = (error: unknown): boolean =>
+  causeMatching(error, isDatabaseUnreachable) !== undefined;
 
 /**
  * One fence that holds exactly when all of `fences` do: the union of trigger fences of
@@ -2058,13 +2062,8 @@ function mergeFences(fences: readonly (Fence | undefined)[]): Fence | undefined 
 }
 
 /** The `LeaseLost` that `error` is or wraps (a fenced run-history write), if any. */
-function findLeaseLost(error: unknown): LeaseLost | undefined {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    if (e instanceof LeaseLost) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
+const findLeaseLost = (error: unknown): LeaseLost | undefined =>
+  causeMatching(error, (e): e is LeaseLost => e instanceof LeaseLost);
 
 function finalStatus(status: string): DagRunResult["status"] {
   return status === "completed" || status === "paused" || status === "interrupted"

@@ -11,17 +11,10 @@ import { migrations } from "../../src/store/migrations.js";
 import { PgStore, redactUrl, toPgStoreError } from "../../src/store/PgStore.js";
 import { pgMigrations } from "../../src/store/pgMigrations.js";
 import { SqliteStore } from "../../src/store/SqliteStore.js";
+import { rejection } from "../supervisor/harness.js";
 import { describePg, freshSchema, pgUrl } from "./pgAvailable.js";
 
 /** The rejection of a promise (fails the test if it resolves). */
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection, the promise resolved");
-};
 
 /** `pgUrl` with `path` as its database and a password put in. */
 const withPassword = (url: string, database?: string): string => {

@@ -11,6 +11,7 @@ import type { HeldLease, TriggerBackend } from "../../src/trigger/TriggerBackend
 import type { TriggerWrite } from "../../src/trigger/TriggerWrite.js";
 import { pgSkipReason, pgUrl } from "../store/pgAvailable.js";
 import { makeTempDir } from "../store/tempDir.js";
+import { rejection } from "../supervisor/harness.js";
 
 /**
  * The contract every `TriggerBackend` keeps: ONE suite body, run against SQLite (a temp
@@ -117,15 +118,6 @@ const journal = (name: string, type: string, at = T0): TriggerWrite => ({
   stateAfter: "idle",
   at,
 });
-
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection, the promise resolved");
-};
 
 const names = (held: readonly HeldLease[]) => held.map((l) => l.triggerName);
 
