@@ -1,11 +1,14 @@
+#!/usr/bin/env node
 /**
- * The `tickflow` command's entry point (`bin/tickflow.js` registers tsx and imports
- * this file). Sets the exit code rather than calling `process.exit`, so a supervisor's
- * last writes and the logger's lines are flushed before the process ends.
+ * The `tickflow` command's entry point: the package's bin is this file compiled
+ * (`dist/src/cli/main.js`); the repository runs it from source with
+ * `node --import tsx src/cli/main.ts`. Sets the exit code rather than calling
+ * `process.exit`, so a supervisor's last writes and the logger's lines are flushed
+ * before the process ends.
  *
  * @example
  * ```sh
- * node bin/tickflow.js status --data ./data
+ * npx tickflow status --data ./data
  * ```
  *
  * @module

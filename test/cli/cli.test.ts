@@ -8,9 +8,9 @@ import { replayHistory } from "../../src/inspect/replayHistory.js";
 import { DagProvenance } from "../../src/provenance/DagProvenance.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
 import { makeTempDir } from "../store/tempDir.js";
-import { ROOT, type TickflowResult, tickflow } from "./fixtures/tickflow.js";
+import { CLI, ROOT, type TickflowResult, tickflow } from "./fixtures/tickflow.js";
 
-// Every command runs as a real child process of `node bin/tickflow.js` against databases
+// Every command runs as a real child process of `node --import tsx src/cli/main.ts` against databases
 // written by a real supervisor: `tickflow start examples/market.ts` for a few seconds.
 const temp = makeTempDir();
 /** Where the supervisor run wrote: a folder that did not exist before `start`. */
@@ -98,7 +98,7 @@ describe("tickflow start", () => {
       }
 
       const { spawn } = await import("node:child_process");
-      const child = spawn(process.execPath, ["bin/tickflow.js", "start", MODULE, "--data", dir], {
+      const child = spawn(process.execPath, [...CLI, "start", MODULE, "--data", dir], {
         cwd: ROOT,
       });
       let stdout = "";

@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { CLI } from "./fixtures/tickflow.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = mkdtempSync(path.join(tmpdir(), "tickflow-queued-"));
 const cli = (args: string[]) =>
-  spawnSync(process.execPath, ["bin/tickflow.js", ...args, "--data", dir], {
+  spawnSync(process.execPath, [...CLI, ...args, "--data", dir], {
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -26,7 +27,7 @@ describe("commands handed to a running supervisor", () => {
   it("fire runs through the supervisor and prints the result; deactivate takes effect", async () => {
     supervisor = spawn(
       process.execPath,
-      ["bin/tickflow.js", "start", "examples/market.ts", "--for", "20", "--data", dir],
+      [...CLI, "start", "examples/market.ts", "--for", "20", "--data", dir],
       {
         stdio: "ignore",
       },

@@ -8,9 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CLI } from "./fixtures/tickflow.js";
 
 const cli = (args: string[]) =>
-  execFileSync(process.execPath, ["bin/tickflow.js", ...args], {
+  execFileSync(process.execPath, [...CLI, ...args], {
     encoding: "utf8",
     timeout: 60_000,
   });

@@ -1,0 +1,18 @@
+// `npm run build` (and `prepack`): compiles src/ and machines/ to dist/ with the
+// TypeScript compiler alone — ESM JavaScript, .d.ts, source maps (sources inlined, since
+// the tarball ships no .ts) and declaration maps. dist/ is emptied first so a renamed
+// source file never leaves a stale module in the package.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], {
+  stdio: "inherit",
+});
+// npm makes a bin executable on install; a clone running dist/ directly needs it too.
+fs.chmodSync(path.join(root, "dist/src/cli/main.js"), 0o755);
