@@ -102,8 +102,8 @@ export type SupervisorEvent =
   | { readonly type: "START" }
   /** The database lease was taken (free, expired, or its holder's process is gone). */
   | { readonly type: "LEASE_WON"; readonly epoch: number; readonly holder?: string }
-  /** Another supervisor holds the database lease. */
-  | { readonly type: "LEASE_HELD"; readonly holder: string }
+  /** Another supervisor holds the database lease (`holder` unknown when the try failed). */
+  | { readonly type: "LEASE_HELD"; readonly holder?: string }
   /** Shared triggers: the supervisor joined the others (its first heartbeat follows). */
   | { readonly type: "JOINED" }
   /** `start()` failed (the store did not answer, the first heartbeat failed). */
@@ -134,11 +134,9 @@ const holderOf = ({
   context: SupervisorContext;
   event: SupervisorEvent;
 }): string | undefined =>
-  event.type === "LEASE_HELD"
-    ? event.holder
-    : event.type === "LEASE_WON"
-      ? (event.holder ?? context.holder)
-      : context.holder;
+  event.type === "LEASE_HELD" || event.type === "LEASE_WON"
+    ? (event.holder ?? context.holder)
+    : context.holder;
 
 // Every way into `stopping`; the epoch to release stays in the context until STOPPED.
 const toStopping = { target: "stopping", actions: "beginStop" } as const;

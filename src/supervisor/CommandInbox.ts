@@ -1,0 +1,108 @@
+import type { TriggerCommand } from "../trigger/records.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/**
+ * The command inbox: what others queued for this supervisor (the CLI's activate,
+ * deactivate and fire), read about once a second while it serves. A fire's command is
+ * marked done in its own write-ahead commit, so a crash cannot fire it twice; activate
+ * and deactivate are idempotent and marked done right after.
+ *
+ * @example
+ * ```ts
+ * core.commands.watch();
+ * ```
+ */
+export class CommandInbox {
+  #cancel: (() => void) | undefined;
+  readonly #inFlight = new Set<number>();
+
+  constructor(readonly core: SupervisorCore) {}
+
+  /** Polls the command table about once a second while serving. */
+  watch(): void {
+    const core = this.core;
+    this.#cancel?.();
+    if (!core.active) return;
+    this.#cancel = core.clock.setTimer(core.clock.now() + 1_000, () => {
+      void this.#apply().finally(() => this.watch());
+    });
+  }
+
+  /** Stops polling (stop, step-down). */
+  stop(): void {
+    this.#cancel?.();
+    this.#cancel = undefined;
+  }
+
+  async #apply(): Promise<void> {
+    const core = this.core;
+    let pending: readonly TriggerCommand[];
+    try {
+      // Shared triggers: each supervisor applies the commands of the triggers it owns.
+      pending = await core.store.pendingCommands();
+    } catch (error) {
+      core.onError(error, undefined);
+      return;
+    }
+    for (const command of pending) {
+      if (!core.active || this.#inFlight.has(command.seq)) continue;
+      if (!(await this.#mine(command))) continue;
+      this.#inFlight.add(command.seq);
+      try {
+        await this.#applyOne(command);
+      } finally {
+        this.#inFlight.delete(command.seq);
+      }
+    }
+  }
+
+  /**
+   * Shared triggers: the owner applies a trigger's commands; a trigger nobody owns yet
+   * (never activated, or its owner died) goes to whoever claims it first.
+   */
+  async #mine(command: TriggerCommand): Promise<boolean> {
+    const core = this.core;
+    if (core.mode !== "trigger" || core.owned.has(command.triggerName)) return true;
+    const free = !core.leaseView.some(
+      (lease) =>
+        lease.triggerName === command.triggerName && lease.expiresAt.getTime() > core.clock.now(),
+    );
+    return (
+      free &&
+      core.namespace.hasTrigger(command.triggerName) &&
+      (await core.shares.ensureOwned(command.triggerName).catch(() => false))
+    );
+  }
+
+  async #applyOne(command: TriggerCommand): Promise<void> {
+    const core = this.core;
+    const done = (state: "done" | "failed", runId: string | null, error: string | null) => ({
+      kind: "commandDone" as const,
+      seq: command.seq,
+      state,
+      runId,
+      error,
+      at: core.clock.now(),
+    });
+    try {
+      if (command.kind === "fire") {
+        const { result } = await core.fires.pushFire(
+          command.triggerName,
+          command.payload ?? {},
+          (runId) => [done("done", runId, null)],
+        );
+        result.catch(() => {});
+      } else {
+        await (command.kind === "activate"
+          ? core.activation.activate(command.triggerName)
+          : core.activation.deactivate(command.triggerName));
+        await core.fires.group.commit([done("done", null, null)], () => {}, command.triggerName);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await core.fires.group
+        .commit([done("failed", null, message)], () => {}, command.triggerName)
+        .catch((failure: unknown) => core.onError(failure, command.triggerName));
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import { LeaseLost } from "../trigger/LeaseLost.js";
+import { storeUnreachable } from "./errorCauses.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/**
+ * The database lease and the standby: one supervisor leads (fires every trigger), the
+ * others wait and take over when the lease is free, expired, or its holder is gone. The
+ * leader renews it on a heartbeat and steps down the moment it finds it taken.
+ *
+ * @example
+ * ```ts
+ * core.send({ type: "START" });
+ * await core.lease.tryLead();
+ * ```
+ */
+export class DatabaseLease {
+  #cancelStandby: (() => void) | undefined;
+  #cancelHeartbeat: (() => void) | undefined;
+  /** The lease attempt (and the leading it leads to) in flight: stop() waits for it. */
+  #trying: Promise<void> | undefined;
+
+  constructor(readonly core: SupervisorCore) {}
+
+  /** Resolves once no lease attempt is in flight. */
+  async settled(): Promise<void> {
+    while (this.#trying !== undefined) await this.#trying;
+  }
+
+  /** Takes the lease if it is free or expired; otherwise waits as a standby and tries again. */
+  tryLead(): Promise<void> {
+    const attempt = this.#tryLead().finally(() => {
+      if (this.#trying === attempt) this.#trying = undefined;
+    });
+    this.#trying = attempt;
+    return attempt;
+  }
+
+  async #tryLead(): Promise<void> {
+    const core = this.core;
+    this.#cancelStandby?.();
+    this.#cancelStandby = undefined;
+    if (core.state !== "standby" && core.state !== "starting") return;
+    const now = core.clock.now();
+    let retryAt = now + core.leaseMs / 3;
+    try {
+      const lease = await core.store.backend.acquireLease(core.ownerId, now, core.leaseMs);
+      core.send({ type: "STORE_REACHABLE" });
+      if ("epoch" in lease) {
+        // In `stopping` (stop() came during the attempt) the lease is only kept to be
+        // released; in `leading`, serve.
+        if (
+          core.send({ type: "LEASE_WON", epoch: lease.epoch, holder: core.ownerId }) === "leading"
+        ) {
+          await this.#lead();
+        }
+        return;
+      }
+      core.send({ type: "LEASE_HELD", holder: lease.holder });
+      retryAt = Math.min(retryAt, lease.expiresAt + 1);
+    } catch (error) {
+      if (storeUnreachable(error)) core.send({ type: "STORE_UNREACHABLE" });
+      core.onError(error, undefined);
+      core.send({ type: "LEASE_HELD" });
+    }
+    if (core.state !== "standby") return;
+    this.#cancelStandby = core.clock.setTimer(retryAt, () => void this.tryLead());
+  }
+
+  /**
+   * Leads: restores every trigger from its stored state (fresh from the database: a
+   * previous leader may have written since), resumes runs that were in flight, catches up
+   * missed ticks by policy, and arms one timer and the lease heartbeat. A stop() during
+   * any of it ends the leading there: what is not resumed yet is resumed by the next start.
+   */
+  async #lead(): Promise<void> {
+    const core = this.core;
+    core.startedAt = core.clock.now();
+    const inFlight = [...core.live.values()].some((live) => live.runs.size > 0);
+    if (!inFlight) {
+      core.loader.unload();
+      core.live.clear();
+      core.runs.forgetAll();
+    }
+    const stored = await core.store.loadActivations();
+    if (!core.leading) return;
+    if (!core.loader.loaded) core.loader.loadFrom(stored);
+    for (const live of core.live.values()) live.since = core.startedAt;
+    this.#heartbeat();
+    await core.scheduler.adoptEditedSchedules(stored);
+    if (!core.leading) return;
+    for (const live of core.live.values()) core.scheduler.resumeAndSchedule(live);
+    core.scheduler.arm();
+    core.commands.watch();
+  }
+
+  #heartbeat(): void {
+    const core = this.core;
+    this.#cancelHeartbeat?.();
+    const epoch = core.epoch;
+    if (!core.leading || epoch === undefined) return;
+    this.#cancelHeartbeat = core.clock.setTimer(core.clock.now() + core.leaseMs / 3, () => {
+      if (!core.leading || core.epoch !== epoch) return;
+      void core.store.backend.renewLease(core.ownerId, epoch, core.clock.now(), core.leaseMs).then(
+        () => {
+          core.send({ type: "STORE_REACHABLE" });
+          this.#heartbeat();
+        },
+        (error: unknown) => {
+          if (error instanceof LeaseLost) {
+            this.stepDown(error);
+            return;
+          }
+          // A busy or failing disk: keep trying; the lease still has time left.
+          if (storeUnreachable(error)) core.send({ type: "STORE_UNREACHABLE" });
+          core.onError(error, undefined);
+          this.#heartbeat();
+        },
+      );
+    });
+  }
+
+  /**
+   * Another supervisor took the lease (this one was paused past its expiry): the
+   * lifecycle goes to standby, and its `stepDown` action stops firing at once.
+   */
+  stepDown(error: LeaseLost): void {
+    if (!this.core.leading) return;
+    this.core.onError(error, undefined);
+    this.core.send({ type: "LEASE_LOST" });
+  }
+
+  /**
+   * The `stepDown` action: no more fires; runs in flight are abandoned without recording
+   * their end (the new leader resumes them from provenance); wait as a standby.
+   */
+  onStepDown(): void {
+    const core = this.core;
+    this.cancel();
+    core.commands.stop();
+    core.scheduler.disarm();
+    core.poller.abandonAll();
+    for (const live of core.live.values()) core.timers.delete(live.name);
+    core.runs.abortAll();
+    this.#cancelStandby = core.clock.setTimer(core.clock.now() + core.leaseMs / 3, () => {
+      void this.tryLead();
+    });
+  }
+
+  /** Cancels the standby retry and the heartbeat (stop, step-down). */
+  cancel(): void {
+    this.#cancelStandby?.();
+    this.#cancelStandby = undefined;
+    this.#cancelHeartbeat?.();
+    this.#cancelHeartbeat = undefined;
+  }
+
+  /** Gives the lease at `epoch` back, so a standby takes over at once. */
+  async release(epoch: number): Promise<void> {
+    const core = this.core;
+    try {
+      await core.store.backend.releaseLease(core.ownerId, epoch, core.clock.now());
+    } catch (error) {
+      core.onError(error, undefined);
+    }
+  }
+}

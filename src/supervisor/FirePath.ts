@@ -1,0 +1,306 @@
+import { randomUUID } from "node:crypto";
+import { Either, ParseResult, Schema } from "effect";
+import { type Actor, createActor } from "xstate";
+import {
+  type FireRef,
+  TRIGGER_MACHINE_VERSION,
+  type TriggerEvent,
+  type TriggerSnapshot,
+  triggerMachine,
+  triggerStateOf,
+} from "../../machines/trigger.machine.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import type { DagRunResult } from "../run/DagRunner.js";
+import { LeaseLost } from "../trigger/LeaseLost.js";
+import type { Fence } from "../trigger/TriggerBackend.js";
+import type { TriggerWrite } from "../trigger/TriggerWrite.js";
+import { dagOfTrigger } from "./dagOfTrigger.js";
+import { NotOwner, PayloadInvalid, TriggerBusy, TriggerNotActive } from "./errors.js";
+import { GroupCommit } from "./GroupCommit.js";
+import { type Live, rejectWaiter, serial, stateOf } from "./Live.js";
+import { fireRow } from "./ledgerRows.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/**
+ * The fire path: an event for a trigger's machine → the pure step → the writes it
+ * implies, committed with others due in the same turn (group commit, fenced by the
+ * lease) → only then its effects (a run started, a caller answered).
+ *
+ * Invariants:
+ * 1. Write-ahead: no run starts, and no caller hears of a fire, before the ledger row,
+ *    the snapshot and the journal row that allow it are on disk.
+ * 2. Memory never runs ahead of the disk: a failed commit reverts the snapshot.
+ * 3. A trigger's events are stepped one after another (`serial`), never interleaved.
+ * 4. Only the lease holder writes: every commit carries its fence, checked inside the
+ *    transaction.
+ *
+ * @example
+ * ```ts
+ * await core.fires.pushFire("orders", { id: 1 }, () => []);
+ * ```
+ */
+export class FirePath {
+  readonly group: GroupCommit<TriggerWrite>;
+
+  constructor(readonly core: SupervisorCore) {
+    this.group = new GroupCommit((writes, triggers) => this.#applyBatch(writes, triggers));
+  }
+
+  /**
+   * A push fire; `extra(runId)` adds writes to its write-ahead commit (a command's
+   * completion). Resolves once that commit landed, with the run's result to come.
+   */
+  async pushFire(
+    name: string,
+    payload: Record<string, unknown>,
+    extra: (runId: string) => readonly TriggerWrite[],
+  ): Promise<{ readonly runId: string; readonly result: Promise<DagRunResult> }> {
+    const core = this.core;
+    core.activation.refuseStandby();
+    await core.loader.ensureLoaded();
+    const definition = core.namespace.getTrigger(name);
+    if (core.mode === "trigger" && !(await core.shares.ensureOwned(name))) {
+      throw new NotOwner({
+        ownerId: core.ownerId,
+        trigger: name,
+        holder: core.shares.ownerOf(name),
+      });
+    }
+    const live = core.live.get(name);
+    const status = live === undefined ? "inactive" : stateOf(live);
+    if (live === undefined || status === "inactive" || status === "disabled") {
+      throw new TriggerNotActive({ name, status });
+    }
+    this.checkPayload(definition, payload);
+    const fire: FireRef = {
+      runId: randomUUID(),
+      eventId: randomUUID(),
+      scheduledAt: null,
+      payload,
+    };
+    const result = new Promise<DagRunResult>((resolve, reject) =>
+      live.waiters.set(fire.runId, { resolve, reject }),
+    );
+    // If the fire's own commit fails, the caller gets that error and `result` is never
+    // handed out: its later rejection (the trigger dropped) must not go unhandled.
+    result.catch(() => {});
+    try {
+      await serial(live, () =>
+        this.step(
+          live,
+          { type: "FIRE", runId: fire.runId, eventId: fire.eventId, payload },
+          extra(fire.runId),
+        ),
+      );
+    } catch (error) {
+      live.waiters.delete(fire.runId);
+      throw error;
+    }
+    return { runId: fire.runId, result };
+  }
+
+  /** `PayloadInvalid` when the payload does not match a source node's input schema. */
+  checkPayload(definition: TriggerDefinition, payload: Record<string, unknown>): void {
+    const dag = dagOfTrigger(this.core.namespace, definition);
+    for (const source of dag.sources()) {
+      const schema = source.spec.options.input;
+      if (schema === undefined) continue;
+      const decoded = Schema.decodeUnknownEither(schema)(payload);
+      if (Either.isLeft(decoded)) {
+        const [first] = ParseResult.ArrayFormatter.formatErrorSync(decoded.left);
+        throw new PayloadInvalid({
+          name: definition.name,
+          nodeLabel: source.label,
+          field: (first?.path ?? []).map(String).join("."),
+          reason: first?.message ?? "does not match",
+        });
+      }
+    }
+  }
+
+  /**
+   * One machine transition: computed purely, committed with the ledger writes it implies
+   * (and `extra`) in the group transaction, and only then acted on. Call it inside
+   * `serial(live, …)` (invariant 3).
+   */
+  async step(live: Live, event: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
+    const core = this.core;
+    if (live.lost) {
+      // Given up (another supervisor owns the trigger now): this copy writes nothing more.
+      throw new NotOwner({ ownerId: core.ownerId, trigger: live.name, holder: undefined });
+    }
+    const before = live.snapshot;
+    const [next, actions] = core.stepper.step(before, event);
+    const now = core.clock.now();
+    const writes: TriggerWrite[] = [...extra];
+    const changed = next !== before;
+    if (changed) {
+      writes.push(
+        {
+          kind: "snapshot",
+          name: live.name,
+          snapshot: triggerMachine.getPersistedSnapshot(next),
+          machineVersion: TRIGGER_MACHINE_VERSION,
+          state: triggerStateOf(next),
+        },
+        { kind: "journal", name: live.name, event, stateAfter: triggerStateOf(next), at: now },
+      );
+    }
+    const effects: (() => void)[] = [];
+    for (const action of actions) {
+      const params = (action.params ?? {}) as { fire?: FireRef; runId?: string; status?: string };
+      const fire = params.fire;
+      switch (action.type) {
+        case "startRun":
+          if (fire === undefined) break;
+          writes.push(
+            live.buffered.has(fire.eventId)
+              ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
+              : fireRow(live.name, fire, now, "running"),
+          );
+          effects.push(() => {
+            live.buffered.delete(fire.eventId);
+            if (core.abandoning) {
+              // stop() (or a step-down) began while this fire's commit was in flight: it
+              // is on disk as running and its machine is firing, so the stop records it
+              // interrupted and the next start resumes it; no new run starts now.
+              rejectWaiter(
+                live,
+                fire.runId,
+                new TriggerNotActive({ name: live.name, status: "stopping" }),
+              );
+              core.runs.committedDuringStop(live, fire);
+              return;
+            }
+            core.runs.start(live, fire, false);
+          });
+          break;
+        case "recordOverlapSkip":
+          if (fire === undefined) break;
+          writes.push({ ...fireRow(live.name, fire, now, "skipped_overlap"), runId: null });
+          effects.push(() => {
+            core.emit(live, "skipped_overlap", fire.scheduledAt, {});
+            rejectWaiter(
+              live,
+              fire.runId,
+              new TriggerBusy({ name: live.name, eventId: fire.eventId }),
+            );
+          });
+          break;
+        case "bufferTick":
+          if (fire === undefined) break;
+          writes.push(fireRow(live.name, fire, now, "buffered"));
+          effects.push(() => {
+            live.buffered.add(fire.eventId);
+            core.emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
+          });
+          break;
+        case "dropPending":
+          if (fire === undefined) break;
+          writes.push({
+            kind: "updateEvent",
+            eventId: fire.eventId,
+            status: "cancelled",
+            finishedAt: now,
+          });
+          effects.push(() => {
+            live.buffered.delete(fire.eventId);
+            rejectWaiter(
+              live,
+              fire.runId,
+              new TriggerNotActive({ name: live.name, status: "disabled" }),
+            );
+          });
+          break;
+        case "runEnded": {
+          const inFlight = before.context.inFlight;
+          if (inFlight === null || params.runId === undefined) break;
+          const error = live.runErrors.get(params.runId);
+          writes.push(
+            {
+              kind: "updateEvent",
+              eventId: inFlight.eventId,
+              status: params.status ?? "completed",
+              finishedAt: now,
+              ...(error === undefined ? {} : { error }),
+            },
+            { kind: "runEnded", name: live.name, runId: params.runId, at: now },
+          );
+          effects.push(() => live.runErrors.delete(params.runId as string));
+          break;
+        }
+      }
+    }
+    if (writes.length === 0) return;
+    // Invariant 2: the snapshot moves now (later steps build on it) and moves back if
+    // the commit fails.
+    live.snapshot = next;
+    await this.group.commit(
+      writes,
+      () => {
+        live.snapshot = before;
+      },
+      live.name,
+    );
+    // Invariant 1: everything below happens only after the commit.
+    if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
+    for (const effect of effects) effect();
+  }
+
+  /** Commits writes that nothing waits on; a failure is reported, not thrown. */
+  async commitQuietly(live: Live, writes: readonly TriggerWrite[]): Promise<void> {
+    await this.group
+      .commit(writes, () => {}, live.name)
+      .catch((error: unknown) => this.core.onError(error, live.name));
+  }
+
+  /**
+   * One group transaction, fenced (invariant 4), with the fault steps around it.
+   * Database lease: a started supervisor writes only under its lease (a standby holds
+   * none, so its check always fails); a stopped one (activating before start) writes
+   * unfenced. Trigger leases: always fenced by the lease of every trigger written.
+   */
+  async #applyBatch(writes: readonly TriggerWrite[], triggers: readonly string[]): Promise<void> {
+    const core = this.core;
+    core.fault("commit:before", triggers);
+    let fence: Fence | undefined;
+    if (core.mode === "trigger") {
+      fence = {
+        kind: "triggers",
+        owner: core.ownerId,
+        epochs: new Map(triggers.map((name) => [name, core.owned.get(name) ?? -1])),
+      };
+    } else if (core.state !== "stopped") {
+      fence = { kind: "database", owner: core.ownerId, epoch: core.epoch ?? -1 };
+    }
+    try {
+      await core.store.backend.commit("trigger transition", writes, {
+        ...(fence ? { fence } : {}),
+        afterWrites: () => core.fault("commit:inside", triggers),
+      });
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        if (core.mode === "trigger") {
+          if (error.trigger !== undefined) core.shares.drop(error.trigger, "lost", error);
+        } else core.lease.stepDown(error);
+      }
+      throw error;
+    }
+    core.fault("commit:after", triggers);
+  }
+
+  /** The inspection actor of a trigger, started from `snapshot` the first time. */
+  #mirror(live: Live, snapshot: TriggerSnapshot): Actor<typeof triggerMachine> {
+    if (live.inspector === undefined) {
+      const inspect = this.core.inspect;
+      live.inspector = createActor(triggerMachine, {
+        snapshot: triggerMachine.getPersistedSnapshot(snapshot) as never,
+        input: { name: live.name },
+        id: live.name,
+        ...(inspect ? { inspect } : {}),
+      });
+      live.inspector.start();
+    }
+    return live.inspector;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Actor } from "xstate";
+import {
+  type TriggerSnapshot,
+  type TriggerStateValue,
+  type triggerMachine,
+  triggerStateOf,
+} from "../../machines/trigger.machine.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import type { DagRunResult } from "../run/DagRunner.js";
+
+/** An owed tick: fired, or recorded missed with the reason. */
+export interface BacklogEntry {
+  readonly tick: number;
+  readonly fire: boolean;
+  readonly reason: string;
+}
+
+/** A run this supervisor started (or resumed) and has not seen end yet. */
+export interface RunInFlight {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Everything the supervisor keeps for one activated trigger: its machine snapshot, its
+ * owed ticks, its runs in flight and the callers waiting for them.
+ *
+ * @example
+ * ```ts
+ * const live = newLive("hourly", definition, snapshot, { activatedAt: 0, since: 0, epoch: undefined });
+ * ```
+ */
+export interface Live {
+  readonly name: string;
+  /** Per-trigger leases: the epoch held when this Live was restored; fences its commits. */
+  epoch: number | undefined;
+  /** Ticks due before this instant were missed while nobody fired the trigger. */
+  since: number;
+  /** The trigger was given up (lease lost or released): this Live must write nothing more. */
+  lost: boolean;
+  definition: TriggerDefinition | undefined;
+  snapshot: TriggerSnapshot;
+  /** When the trigger was last activated: ticks before it are not owed. */
+  activatedAt: number;
+  /** Owed ticks in time order, worked through one at a time (catch-up, late ticks). */
+  readonly backlog: BacklogEntry[];
+  /** A backlog tick is being fired: the next waits for its run to end. */
+  draining: boolean;
+  /**
+   * The latest tick handed to the scheduler's `tick`, stepped or not yet: a slow poll (or
+   * a queued step) leaves `lastScheduledAt` behind it, and owed ticks must start after it,
+   * or the same tick is recorded twice (the second refused by the unique key).
+   */
+  tickedUpTo: number;
+  /** A poll of this trigger is pending: at most one at a time (later ticks wait for it). */
+  polling: boolean;
+  /** Per-trigger order: every event of a trigger is stepped after the previous one. */
+  chain: Promise<void>;
+  /** Fires kept as `buffered` in the ledger (their row exists). */
+  readonly buffered: Set<string>;
+  readonly runs: Map<string, RunInFlight>;
+  readonly waiters: Map<
+    string,
+    { readonly resolve: (r: DagRunResult) => void; readonly reject: (e: unknown) => void }
+  >;
+  /** Why the last run failed, for its ledger row. */
+  readonly runErrors: Map<string, string>;
+  /** Set when the stored state could not be restored: reported, never fired. */
+  broken: unknown;
+  /** With the `inspect` option: a live XState actor mirroring the committed state. */
+  inspector: Actor<typeof triggerMachine> | undefined;
+}
+
+/**
+ * A fresh `Live` for a trigger.
+ *
+ * @example
+ * ```ts
+ * const live = newLive("t", undefined, snapshot, { activatedAt: 0, since: 0, epoch: undefined });
+ * ```
+ */
+export function newLive(
+  name: string,
+  definition: TriggerDefinition | undefined,
+  snapshot: TriggerSnapshot,
+  at: { readonly activatedAt: number; readonly since: number; readonly epoch: number | undefined },
+): Live {
+  return {
+    name,
+    epoch: at.epoch,
+    since: at.since,
+    lost: false,
+    definition,
+    snapshot,
+    activatedAt: at.activatedAt,
+    backlog: [],
+    draining: false,
+    tickedUpTo: Number.NEGATIVE_INFINITY,
+    polling: false,
+    chain: Promise.resolve(),
+    buffered: new Set(),
+    runs: new Map(),
+    waiters: new Map(),
+    runErrors: new Map(),
+    broken: undefined,
+    inspector: undefined,
+  };
+}
+
+/**
+ * The machine state of a trigger.
+ *
+ * @example
+ * ```ts
+ * if (stateOf(live) === "firing") console.log("a run is in flight");
+ * ```
+ */
+export const stateOf = (live: Live): TriggerStateValue => triggerStateOf(live.snapshot);
+
+/**
+ * Runs `task` after every earlier task of this trigger (per-trigger order).
+ *
+ * @example
+ * ```ts
+ * await serial(live, () => step(live, { type: "ACTIVATE" }));
+ * ```
+ */
+export function serial<T>(live: Live, task: () => Promise<T>): Promise<T> {
+  const result = live.chain.then(task);
+  live.chain = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return result;
+}
+
+/**
+ * Rejects and forgets the caller waiting on `runId`, if any.
+ *
+ * @example
+ * ```ts
+ * rejectWaiter(live, fire.runId, new TriggerBusy({ name, eventId }));
+ * ```
+ */
+export function rejectWaiter(live: Live, runId: string, error: unknown): void {
+  live.waiters.get(runId)?.reject(error);
+  live.waiters.delete(runId);
+}

@@ -1,0 +1,117 @@
+import type { InspectionEvent } from "xstate";
+import type { Namespace } from "../namespace/Namespace.js";
+import type { ProvenanceProvider } from "../run/DagRunner.js";
+import type { Logger } from "../run/Logger.js";
+import type { Clock } from "../schedule/Clock.js";
+import type { TriggerStore } from "../trigger/TriggerStore.js";
+import type { FaultHook } from "./FaultStep.js";
+
+/**
+ * What the manager reports as it works: one entry per fire, end, skip or failure.
+ *
+ * @example
+ * ```ts
+ * new TriggerManager({ namespace, store, onEvent: (e) => console.log(e.trigger, e.kind, e.runId) });
+ * ```
+ */
+export interface ManagerEvent {
+  readonly trigger: string;
+  readonly kind:
+    | "fired"
+    | "finished"
+    | "skipped_overlap"
+    | "buffered"
+    | "poll_empty"
+    | "poll_failed"
+    | "missed"
+    | "resumed";
+  readonly at: Date;
+  readonly scheduledAt?: Date;
+  readonly runId?: string;
+  readonly status?: string;
+  readonly error?: string;
+}
+
+/**
+ * Options of a `TriggerManager`.
+ *
+ * @example
+ * ```ts
+ * new TriggerManager({ namespace: ns, store, provenance, clock: new TestClock(0) });
+ * ```
+ */
+export interface TriggerManagerOptions {
+  readonly namespace: Namespace;
+  readonly store: TriggerStore;
+  /** Where DAG runs are recorded (default `NullProvenance`). */
+  readonly provenance?: ProvenanceProvider;
+  /** The only source of time (default: the system clock). */
+  readonly clock?: Clock;
+  /** Called for each fire, end, skip and failure. */
+  readonly onEvent?: (event: ManagerEvent) => void;
+  /** Called with errors that do not belong to a caller (a failed commit, a bad snapshot). */
+  readonly onError?: (error: unknown, trigger: string | undefined) => void;
+  /** Identifies this supervisor in the store (default: a random id). */
+  readonly ownerId?: string;
+  /** How long a lease lasts without a heartbeat (default 15 000 ms; renewed every third). */
+  readonly leaseMs?: number;
+  /**
+   * `database`: one supervisor fires every trigger, others wait as standbys (the default
+   * on SQLite). `trigger`: each trigger has its own lease and the live supervisors share
+   * the triggers, each claiming a fair share (the default on PostgreSQL).
+   */
+  readonly leases?: "database" | "trigger";
+  /** Called at each step of the fire path: a testing aid (see `tickflow/testing`). */
+  readonly faults?: FaultHook;
+  /** Structured log lines (a pino logger fits); nothing is logged without one. */
+  readonly logger?: Logger;
+  /**
+   * XState's inspection events for every trigger machine, as `createActor`'s `inspect`
+   * option gives them (e.g. `createBrowserInspector().inspect` from `@statelyai/inspect`).
+   */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+/**
+ * Who this supervisor is for its database.
+ *
+ * @example
+ * ```ts
+ * manager.status(); // { role: "leader", ownerId: "…", epoch: 3, holder: "…" }
+ * ```
+ */
+export interface ManagerStatus {
+  /**
+   * `leader` fires every trigger (database lease); `standby` waits for that lease;
+   * `member` shares the triggers with other supervisors and fires the ones it owns
+   * (per-trigger leases); `stopped` is none of these.
+   */
+  readonly role: "leader" | "standby" | "member" | "stopped";
+  readonly ownerId: string;
+  /** `database` (one leader) or `trigger` (shared, per-trigger leases). */
+  readonly leases: "database" | "trigger";
+  /** The database lease epoch this supervisor holds, when leader. */
+  readonly epoch: number | undefined;
+  /** The database lease holder as last read (database leases). */
+  readonly holder: string | undefined;
+  /** The triggers this supervisor owns (every trigger when leader). */
+  readonly owned: readonly string[];
+  /**
+   * Who owns each trigger, as this supervisor last read the leases (its heartbeat);
+   * a trigger missing here has no owner yet.
+   */
+  readonly owners: Readonly<Record<string, string>>;
+}
+
+/**
+ * Options of `stop`.
+ *
+ * @example
+ * ```ts
+ * await manager.stop({ graceMs: 5_000 });
+ * ```
+ */
+export interface StopOptions {
+  /** How long runs in flight may finish before they are interrupted (default 10 000 ms). */
+  readonly graceMs?: number;
+}

@@ -1,0 +1,91 @@
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { PollFailed } from "./errors.js";
+import type { Live } from "./Live.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/** What a poll gave: a payload to fire with, nothing (skip the tick), or why it failed. */
+export type PollOutcome =
+  | { readonly payload: Record<string, unknown> }
+  | { readonly error: PollFailed | undefined };
+
+/**
+ * Calls poll functions with their timeout (measured on the injected clock), and
+ * abandons the polls in flight when the supervisor stops or steps down (their ticks stay
+ * owed).
+ *
+ * @example
+ * ```ts
+ * const outcome = await core.poller.poll(live, definition);
+ * ```
+ */
+export class Poller {
+  readonly #aborts = new Set<() => void>();
+
+  constructor(readonly core: SupervisorCore) {}
+
+  /** Abandons every poll in flight: each settles at once as failed ("abandoned"). */
+  abandonAll(): void {
+    for (const abandon of [...this.#aborts]) abandon();
+  }
+
+  async poll(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
+    const pollFn = definition.pollFn;
+    if (pollFn === undefined) return { payload: definition.payload ?? {} };
+    const clock = this.core.clock;
+    const controller = new AbortController();
+    let abandon = () => {};
+    const abandoned = new Promise<never>((_, reject) => {
+      abandon = () => {
+        controller.abort();
+        reject(
+          new PollFailed({ name: live.name, reason: "was abandoned: the supervisor stopped" }),
+        );
+      };
+    });
+    abandoned.catch(() => {});
+    this.#aborts.add(abandon);
+    let cancel = () => {};
+    const timeout = new Promise<never>((_, reject) => {
+      cancel = clock.setTimer(clock.now() + definition.pollTimeout, () => {
+        controller.abort();
+        reject(
+          new PollFailed({
+            name: live.name,
+            reason: `did not answer within ${definition.pollTimeout} ms (pollTimeout)`,
+          }),
+        );
+      });
+    });
+    try {
+      const value = await Promise.race([
+        Promise.resolve().then(() => pollFn(controller.signal)),
+        timeout,
+        abandoned,
+      ]);
+      if (value === null || value === undefined) return { error: undefined };
+      if (typeof value !== "object" || Array.isArray(value)) {
+        return {
+          error: new PollFailed({
+            name: live.name,
+            reason: `returned ${Array.isArray(value) ? "an array" : `a ${typeof value}`}; return an object (the payload) or null to skip the tick`,
+          }),
+        };
+      }
+      return { payload: value };
+    } catch (error) {
+      return {
+        error:
+          error instanceof PollFailed
+            ? error
+            : new PollFailed({
+                name: live.name,
+                reason: `threw: ${error instanceof Error ? error.message : String(error)}`,
+                cause: error,
+              }),
+      };
+    } finally {
+      cancel();
+      this.#aborts.delete(abandon);
+    }
+  }
+}

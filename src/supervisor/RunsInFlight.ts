@@ -1,0 +1,259 @@
+import type { FireRef } from "../../machines/trigger.machine.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { DagRunner, type DagRunResult } from "../run/DagRunner.js";
+import { RunNotFound, RunNotRestartable } from "../run/errors.js";
+import { dagOfTrigger } from "./dagOfTrigger.js";
+import { finalStatus, findLeaseLost, storeUnreachable } from "./errorCauses.js";
+import { NotOwner } from "./errors.js";
+import { fencedProvenance } from "./fencedProvenance.js";
+import { type Live, serial } from "./Live.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/** After the grace, how long an interrupted run may take to wind down before it is cut off. */
+const WIND_DOWN_MS = 500;
+
+/**
+ * The runs in flight: starting (or resuming from provenance) the DAG run of a committed
+ * fire, committing its end, pausing a run cut off by an unreachable database, and at
+ * stop the grace, the interruption and the `interrupted` records.
+ *
+ * @example
+ * ```ts
+ * core.runs.start(live, fire, false);
+ * await core.runs.settle(10_000);
+ * ```
+ */
+export class RunsInFlight {
+  /** One runner per trigger and lease epoch: its history writes are fenced by that epoch. */
+  readonly #runners = new Map<string, DagRunner>();
+  /** Runs given up by stop() after their wind-down: whatever they do later is not recorded. */
+  readonly #cutOff = new Set<string>();
+
+  constructor(readonly core: SupervisorCore) {}
+
+  /** Every run in flight, of every trigger. */
+  all(): {
+    readonly live: Live;
+    readonly runId: string;
+    readonly run: { controller: AbortController; done: Promise<void> };
+  }[] {
+    return [...this.core.live.values()].flatMap((live) =>
+      [...live.runs].map(([runId, run]) => ({ live, runId, run })),
+    );
+  }
+
+  /**
+   * Runs (or, after a restart, resumes from provenance) the DAG of a committed fire,
+   * then commits its end. A resumed run keeps its run id: completed nodes are not run
+   * again and the node that was cut off runs with a higher attempt.
+   */
+  start(live: Live, fire: FireRef, resume: boolean): void {
+    const core = this.core;
+    const controller = new AbortController();
+    const done = (async () => {
+      core.fault("run:before", [live.name], fire.runId);
+      core.emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
+      let result: DagRunResult;
+      let thrown: unknown;
+      try {
+        result = await this.#run(live, fire, resume, controller.signal);
+      } catch (error) {
+        thrown = error;
+        core.onError(error, live.name);
+        live.runErrors.set(fire.runId, error instanceof Error ? error.message : String(error));
+        result = { runId: fire.runId, status: "failed", outputs: {} };
+      }
+      if (this.#cutOff.delete(fire.runId)) return;
+      if (result.error) live.runErrors.set(fire.runId, result.error.message);
+      core.fault("run:after", [live.name], fire.runId);
+      const fenced = findLeaseLost(result.error) ?? findLeaseLost(thrown);
+      // Its history was refused by the trigger's lease: another supervisor owns it now.
+      if (fenced !== undefined && !live.lost) core.shares.drop(live.name, "lost", fenced);
+      if (live.lost) {
+        // Another supervisor owns the trigger now and resumes this run from provenance;
+        // this one records nothing (its fence would refuse it anyway).
+        live.runs.delete(fire.runId);
+        return;
+      }
+      if (
+        result.status === "failed" &&
+        (storeUnreachable(result.error) || storeUnreachable(thrown)) &&
+        !core.abandoning
+      ) {
+        // The database went away under the run (its history could not be written): the
+        // run did not fail, it was cut off. It stays `firing` and resumes from its history
+        // once the database answers again, like after a restart.
+        live.runErrors.delete(fire.runId);
+        await this.pause(controller.signal);
+        live.runs.delete(fire.runId);
+        if (core.owns(live) && !core.abandoning) this.start(live, fire, true);
+        return;
+      }
+      if (result.status === "interrupted" && core.abandoning) {
+        // Stopped by stop(): the event is marked interrupted but the machine stays
+        // `firing`, so the next start() resumes this run.
+        await core.fires.commitQuietly(live, [
+          { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
+        ]);
+      } else {
+        await this.#commitEnd(live, fire, result, controller.signal);
+        core.fault("end:after", [live.name], fire.runId);
+        live.draining = false;
+        core.scheduler.drainBacklog(live);
+      }
+      core.emit(live, "finished", fire.scheduledAt, {
+        runId: fire.runId,
+        status: result.status,
+        ...(result.error ? { error: result.error.message } : {}),
+      });
+      live.runs.delete(fire.runId);
+      const waiter = live.waiters.get(fire.runId);
+      live.waiters.delete(fire.runId);
+      waiter?.resolve(result);
+    })();
+    live.runs.set(fire.runId, { controller, done });
+  }
+
+  async #run(
+    live: Live,
+    fire: FireRef,
+    resume: boolean,
+    signal: AbortSignal,
+  ): Promise<DagRunResult> {
+    const definition = live.definition;
+    if (definition === undefined) throw new Error(`trigger "${live.name}" has no definition`);
+    const runner = this.#runnerOf(definition, live);
+    if (!resume) return runner.run(fire.payload, { runId: fire.runId, signal });
+    return runner
+      .restart(fire.runId, { allowRunning: true, allowChangedDag: true, signal })
+      .catch((error: unknown): Promise<DagRunResult> | DagRunResult => {
+        // The crash came before the run's first commit: nothing ran, start it now.
+        if (error instanceof RunNotFound)
+          return runner.run(fire.payload, { runId: fire.runId, signal });
+        // The run ended but its end was not yet in the ledger: record that end.
+        if (error instanceof RunNotRestartable) {
+          return { runId: fire.runId, status: finalStatus(error.status), outputs: {} };
+        }
+        throw error;
+      });
+  }
+
+  /**
+   * A run's end must reach the database, or the trigger stays `firing` for good: any
+   * failure but a lost lease (a lock, a full disk, an unreachable database) is tried
+   * again every third of the lease until it commits.
+   */
+  async #commitEnd(
+    live: Live,
+    fire: FireRef,
+    result: DagRunResult,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const core = this.core;
+    for (;;) {
+      try {
+        await serial(live, () =>
+          core.fires.step(live, { type: "RUN_FINISHED", runId: fire.runId, status: result.status }),
+        );
+        return;
+      } catch (error) {
+        core.onError(error, live.name);
+        if (live.lost || core.abandoning || findLeaseLost(error) !== undefined) return;
+        if (error instanceof NotOwner) return;
+        await this.pause(signal);
+      }
+    }
+  }
+
+  /**
+   * A fire whose write-ahead committed after stop() began: no run starts, and its ledger
+   * row says `interrupted` (the machine stays `firing`; the next start resumes the run).
+   */
+  committedDuringStop(live: Live, fire: FireRef): void {
+    void this.core.fires.commitQuietly(live, [
+      { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
+    ]);
+  }
+
+  /** Waits a third of the lease on the clock, or until `signal` aborts (stop, step-down). */
+  pause(signal: AbortSignal): Promise<void> {
+    const clock = this.core.clock;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const cancel = clock.setTimer(clock.now() + this.core.leaseMs / 3, () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      const onAbort = () => {
+        cancel();
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * stop()'s wait: runs in flight get `graceMs` to finish, then are interrupted (their
+   * end recorded `interrupted`). A run that does not wind down within a short while after
+   * (a node ignoring its AbortSignal) is cut off: its ledger row is recorded `interrupted`
+   * here, and nothing it does later is recorded, so stop() returns within its grace plus
+   * a little whatever a node does.
+   */
+  async settle(graceMs: number): Promise<void> {
+    const runs = this.all();
+    if (runs.length === 0) return;
+    await this.#within(graceMs, Promise.all(runs.map(({ run }) => run.done)));
+    for (const { run } of runs) run.controller.abort();
+    await this.#within(WIND_DOWN_MS, Promise.all(runs.map(({ run }) => run.done)));
+    for (const { live, runId } of this.all()) {
+      this.#cutOff.add(runId);
+      live.runs.delete(runId);
+      const fire = live.snapshot.context.inFlight;
+      if (fire?.runId === runId) this.committedDuringStop(live, fire);
+    }
+  }
+
+  /** Waits for `work` or `ms` on the clock, whichever comes first. */
+  async #within(ms: number, work: Promise<unknown>): Promise<void> {
+    const clock = this.core.clock;
+    let cancel = () => {};
+    const timeout = new Promise<void>((resolve) => {
+      cancel = clock.setTimer(clock.now() + ms, resolve);
+    });
+    await Promise.race([work, timeout]);
+    cancel();
+  }
+
+  /** Aborts every run in flight without waiting (a step-down: the next holder resumes them). */
+  abortAll(): void {
+    for (const { run } of this.all()) run.controller.abort();
+  }
+
+  #runnerOf(definition: TriggerDefinition, live: Live): DagRunner {
+    const core = this.core;
+    const key = `${definition.name}@${core.mode === "trigger" ? live.epoch : core.epoch}`;
+    const cached = this.#runners.get(key);
+    if (cached) return cached;
+    const runner = new DagRunner(dagOfTrigger(core.namespace, definition), {
+      provenance: fencedProvenance(core, live) ?? core.provenance,
+      dagNsref: definition.dagNsref,
+      namespace: core.namespace,
+      ...(core.logger ? { logger: core.logger.child({ trigger: definition.name }) } : {}),
+    });
+    this.forgetRunner(definition.name);
+    this.#runners.set(key, runner);
+    return runner;
+  }
+
+  /** Drops the cached runner of a trigger (runs in flight keep theirs). */
+  forgetRunner(name: string): void {
+    for (const key of this.#runners.keys()) {
+      if (key.startsWith(`${name}@`)) this.#runners.delete(key);
+    }
+  }
+
+  /** Drops every cached runner (a new lease epoch). */
+  forgetAll(): void {
+    this.#runners.clear();
+  }
+}

@@ -1,0 +1,270 @@
+import { randomUUID } from "node:crypto";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { ticksBetween } from "../schedule/Schedule.js";
+import type { StoredActivation } from "../trigger/records.js";
+import { storeUnreachable } from "./errorCauses.js";
+import { type BacklogEntry, type Live, serial, stateOf } from "./Live.js";
+import { configOf, missedRow, skippedRow } from "./ledgerRows.js";
+import { planOwedTicks } from "./planOwedTicks.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/** Most ticks owed at one wake that get a ledger row each (a week of every-second ticks). */
+const MAX_OWED_TICKS = 700_000;
+
+/**
+ * The scheduler: one timer for the earliest due tick across all triggers (the timer
+ * queue), the owed ticks at each wake planned by the catch-up policy into each trigger's
+ * backlog, and the backlog worked through in time order, one tick at a time.
+ *
+ * @example
+ * ```ts
+ * core.scheduler.schedule(live);
+ * core.scheduler.arm();
+ * ```
+ */
+export class Scheduler {
+  #cancelTimer: (() => void) | undefined;
+  #armedAt: number | undefined;
+
+  constructor(readonly core: SupervisorCore) {}
+
+  /** Queues the trigger's next tick (after its last scheduled instant, never "now"). */
+  schedule(live: Live): void {
+    const schedule = live.definition?.schedule;
+    if (schedule === undefined || live.broken !== undefined) return;
+    const state = stateOf(live);
+    if (state !== "active" && state !== "firing") return;
+    const base = Math.max(
+      live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
+      live.activatedAt,
+    );
+    const due = schedule.nextMs(base);
+    this.core.timers.set(live.name, due);
+    void this.core.fires.commitQuietly(live, [
+      { kind: "nextRun", name: live.name, nextRunAt: due },
+    ]);
+    this.arm();
+  }
+
+  /** Arms the one timer for the earliest due tick across all triggers. */
+  arm(): void {
+    const core = this.core;
+    if (!core.active) return;
+    const top = core.timers.peek();
+    if (top === undefined) {
+      this.disarm();
+      return;
+    }
+    if (this.#armedAt === top.due) return;
+    this.#cancelTimer?.();
+    this.#armedAt = top.due;
+    this.#cancelTimer = core.clock.setTimer(top.due, () => this.#wake());
+  }
+
+  /** Cancels the timer (stop, step-down). */
+  disarm(): void {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+  }
+
+  /** The timer fired: handle every trigger due by now (the clock is read again here). */
+  #wake(): void {
+    const core = this.core;
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+    if (!core.active) return;
+    const now = core.clock.now();
+    for (const { name } of core.timers.popDue(now)) {
+      const live = core.live.get(name);
+      if (live !== undefined && core.owns(live)) this.#onDue(live, now);
+    }
+    this.arm();
+  }
+
+  /** A trigger is due: work out which ticks are owed since its last one, by policy. */
+  #onDue(live: Live, now: number): void {
+    const definition = live.definition;
+    const schedule = definition?.schedule;
+    if (definition === undefined || schedule === undefined) return;
+    const state = stateOf(live);
+    if (state !== "active" && state !== "firing") return;
+    const queuedUpTo = live.backlog.at(-1)?.tick ?? Number.NEGATIVE_INFINITY;
+    const base = Math.max(
+      live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
+      live.activatedAt,
+      queuedUpTo,
+      live.tickedUpTo,
+    );
+    const ticks = ticksBetween(schedule, base, now, MAX_OWED_TICKS).map((d) => d.getTime());
+    const last = ticks.at(-1);
+    // The next tick is computed from the last owed one, so the schedule never drifts.
+    const next = schedule.nextMs(last ?? base);
+    this.core.timers.set(live.name, next);
+    void this.core.fires.commitQuietly(live, [
+      { kind: "nextRun", name: live.name, nextRunAt: next },
+    ]);
+    if (last === undefined) return;
+    if (ticks.length === 1 && live.backlog.length === 0 && !live.draining && last > live.since) {
+      this.#tick(live, last);
+      return;
+    }
+    live.backlog.push(...planOwedTicks(definition, ticks, now, live.since));
+    this.drainBacklog(live);
+  }
+
+  /**
+   * Works through the backlog in time order, so the machine's last scheduled instant only
+   * moves forward: a run of missed ticks becomes one TICK_SKIPPED (with a ledger row per
+   * tick); a tick to fire waits until the trigger is free.
+   */
+  drainBacklog(live: Live): void {
+    const core = this.core;
+    if (!core.owns(live) || live.draining) return;
+    const skipped: BacklogEntry[] = [];
+    while (live.backlog[0] !== undefined && !live.backlog[0].fire) {
+      skipped.push(live.backlog.shift() as BacklogEntry);
+    }
+    if (skipped.length > 0) {
+      // The missed rows first; the next tick fires only once they are on disk, so a
+      // failed commit cannot leave them behind a later fire.
+      const now = core.clock.now();
+      const latest = (skipped.at(-1) as BacklogEntry).tick;
+      live.draining = true;
+      void serial(live, () =>
+        core.fires.step(live, { type: "TICK_SKIPPED", scheduledAt: latest, reason: "missed" }, [
+          ...skipped.map((entry) => missedRow(live.name, entry.tick, now, entry.reason)),
+        ]),
+      ).then(
+        () => {
+          for (const entry of skipped) core.emit(live, "missed", entry.tick, {});
+          live.draining = false;
+          this.drainBacklog(live);
+        },
+        (error: unknown) => {
+          core.onError(error, live.name);
+          live.draining = false;
+          if (storeUnreachable(error)) this.#owedAgain(live, (skipped[0] as BacklogEntry).tick);
+          else this.drainBacklog(live);
+        },
+      );
+      return;
+    }
+    const head = live.backlog[0];
+    if (head === undefined || stateOf(live) !== "active") return;
+    live.backlog.shift();
+    live.draining = true;
+    this.#tick(live, head.tick);
+  }
+
+  /**
+   * The database was unreachable when `tick` was to be recorded: `tick` and every later
+   * tick are owed again from the next wake, planned afresh by the catch-up policy (while
+   * the database is away nobody can fire the trigger: those ticks count as missed while
+   * down, not merely late). The backlog is dropped, so nothing drains past the gap.
+   */
+  #owedAgain(live: Live, tick: number): void {
+    live.backlog.length = 0;
+    live.tickedUpTo = Math.min(live.tickedUpTo, tick - 1);
+    live.since = Math.max(live.since, this.core.clock.now());
+  }
+
+  /** One scheduled tick: ask the poll function (if any), then fire or record why not. */
+  #tick(live: Live, scheduledAt: number): void {
+    const core = this.core;
+    const definition = live.definition as TriggerDefinition;
+    live.tickedUpTo = Math.max(live.tickedUpTo, scheduledAt);
+    let unreachable = false;
+    void serial(live, async () => {
+      const polled = definition.pollFn
+        ? await core.poller.poll(live, definition)
+        : { payload: definition.payload ?? {} };
+      if (!core.owns(live)) {
+        // Stopped (or stepped down, or the trigger was given up) while this tick waited its
+        // turn or polled: no new fire. Nothing was written, so the tick stays owed.
+        live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
+        return;
+      }
+      const now = core.clock.now();
+      if ("payload" in polled) {
+        await core.fires.step(live, {
+          type: "TICK",
+          scheduledAt,
+          runId: randomUUID(),
+          eventId: randomUUID(),
+          payload: polled.payload,
+        });
+        return;
+      }
+      const reason = polled.error === undefined ? "poll_empty" : "poll_failed";
+      await core.fires.step(live, { type: "TICK_SKIPPED", scheduledAt, reason }, [
+        skippedRow(live.name, scheduledAt, now, reason, polled.error?.message ?? null),
+      ]);
+      core.emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
+    })
+      .catch((error: unknown) => {
+        // The commit failed (locked, full or read-only disk): nothing was written, so the
+        // tick is owed again and the next wake records it (late: missed, or fired).
+        live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
+        if (storeUnreachable(error)) {
+          unreachable = true;
+          this.#owedAgain(live, scheduledAt);
+        }
+        core.onError(error, live.name);
+      })
+      .finally(() => {
+        if (unreachable) {
+          // Nothing drains while the database is away; the next wake plans again.
+          live.draining = false;
+          return;
+        }
+        // A backlog tick that did not start a run frees the backlog for the next one.
+        if (live.draining && live.runs.size === 0 && stateOf(live) !== "firing") {
+          live.draining = false;
+          this.drainBacklog(live);
+        }
+      });
+  }
+
+  /** After a restore: resume the run in flight from provenance, then schedule. */
+  resumeAndSchedule(live: Live): void {
+    if (live.broken !== undefined || live.definition === undefined) return;
+    const inFlight = live.snapshot.context.inFlight;
+    const state = stateOf(live);
+    if ((state === "firing" || state === "disabled") && inFlight !== null) {
+      if (!live.runs.has(inFlight.runId)) this.core.runs.start(live, inFlight, true);
+    }
+    if (state === "active" || state === "firing") this.schedule(live);
+  }
+
+  /**
+   * A definition whose schedule changed since it was stored moves on from now with the
+   * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
+   */
+  async adoptEditedSchedules(all: readonly StoredActivation[]): Promise<void> {
+    const core = this.core;
+    for (const stored of all) {
+      const live = core.live.get(stored.record.name);
+      const definition = live?.definition;
+      if (live === undefined || definition === undefined) continue;
+      const config = configOf(definition);
+      if (
+        stored.record.config.schedule === config.schedule &&
+        stored.record.config.timezone === config.timezone
+      ) {
+        continue;
+      }
+      live.activatedAt = live.since;
+      const record = {
+        kind: "upsertActivation" as const,
+        name: live.name,
+        dagNsref: definition.dagNsref,
+        triggerType: definition.triggerType,
+        status: stored.record.status,
+        config,
+        at: live.since,
+      };
+      await serial(live, () => core.fires.group.commit([record], () => {}, live.name));
+    }
+  }
+}

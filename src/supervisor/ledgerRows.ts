@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import type { FireRef, TriggerInput } from "../../machines/trigger.machine.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import type { TriggerWrite } from "../trigger/TriggerWrite.js";
+
+/**
+ * The trigger machine's input for a definition.
+ *
+ * @example
+ * ```ts
+ * stepper.initial(machineInput(definition));
+ * ```
+ */
+export function machineInput(definition: TriggerDefinition): TriggerInput {
+  return { name: definition.name, overlap: definition.overlap };
+}
+
+/**
+ * The stored configuration of a definition (what an edit is detected against).
+ *
+ * @example
+ * ```ts
+ * configOf(definition).schedule; // "0 * * * *"
+ * ```
+ */
+export function configOf(definition: TriggerDefinition): Record<string, unknown> {
+  return {
+    schedule: definition.schedule?.expression ?? null,
+    timezone: definition.schedule?.timezone ?? null,
+    overlap: definition.overlap,
+    catchUp: definition.catchUp,
+    maxCatchUp: definition.maxCatchUp,
+    catchUpWindow: definition.catchUpWindow ?? null,
+    pollTimeout: definition.pollTimeout,
+    hasPollFn: definition.pollFn !== undefined,
+    payload: definition.payload ?? null,
+  };
+}
+
+/**
+ * The ledger row of a fire (a tick or a push) with its status.
+ *
+ * @example
+ * ```ts
+ * writes.push(fireRow("hourly", fire, now, "running"));
+ * ```
+ */
+export function fireRow(
+  name: string,
+  fire: FireRef,
+  now: number,
+  status: "running" | "skipped_overlap" | "buffered",
+): TriggerWrite & { kind: "insertEvent" } {
+  return {
+    kind: "insertEvent",
+    eventId: fire.eventId,
+    name,
+    firedAt: now,
+    scheduledAt: fire.scheduledAt,
+    runId: fire.runId,
+    payload: fire.payload,
+    status,
+    error: null,
+  };
+}
+
+/**
+ * The ledger row of a tick that did not fire: missed, or a poll that gave nothing.
+ *
+ * @example
+ * ```ts
+ * writes.push(skippedRow("hourly", tick, now, "poll_failed", "threw: boom"));
+ * ```
+ */
+export function skippedRow(
+  name: string,
+  tick: number,
+  now: number,
+  status: "missed" | "poll_empty" | "poll_failed",
+  reason: string | null,
+): TriggerWrite {
+  return {
+    kind: "insertEvent",
+    eventId: randomUUID(),
+    name,
+    firedAt: now,
+    scheduledAt: tick,
+    runId: null,
+    payload: null,
+    status,
+    error: reason,
+  };
+}
+
+/**
+ * The ledger row of a missed tick with the reason.
+ *
+ * @example
+ * ```ts
+ * writes.push(missedRow("hourly", tick, now, "deactivated before its catch-up fire"));
+ * ```
+ */
+export function missedRow(name: string, tick: number, now: number, reason: string): TriggerWrite {
+  return skippedRow(name, tick, now, "missed", reason);
+}
