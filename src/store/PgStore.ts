@@ -319,7 +319,7 @@ export class PgStore implements PgQueryable, Target {
    *
    * @example
    * ```ts
-   * PgStore.supportedSchemaVersion; // 5
+   * PgStore.supportedSchemaVersion; // 6
    * ```
    */
   static get supportedSchemaVersion(): number {

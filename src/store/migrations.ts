@@ -203,4 +203,22 @@ CREATE TABLE supervisors (
 );
 `,
   },
+  {
+    version: 6,
+    name: "lease holder identity",
+    // Who holds the database lease beyond its owner id: host, pid and the process's start
+    // identity. A restart on the same host takes the lease over at once (bumping the
+    // epoch) when that process is gone, instead of waiting out a dead holder's lease; a
+    // live holder, or one on another host, is still waited for. NULL (a lease from before
+    // this migration) counts as alive. The supervisors table records the same for shared
+    // triggers.
+    sql: `
+ALTER TABLE supervisor_lease ADD COLUMN holder_host TEXT NULL;
+ALTER TABLE supervisor_lease ADD COLUMN holder_pid INTEGER NULL;
+ALTER TABLE supervisor_lease ADD COLUMN holder_started TEXT NULL;
+ALTER TABLE supervisors ADD COLUMN holder_host TEXT NULL;
+ALTER TABLE supervisors ADD COLUMN holder_pid INTEGER NULL;
+ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
+`,
+  },
 ];

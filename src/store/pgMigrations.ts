@@ -171,4 +171,16 @@ CREATE TABLE supervisors (
 );
 `,
   },
+  {
+    version: 6,
+    name: "lease holder identity",
+    sql: `
+ALTER TABLE supervisor_lease ADD COLUMN holder_host TEXT NULL;
+ALTER TABLE supervisor_lease ADD COLUMN holder_pid INTEGER NULL;
+ALTER TABLE supervisor_lease ADD COLUMN holder_started TEXT NULL;
+ALTER TABLE supervisors ADD COLUMN holder_host TEXT NULL;
+ALTER TABLE supervisors ADD COLUMN holder_pid INTEGER NULL;
+ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
+`,
+  },
 ];

@@ -1,6 +1,7 @@
 import { encodeJson } from "../store/jsonValue.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
 import { LeaseLost } from "./LeaseLost.js";
+import { thisProcess } from "./ProcessIdentity.js";
 import { pgTriggerSql as sql } from "./pgTriggerSql.js";
 import {
   type ActivationRecord,
@@ -31,6 +32,7 @@ import type {
   LeaseRow,
   TriggerLeaseRow,
 } from "./triggerSql.js";
+import { type HostSupervisorRow, leaseHolderGone, supervisorGone } from "./triggerSql.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms == null ? null : iso(ms));
@@ -377,7 +379,8 @@ export class PgTriggerBackend implements TriggerBackend {
     ttlMs: number,
   ): Promise<{ readonly epoch: number } | { readonly holder: string; readonly expiresAt: number }> {
     return this.store.transaction("acquire lease", async (tx) => {
-      const params = [owner, iso(now), iso(now + ttlMs)];
+      const me = thisProcess();
+      const params = [owner, iso(now), iso(now + ttlMs), me.host, me.pid, me.started];
       // Inserting first (a no-op when the row exists) lets two first-ever acquirers race
       // safely: one inserts, the other waits for it and then finds the row.
       const [inserted] = await tx.query<{ epoch: number }>("insert lease", sql.insertLease, params);
@@ -388,7 +391,11 @@ export class PgTriggerBackend implements TriggerBackend {
         return { holder: "nobody", expiresAt: now };
       }
       const expiresAt = Date.parse(row.expires_at);
-      if (row.owner_id !== owner && expiresAt > now) return { holder: row.owner_id, expiresAt };
+      // A holder on this host whose process is gone is taken over at once (new epoch);
+      // one on another host is waited for: its liveness cannot be checked from here.
+      if (row.owner_id !== owner && expiresAt > now && !leaseHolderGone(row)) {
+        return { holder: row.owner_id, expiresAt };
+      }
       const [taken] = await tx.query<{ epoch: number }>("take lease", sql.takeLease, params);
       return { epoch: Number(taken?.epoch ?? Number(row.epoch) + 1) };
     });
@@ -424,11 +431,30 @@ export class PgTriggerBackend implements TriggerBackend {
     ttlMs: number,
   ): Promise<{ readonly supervisors: number; readonly triggers: number }> {
     return this.store.transaction("supervisor heartbeat", async (tx) => {
+      const me = thisProcess();
       await tx.query("record supervisor", sql.upsertSupervisor, [
         owner,
         iso(now),
         iso(now + ttlMs),
+        me.host,
+        me.pid,
+        me.started,
       ]);
+      // A supervisor of this host whose process is gone: its row and its trigger leases
+      // expire now, so the claim that follows takes its triggers at once (new epochs).
+      // Supervisors on other hosts are waited out: their liveness cannot be seen here.
+      const local = await tx.query<HostSupervisorRow>(
+        "read host supervisors",
+        sql.selectHostSupervisors,
+        [me.host, owner, iso(now)],
+      );
+      for (const gone of local.filter(supervisorGone)) {
+        await tx.query("expire gone supervisor", sql.expireSupervisor, [gone.owner_id, iso(now)]);
+        await tx.query("expire gone supervisor's leases", sql.expireTriggerLeasesOf, [
+          gone.owner_id,
+          iso(now),
+        ]);
+      }
       // Rows of supervisors dead for a long while are only noise.
       await tx.query("forget dead supervisors", sql.deleteDeadSupervisors, [iso(now - 10 * ttlMs)]);
       const [live] = await tx.query<Count>("count supervisors", sql.countLiveSupervisors, [

@@ -1,6 +1,7 @@
 import { encodeJson } from "../store/jsonValue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
 import { LeaseLost } from "./LeaseLost.js";
+import { thisProcess } from "./ProcessIdentity.js";
 import {
   type EventsQuery,
   type JournalEntry,
@@ -25,9 +26,12 @@ import {
   type ActivationRow,
   type CommandRow,
   type EventRow,
+  type HostSupervisorRow,
   type JournalRow,
   type LeaseRow,
+  leaseHolderGone,
   triggerSql as sql,
+  supervisorGone,
   type TriggerLeaseRow,
 } from "./triggerSql.js";
 
@@ -203,13 +207,15 @@ export class SqliteTriggerBackend implements TriggerBackend {
           | { readonly epoch: number }
           | { readonly holder: string; readonly expiresAt: number } => {
           const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
-          const params = { owner, now: iso(now), expiresAt: iso(now + ttlMs) };
+          const params = holderParams(owner, now, ttlMs);
           if (row === undefined) {
             this.store.run("insert lease", sql.insertLease, params);
             return { epoch: 1 };
           }
           const expiresAt = Date.parse(row.expires_at);
-          if (row.owner_id !== owner && expiresAt > now) {
+          // A holder on this host whose process is gone (killed, crashed) is taken over
+          // at once, with a new epoch that fences anything it might still write.
+          if (row.owner_id !== owner && expiresAt > now && !leaseHolderGone(row)) {
             return { holder: row.owner_id, expiresAt };
           }
           this.store.run("take lease", sql.takeLease, params);
@@ -252,11 +258,18 @@ export class SqliteTriggerBackend implements TriggerBackend {
   heartbeat(owner: string, now: number, ttlMs: number) {
     return this.#now(() =>
       this.store.transaction("supervisor heartbeat", () => {
-        this.store.run("record supervisor", sql.upsertSupervisor, {
-          owner,
-          now: iso(now),
-          expiresAt: iso(now + ttlMs),
-        });
+        const params = holderParams(owner, now, ttlMs);
+        this.store.run("record supervisor", sql.upsertSupervisor, params);
+        const local = this.store.all<HostSupervisorRow>(
+          "read host supervisors",
+          sql.selectHostSupervisors,
+          { host: params.host, owner, now: params.now },
+        );
+        for (const gone of local.filter(supervisorGone)) {
+          const params = { owner: gone.owner_id, now: iso(now) };
+          this.store.run("expire gone supervisor", sql.expireSupervisor, params);
+          this.store.run("expire gone supervisor's leases", sql.expireTriggerLeasesOf, params);
+        }
         // Rows of supervisors dead for a long while are only noise.
         this.store.run("forget dead supervisors", sql.deleteDeadSupervisors, {
           before: iso(now - 10 * ttlMs),
@@ -473,4 +486,17 @@ export class SqliteTriggerBackend implements TriggerBackend {
         return;
     }
   }
+}
+
+/** A lease or supervisor row's parameters: owner, times, and this process's identity. */
+function holderParams(owner: string, now: number, ttlMs: number) {
+  const me = thisProcess();
+  return {
+    owner,
+    now: iso(now),
+    expiresAt: iso(now + ttlMs),
+    host: me.host,
+    pid: me.pid,
+    started: me.started,
+  };
 }

@@ -123,22 +123,38 @@ export const pgTriggerSql = {
   selectLease: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1`,
   /** A commit's database fence: the row cannot change owner until the commit ends. */
   selectLeaseForShare: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1 FOR SHARE`,
-  selectLeaseForUpdate: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1
-    FOR UPDATE`,
-  /** $1 owner, $2 now, $3 expires_at. Returns a row only when there was no lease yet. */
-  insertLease: `INSERT INTO supervisor_lease (id, owner_id, epoch, expires_at, acquired_at)
-    VALUES (1, $1, 1, $3, $2) ON CONFLICT (id) DO NOTHING RETURNING epoch`,
-  /** $1 owner, $2 now, $3 expires_at; the caller holds the row FOR UPDATE. */
+  selectLeaseForUpdate: `SELECT owner_id, epoch, expires_at, holder_host, holder_pid, holder_started
+    FROM supervisor_lease WHERE id = 1 FOR UPDATE`,
+  /**
+   * $1 owner, $2 now, $3 expires_at, $4 host, $5 pid, $6 process start. Returns a row
+   * only when there was no lease yet.
+   */
+  insertLease: `INSERT INTO supervisor_lease (id, owner_id, epoch, expires_at, acquired_at,
+    holder_host, holder_pid, holder_started) VALUES (1, $1, 1, $3, $2, $4, $5, $6)
+    ON CONFLICT (id) DO NOTHING RETURNING epoch`,
+  /** As `insertLease`; the caller holds the row FOR UPDATE. */
   takeLease: `UPDATE supervisor_lease SET owner_id = $1, epoch = epoch + 1, expires_at = $3,
-    acquired_at = $2 WHERE id = 1 RETURNING epoch`,
+    acquired_at = $2, holder_host = $4, holder_pid = $5, holder_started = $6
+    WHERE id = 1 RETURNING epoch`,
   /** $1 owner, $2 epoch, $3 expires_at. */
   renewLease: `UPDATE supervisor_lease SET expires_at = $3
     WHERE id = 1 AND owner_id = $1 AND epoch = $2 RETURNING epoch`,
 
   // ── per-trigger leases (several supervisors share the triggers) ─────────────────────
-  /** $1 owner, $2 now, $3 expires_at. */
-  upsertSupervisor: `INSERT INTO supervisors (owner_id, started_at, expires_at) VALUES ($1, $2, $3)
-    ON CONFLICT (owner_id) DO UPDATE SET expires_at = excluded.expires_at`,
+  /** $1 owner, $2 now, $3 expires_at, $4 host, $5 pid, $6 process start. */
+  upsertSupervisor: `INSERT INTO supervisors (owner_id, started_at, expires_at, holder_host, holder_pid,
+    holder_started) VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (owner_id) DO UPDATE SET expires_at = excluded.expires_at,
+      holder_host = excluded.holder_host, holder_pid = excluded.holder_pid,
+      holder_started = excluded.holder_started`,
+  /** $1 host, $2 owner (not this one), $3 now: live-looking supervisors of this host. */
+  selectHostSupervisors: `SELECT owner_id, holder_host, holder_pid, holder_started FROM supervisors
+    WHERE holder_host = $1 AND owner_id <> $2 AND expires_at > $3`,
+  /** $1 owner, $2 now: a supervisor whose process is gone expires now. */
+  expireSupervisor: `UPDATE supervisors SET expires_at = $2 WHERE owner_id = $1`,
+  /** $1 owner, $2 now: the trigger leases of a gone supervisor expire now. */
+  expireTriggerLeasesOf: `UPDATE trigger_leases SET expires_at = $2
+    WHERE owner_id = $1 AND expires_at > $2`,
   /** $1 now. */
   countLiveSupervisors: `SELECT COUNT(*) AS n FROM supervisors WHERE expires_at > $1`,
   /** $1 before. */

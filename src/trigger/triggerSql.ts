@@ -1,3 +1,5 @@
+import { holderGone } from "./ProcessIdentity.js";
+
 /**
  * Every SQL statement of the trigger store, in one place. Times are ISO-8601 UTC text.
  *
@@ -35,7 +37,8 @@ export const triggerSql = {
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
-  selectLease: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1`,
+  selectLease: `SELECT owner_id, epoch, expires_at, holder_host, holder_pid, holder_started
+    FROM supervisor_lease WHERE id = 1`,
   insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at)
     VALUES (@name, @kind, @payload, @at)`,
   selectPendingCommands: `SELECT * FROM trigger_commands WHERE state = 'pending' ORDER BY seq LIMIT 100`,
@@ -44,16 +47,26 @@ export const triggerSql = {
   selectCommand: `SELECT * FROM trigger_commands WHERE seq = ?`,
   finishCommand: `UPDATE trigger_commands SET state = @state, done_at = @at, run_id = @runId, error = @error
     WHERE seq = @seq AND state = 'pending'`,
-  insertLease: `INSERT INTO supervisor_lease (id, owner_id, epoch, expires_at, acquired_at)
-    VALUES (1, @owner, 1, @expiresAt, @now)`,
+  insertLease: `INSERT INTO supervisor_lease (id, owner_id, epoch, expires_at, acquired_at,
+    holder_host, holder_pid, holder_started) VALUES (1, @owner, 1, @expiresAt, @now, @host, @pid, @started)`,
   takeLease: `UPDATE supervisor_lease SET owner_id = @owner, epoch = epoch + 1, expires_at = @expiresAt,
-    acquired_at = @now WHERE id = 1`,
+    acquired_at = @now, holder_host = @host, holder_pid = @pid, holder_started = @started WHERE id = 1`,
   renewLease: `UPDATE supervisor_lease SET expires_at = @expiresAt
     WHERE id = 1 AND owner_id = @owner AND epoch = @epoch`,
   // Per-trigger leases (scale-out). A lease changes owner only once expired, and each
   // change bumps the epoch that fire-path commits are fenced by.
-  upsertSupervisor: `INSERT INTO supervisors (owner_id, started_at, expires_at) VALUES (@owner, @now, @expiresAt)
-    ON CONFLICT (owner_id) DO UPDATE SET expires_at = excluded.expires_at`,
+  upsertSupervisor: `INSERT INTO supervisors (owner_id, started_at, expires_at, holder_host, holder_pid,
+    holder_started) VALUES (@owner, @now, @expiresAt, @host, @pid, @started)
+    ON CONFLICT (owner_id) DO UPDATE SET expires_at = excluded.expires_at,
+      holder_host = excluded.holder_host, holder_pid = excluded.holder_pid,
+      holder_started = excluded.holder_started`,
+  // A supervisor of this host whose process is gone: its row and its trigger leases
+  // expire now, so the claim that follows takes its triggers at once (bumping epochs).
+  selectHostSupervisors: `SELECT owner_id, holder_host, holder_pid, holder_started FROM supervisors
+    WHERE holder_host = @host AND owner_id <> @owner AND expires_at > @now`,
+  expireSupervisor: `UPDATE supervisors SET expires_at = @now WHERE owner_id = @owner`,
+  expireTriggerLeasesOf: `UPDATE trigger_leases SET expires_at = @now
+    WHERE owner_id = @owner AND expires_at > @now`,
   countLiveSupervisors: `SELECT COUNT(*) AS n FROM supervisors WHERE expires_at > @now`,
   deleteDeadSupervisors: `DELETE FROM supervisors WHERE expires_at <= @before`,
   deleteSupervisor: `DELETE FROM supervisors WHERE owner_id = ?`,
@@ -109,11 +122,47 @@ export interface CommandRow {
   readonly error: string | null;
 }
 
-/** The `supervisor_lease` row. */
+/**
+ * Whether the lease row's holder is a process of this host that is gone (see
+ * `holderGone`): its lease may be taken over at once.
+ *
+ * @example
+ * ```ts
+ * if (row.owner_id !== owner && expiresAt > now && !leaseHolderGone(row)) wait();
+ * ```
+ */
+export function leaseHolderGone(row: LeaseRow): boolean {
+  return holderGone({ host: row.holder_host, pid: row.holder_pid, started: row.holder_started });
+}
+
+/**
+ * Whether a `supervisors` row's process (on this host) is gone.
+ *
+ * @example
+ * ```ts
+ * const gone = rows.filter(supervisorGone);
+ * ```
+ */
+export function supervisorGone(row: HostSupervisorRow): boolean {
+  return holderGone({ host: row.holder_host, pid: row.holder_pid, started: row.holder_started });
+}
+
+/** A `supervisors` row of this host, with its process identity. */
+export interface HostSupervisorRow {
+  readonly owner_id: string;
+  readonly holder_host: string | null;
+  readonly holder_pid: number | null;
+  readonly holder_started: string | null;
+}
+
+/** The `supervisor_lease` row (the holder's identity only where selected). */
 export interface LeaseRow {
   readonly owner_id: string;
   readonly epoch: number;
   readonly expires_at: string;
+  readonly holder_host?: string | null;
+  readonly holder_pid?: number | null;
+  readonly holder_started?: string | null;
 }
 
 /** A `trigger_events` row. */

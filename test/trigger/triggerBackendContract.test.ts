@@ -5,10 +5,12 @@ import { PgStore } from "../../src/store/PgStore.js";
 import { SqliteStore } from "../../src/store/SqliteStore.js";
 import { LeaseLost } from "../../src/trigger/LeaseLost.js";
 import { PgTriggerBackend } from "../../src/trigger/PgTriggerBackend.js";
+import { thisProcess } from "../../src/trigger/ProcessIdentity.js";
 import type { TriggerEventRecord } from "../../src/trigger/records.js";
 import { SqliteTriggerBackend } from "../../src/trigger/SqliteTriggerBackend.js";
 import type { HeldLease, TriggerBackend } from "../../src/trigger/TriggerBackend.js";
 import type { TriggerWrite } from "../../src/trigger/TriggerWrite.js";
+import { deadPid } from "../store/deadPid.js";
 import { pgSkipReason, pgUrl } from "../store/pgAvailable.js";
 import { makeTempDir } from "../store/tempDir.js";
 import { rejection } from "../supervisor/harness.js";
@@ -120,6 +122,17 @@ const journal = (name: string, type: string, at = T0): TriggerWrite => ({
 });
 
 const names = (held: readonly HeldLease[]) => held.map((l) => l.triggerName);
+
+/** Runs one statement on the backend's own database (to set up a holder's identity). */
+async function exec(backend: TriggerBackend, statement: string): Promise<void> {
+  if (backend instanceof SqliteTriggerBackend) backend.store.run("test setup", statement);
+  else if (backend instanceof PgTriggerBackend) await backend.store.query("test setup", statement);
+}
+
+/** A process identity as stored: host, pid, start (SQL literals). */
+function identity(host: string, pid: number, started: string): string {
+  return `holder_host = '${host}', holder_pid = ${pid}, holder_started = '${started}'`;
+}
 
 describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name", (factory) => {
   if (factory.skip !== undefined) {
@@ -458,6 +471,66 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     expect((await b.leaseHolder())?.ownerId).toBe("B");
     await b.releaseLease("B", 3, T0 + 22_000);
     expect(await b.acquireLease("A", T0 + 22_000, TTL)).toEqual({ epoch: 4 });
+  });
+
+  it("takes the database lease at once from a holder on this host whose process is gone, never from a live one", async () => {
+    const me = thisProcess();
+    const dead = await deadPid();
+    const reused = `${me.started.split(":")[0]}:0`; // this pid, another start: reused
+    expect(await b.acquireLease("A", T0, TTL)).toEqual({ epoch: 1 });
+    // A is this very process: alive, so B waits for the lease like before.
+    expect(await b.acquireLease("B", T0 + 1, TTL)).toEqual({ holder: "A", expiresAt: T0 + TTL });
+    // A holder on another host: its liveness cannot be seen from here; waited for.
+    await exec(b, `UPDATE supervisor_lease SET ${identity("elsewhere", dead, me.started)}`);
+    expect(await b.acquireLease("B", T0 + 2, TTL)).toEqual({ holder: "A", expiresAt: T0 + TTL });
+    // A lease recorded before tickflow kept identities: waited for.
+    await exec(
+      b,
+      "UPDATE supervisor_lease SET holder_host = NULL, holder_pid = NULL, holder_started = NULL",
+    );
+    expect(await b.acquireLease("B", T0 + 3, TTL)).toEqual({ holder: "A", expiresAt: T0 + TTL });
+    // A dead process of this host: taken over at once, with a new epoch that fences A.
+    await exec(b, `UPDATE supervisor_lease SET ${identity(me.host, dead, me.started)}`);
+    expect(await b.acquireLease("B", T0 + 4, TTL)).toEqual({ epoch: 2 });
+    expect(
+      await rejection(
+        b.commit("A late", [activation("t")], {
+          fence: { kind: "database", owner: "A", epoch: 1 },
+        }),
+      ),
+    ).toBeInstanceOf(LeaseLost);
+    // B's pid now runs another process (the pid was reused): B is gone too.
+    if (!me.started.startsWith("ms:")) {
+      await exec(b, `UPDATE supervisor_lease SET ${identity(me.host, process.pid, reused)}`);
+      expect(await b.acquireLease("C", T0 + 5, TTL)).toEqual({ epoch: 3 });
+    }
+  });
+
+  it("expires the trigger leases of a supervisor on this host whose process is gone, at the next heartbeat", async () => {
+    const me = thisProcess();
+    await b.commit("activate", [activation("t1"), activation("t2")], {});
+    await b.heartbeat("A", T0, TTL);
+    expect(names(await b.claimTriggers("A", T0, TTL, 2))).toEqual(["t1", "t2"]);
+    // A is alive (this process): B's heartbeat counts it and B claims nothing.
+    expect(await b.heartbeat("B", T0 + 1, TTL)).toEqual({ supervisors: 2, triggers: 2 });
+    expect(await b.claimTriggers("B", T0 + 1, TTL, 2)).toEqual([]);
+    // A's process is gone: B's next heartbeat expires A and its leases; B claims both
+    // with bumped epochs, and A's fenced commit is refused.
+    await exec(
+      b,
+      `UPDATE supervisors SET ${identity(me.host, await deadPid(), me.started)} WHERE owner_id = 'A'`,
+    );
+    expect(await b.heartbeat("B", T0 + 2, TTL)).toEqual({ supervisors: 1, triggers: 2 });
+    expect(await b.claimTriggers("B", T0 + 2, TTL, 2)).toEqual([
+      { triggerName: "t1", epoch: 2 },
+      { triggerName: "t2", epoch: 2 },
+    ]);
+    const fenced = await rejection(
+      b.commit("A late", [journal("t1", "late")], {
+        fence: { kind: "triggers", owner: "A", epochs: new Map([["t1", 1]]) },
+      }),
+    );
+    expect(fenced).toBeInstanceOf(LeaseLost);
   });
 
   it("claims a named trigger before its first activation, once, and writes under that lease", async () => {
