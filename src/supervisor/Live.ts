@@ -54,6 +54,8 @@ export interface Live {
   tickedUpTo: number;
   /** A poll of this trigger is pending: at most one at a time (later ticks wait for it). */
   polling: boolean;
+  /** The trigger came due while its poll was pending: planned when the poll settles. */
+  dueWhilePolling: boolean;
   /** Per-trigger order: every event of a trigger is stepped after the previous one. */
   chain: Promise<void>;
   /** Fires kept as `buffered` in the ledger (their row exists). */
@@ -97,6 +99,7 @@ export function newLive(
     draining: false,
     tickedUpTo: Number.NEGATIVE_INFINITY,
     polling: false,
+    dueWhilePolling: false,
     chain: Promise.resolve(),
     buffered: new Set(),
     runs: new Map(),

@@ -4,9 +4,9 @@ import { DagRunner, type DagRunResult } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { finalStatus, findLeaseLost, storeUnreachable } from "./errorCauses.js";
-import { NotOwner } from "./errors.js";
+import { NotOwner, TriggerNotActive } from "./errors.js";
 import { fencedProvenance } from "./fencedProvenance.js";
-import { type Live, serial } from "./Live.js";
+import { type Live, rejectWaiter, serial } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /** After the grace, how long an interrupted run may take to wind down before it is cut off. */
@@ -208,6 +208,7 @@ export class RunsInFlight {
     for (const { live, runId } of this.all()) {
       this.#cutOff.add(runId);
       live.runs.delete(runId);
+      rejectWaiter(live, runId, new TriggerNotActive({ name: live.name, status: "stopping" }));
       const fire = live.snapshot.context.inFlight;
       if (fire?.runId === runId) this.committedDuringStop(live, fire);
     }

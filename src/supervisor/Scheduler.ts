@@ -5,6 +5,7 @@ import type { StoredActivation } from "../trigger/records.js";
 import { storeUnreachable } from "./errorCauses.js";
 import { type BacklogEntry, type Live, serial, stateOf } from "./Live.js";
 import { configOf, missedRow, skippedRow } from "./ledgerRows.js";
+import type { PollOutcome } from "./Poller.js";
 import { planOwedTicks } from "./planOwedTicks.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
@@ -89,6 +90,12 @@ export class Scheduler {
     if (definition === undefined || schedule === undefined) return;
     const state = stateOf(live);
     if (state !== "active" && state !== "firing") return;
+    if (live.polling) {
+      // One poll in flight per trigger: the ticks due meanwhile are planned (by the
+      // catch-up policy) once it settles, not queued one per wake behind it.
+      live.dueWhilePolling = true;
+      return;
+    }
     const queuedUpTo = live.backlog.at(-1)?.tick ?? Number.NEGATIVE_INFINITY;
     const base = Math.max(
       live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
@@ -176,8 +183,13 @@ export class Scheduler {
     live.tickedUpTo = Math.max(live.tickedUpTo, scheduledAt);
     let unreachable = false;
     void serial(live, async () => {
+      // Stopped (or stepped down) while this tick waited its turn: it is not even polled.
+      if (!core.owns(live)) {
+        live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
+        return;
+      }
       const polled = definition.pollFn
-        ? await core.poller.poll(live, definition)
+        ? await this.#pollOnce(live, definition)
         : { payload: definition.payload ?? {} };
       if (!core.owns(live)) {
         // Stopped (or stepped down, or the trigger was given up) while this tick waited its
@@ -224,6 +236,30 @@ export class Scheduler {
           this.drainBacklog(live);
         }
       });
+  }
+
+  /**
+   * Polls with the trigger marked `polling`; when the poll settles, the ticks that came
+   * due meanwhile are planned at once (after this tick, which is stepped first).
+   */
+  async #pollOnce(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
+    live.polling = true;
+    try {
+      return await this.core.poller.poll(live, definition);
+    } finally {
+      live.polling = false;
+      if (live.dueWhilePolling) {
+        live.dueWhilePolling = false;
+        queueMicrotask(() => this.#dueAgain(live));
+      }
+    }
+  }
+
+  /** A trigger that came due during its poll: plan it now, as at a wake. */
+  #dueAgain(live: Live): void {
+    if (!this.core.owns(live) || this.core.live.get(live.name) !== live) return;
+    this.#onDue(live, this.core.clock.now());
+    this.arm();
   }
 
   /** After a restore: resume the run in flight from provenance, then schedule. */

@@ -57,6 +57,13 @@ export async function stopSupervisor(core: SupervisorCore, graceMs: number): Pro
     const names = [...core.owned.keys()];
     for (const name of names) core.shares.drop(name, "released");
     try {
+      // Also the leases held but not yet taken up here (claimed by an activate before a
+      // start that this stop cut short).
+      for (const lease of await core.store.backend.triggerLeases()) {
+        if (lease.ownerId === core.ownerId && !names.includes(lease.triggerName)) {
+          names.push(lease.triggerName);
+        }
+      }
       await core.store.backend.releaseTriggerLeases(core.ownerId, names, core.clock.now());
       await core.store.backend.leaveSupervisors(core.ownerId);
     } catch (error) {
