@@ -35,6 +35,27 @@ export function encodeJson(value: unknown): string | null {
 }
 
 /**
+ * JSON text of a value meant to be plain JSON (a machine snapshot, a journal event):
+ * exactly `JSON.stringify` when it can, else the fallback form of `encodeJson`, so a write
+ * never fails to encode.
+ *
+ * @example
+ * ```ts
+ * stringifySafely({ a: 1 }); // '{"a":1}'
+ * stringifySafely({ n: 1n }); // '{"n":{"$bigint":"1"}}'
+ * ```
+ */
+export function stringifySafely(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text;
+  } catch {
+    // A BigInt or a cycle: the fallback form stores it.
+  }
+  return encodeJson(value) ?? "null";
+}
+
+/**
  * Decodes JSON text written by `encodeJson`; `undefined` for SQL NULL.
  *
  * @example

@@ -11,6 +11,7 @@ import {
 } from "../../machines/trigger.machine.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { DagRunResult } from "../run/DagRunner.js";
+import { jsonProblem } from "../store/jsonProblem.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
 import type { Fence } from "../trigger/TriggerBackend.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
@@ -99,8 +100,20 @@ export class FirePath {
     return { runId: fire.runId, result };
   }
 
-  /** `PayloadInvalid` when the payload does not match a source node's input schema. */
+  /**
+   * `PayloadInvalid` when JSON cannot carry the payload (it would live in the snapshot,
+   * the journal and the ledger) or it does not match a source node's input schema.
+   */
   checkPayload(definition: TriggerDefinition, payload: Record<string, unknown>): void {
+    const problem = jsonProblem(payload);
+    if (problem !== undefined) {
+      throw new PayloadInvalid({
+        name: definition.name,
+        nodeLabel: "",
+        field: problem.path,
+        reason: problem.reason,
+      });
+    }
     const dag = dagOfTrigger(this.core.namespace, definition);
     for (const source of dag.sources()) {
       const schema = source.spec.options.input;

@@ -1,4 +1,5 @@
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { jsonProblem } from "../store/jsonProblem.js";
 import { PollFailed } from "./errors.js";
 import type { Live } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
@@ -28,9 +29,15 @@ export class Poller {
     for (const abandon of [...this.#aborts]) abandon();
   }
 
+  /**
+   * The payload of a tick: the poll function's answer (with its timeout), or the
+   * trigger's own payload when it has no poll function. A payload JSON cannot carry is a
+   * `PollFailed` naming the place: the tick is recorded `poll_failed`, never fired with a
+   * payload its snapshot and ledger could not hold.
+   */
   async poll(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
     const pollFn = definition.pollFn;
-    if (pollFn === undefined) return { payload: definition.payload ?? {} };
+    if (pollFn === undefined) return this.#carried(live, definition.payload ?? {}, "has a payload");
     const clock = this.core.clock;
     const controller = new AbortController();
     let abandon = () => {};
@@ -71,7 +78,7 @@ export class Poller {
           }),
         };
       }
-      return { payload: value };
+      return this.#carried(live, value, "returned a payload");
     } catch (error) {
       return {
         error:
@@ -87,5 +94,17 @@ export class Poller {
       cancel();
       this.#aborts.delete(abandon);
     }
+  }
+
+  /** The payload, or why JSON cannot carry it. */
+  #carried(live: Live, payload: Record<string, unknown>, what: string): PollOutcome {
+    const problem = jsonProblem(payload);
+    if (problem === undefined) return { payload };
+    return {
+      error: new PollFailed({
+        name: live.name,
+        reason: `${what} JSON cannot carry: ${problem.path} ${problem.reason}`,
+      }),
+    };
   }
 }

@@ -190,7 +190,7 @@ export class Scheduler {
       }
       const polled = definition.pollFn
         ? await this.#pollOnce(live, definition)
-        : { payload: definition.payload ?? {} };
+        : await core.poller.poll(live, definition);
       if (!core.owns(live)) {
         // Stopped (or stepped down, or the trigger was given up) while this tick waited its
         // turn or polled: no new fire. Nothing was written, so the tick stays owed.

@@ -18,11 +18,14 @@ export class TriggerNotActive extends Data.TaggedError("TriggerNotActive")<{
 }
 
 /**
- * A pushed payload does not match the input schema of the DAG's source node.
+ * A pushed payload does not match the input schema of the DAG's source node, or JSON
+ * cannot carry it (a BigInt, a cycle, a function…): then `nodeLabel` is `""` and `field`
+ * is the path to the place (`payload.items[2].n`).
  *
  * @example
  * ```ts
  * await manager.fire("orders", { id: "x" }); // PayloadInvalid { nodeLabel: "load", field: "id" }
+ * await manager.fire("orders", { n: 1n }); // PayloadInvalid { nodeLabel: "", field: "payload.n" }
  * ```
  */
 export class PayloadInvalid extends Data.TaggedError("PayloadInvalid")<{
@@ -32,6 +35,10 @@ export class PayloadInvalid extends Data.TaggedError("PayloadInvalid")<{
   readonly reason: string;
 }> {
   override get message() {
+    // No node: JSON itself cannot carry the payload (`field` is the path in it).
+    if (this.nodeLabel === "") {
+      return `Payload for trigger "${this.name}" cannot be stored as JSON: ${this.field} ${this.reason}. Nothing was fired.`;
+    }
     return `Payload for trigger "${this.name}" does not fit source node "${this.nodeLabel}"${this.field ? ` at field "${this.field}"` : ""}: ${this.reason}. Nothing was fired.`;
   }
 }

@@ -1,4 +1,4 @@
-import { encodeJson } from "../store/jsonValue.js";
+import { encodeJson, stringifySafely } from "../store/jsonValue.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -80,7 +80,7 @@ const shapes: WriteShapes = {
       w.triggerType,
       w.status,
       iso(w.at),
-      JSON.stringify(w.config),
+      stringifySafely(w.config),
     ],
   },
   setStatus: {
@@ -95,14 +95,14 @@ const shapes: WriteShapes = {
     sql: sql.writeSnapshots,
     row: (w) => `a:${w.name}`,
     ordered: false,
-    columns: (w) => [w.name, JSON.stringify(w.snapshot), w.machineVersion, w.state],
+    columns: (w) => [w.name, stringifySafely(w.snapshot), w.machineVersion, w.state],
   },
   journal: {
     operation: "append journal",
     sql: sql.writeJournal,
     row: () => undefined,
     ordered: true,
-    columns: (w) => [w.name, JSON.stringify(w.event), w.stateAfter, iso(w.at)],
+    columns: (w) => [w.name, stringifySafely(w.event), w.stateAfter, iso(w.at)],
   },
   insertEvent: {
     operation: "record fire",

@@ -1,4 +1,4 @@
-import { encodeJson } from "../store/jsonValue.js";
+import { encodeJson, stringifySafely } from "../store/jsonValue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -419,7 +419,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
           triggerType: write.triggerType,
           status: write.status,
           at: iso(write.at),
-          config: JSON.stringify(write.config),
+          config: stringifySafely(write.config),
         });
         return;
       case "setStatus":
@@ -428,7 +428,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
       case "snapshot":
         s.run("save snapshot", sql.saveSnapshot, {
           name: write.name,
-          snapshot: JSON.stringify(write.snapshot),
+          snapshot: stringifySafely(write.snapshot),
           version: write.machineVersion,
           state: write.state,
         });
@@ -436,7 +436,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
       case "journal":
         s.run("append journal", sql.appendJournal, {
           name: write.name,
-          event: JSON.stringify(write.event),
+          event: stringifySafely(write.event),
           stateAfter: write.stateAfter,
           at: iso(write.at),
         });
