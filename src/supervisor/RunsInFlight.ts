@@ -3,7 +3,7 @@ import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { DagRunner, type DagRunResult } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
-import { finalStatus, findLeaseLost, storeUnreachable } from "./errorCauses.js";
+import { finalStatus, findLeaseLost, storeWriteFailed } from "./errorCauses.js";
 import { NotOwner, TriggerNotActive } from "./errors.js";
 import { fencedProvenance } from "./fencedProvenance.js";
 import { type Live, rejectWaiter, serial } from "./Live.js";
@@ -77,12 +77,13 @@ export class RunsInFlight {
       }
       if (
         result.status === "failed" &&
-        (storeUnreachable(result.error) || storeUnreachable(thrown)) &&
+        (storeWriteFailed(result.error) || storeWriteFailed(thrown)) &&
         !core.abandoning
       ) {
-        // The database went away under the run (its history could not be written): the
-        // run did not fail, it was cut off. It stays `firing` and resumes from its history
-        // once the database answers again, like after a restart.
+        // Its history could not be written (the database went away, or is full, locked or
+        // read-only): the run did not fail, it was cut off. It stays `firing` and resumes
+        // from its history once writes succeed, like after a restart — never `failed` in
+        // the ledger while `running` in the history.
         live.runErrors.delete(fire.runId);
         await this.pause(controller.signal);
         live.runs.delete(fire.runId);

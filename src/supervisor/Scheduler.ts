@@ -149,10 +149,11 @@ export class Scheduler {
           this.drainBacklog(live);
         },
         (error: unknown) => {
+          // Nothing of it was written (a full disk, a lock, an unreachable database):
+          // these ticks, and the backlog after them, are owed again from the next wake.
           core.onError(error, live.name);
           live.draining = false;
-          if (storeUnreachable(error)) this.#owedAgain(live, (skipped[0] as BacklogEntry).tick);
-          else this.drainBacklog(live);
+          this.#owedAgain(live, (skipped[0] as BacklogEntry).tick, error);
         },
       );
       return;
@@ -165,15 +166,17 @@ export class Scheduler {
   }
 
   /**
-   * The database was unreachable when `tick` was to be recorded: `tick` and every later
-   * tick are owed again from the next wake, planned afresh by the catch-up policy (while
-   * the database is away nobody can fire the trigger: those ticks count as missed while
-   * down, not merely late). The backlog is dropped, so nothing drains past the gap.
+   * `tick` could not be recorded (the database was unreachable, locked, full or
+   * read-only): `tick` and every later tick are owed again from the next wake, so each
+   * gets its row once writes succeed. The backlog is dropped, so nothing drains past the
+   * gap. While the database is unreachable nobody can fire the trigger: those ticks count
+   * as missed while down (the catch-up policy decides); after a lock or a full disk they
+   * are late (the latest fires, earlier ones are recorded missed).
    */
-  #owedAgain(live: Live, tick: number): void {
+  #owedAgain(live: Live, tick: number, error: unknown): void {
     live.backlog.length = 0;
     live.tickedUpTo = Math.min(live.tickedUpTo, tick - 1);
-    live.since = Math.max(live.since, this.core.clock.now());
+    if (storeUnreachable(error)) live.since = Math.max(live.since, this.core.clock.now());
   }
 
   /** One scheduled tick: ask the poll function (if any), then fire or record why not. */
@@ -181,7 +184,7 @@ export class Scheduler {
     const core = this.core;
     const definition = live.definition as TriggerDefinition;
     live.tickedUpTo = Math.max(live.tickedUpTo, scheduledAt);
-    let unreachable = false;
+    let owed = false;
     void serial(live, async () => {
       // Stopped (or stepped down) while this tick waited its turn: it is not even polled.
       if (!core.owns(live)) {
@@ -215,18 +218,15 @@ export class Scheduler {
       core.emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
     })
       .catch((error: unknown) => {
-        // The commit failed (locked, full or read-only disk): nothing was written, so the
-        // tick is owed again and the next wake records it (late: missed, or fired).
-        live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
-        if (storeUnreachable(error)) {
-          unreachable = true;
-          this.#owedAgain(live, scheduledAt);
-        }
+        // The commit failed (unreachable, locked, full or read-only): nothing was written,
+        // so this tick and the backlog after it are owed again from the next wake.
+        owed = true;
+        this.#owedAgain(live, scheduledAt, error);
         core.onError(error, live.name);
       })
       .finally(() => {
-        if (unreachable) {
-          // Nothing drains while the database is away; the next wake plans again.
+        if (owed) {
+          // Nothing drains past a tick without its row; the next wake plans again.
           live.draining = false;
           return;
         }

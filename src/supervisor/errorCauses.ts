@@ -1,5 +1,10 @@
 import type { DagRunResult } from "../run/DagRunner.js";
-import { isDatabaseUnreachable } from "../store/errors.js";
+import {
+  DatabaseLocked,
+  DatabaseReadOnly,
+  DiskFull,
+  isDatabaseUnreachable,
+} from "../store/errors.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
 
 /** `error` itself or the first error it wraps (by `cause`) that satisfies `test`. */
@@ -21,6 +26,26 @@ function causeMatching<T>(error: unknown, test: (e: unknown) => e is T): T | und
  */
 export const storeUnreachable = (error: unknown): boolean =>
   causeMatching(error, isDatabaseUnreachable) !== undefined;
+
+/**
+ * Whether `error` (or what it wraps) says a write could not be made for now: the
+ * database is unreachable, locked, full or read-only. A run whose history hits one is cut
+ * off and resumed from its history once writes succeed, never recorded `failed`.
+ *
+ * @example
+ * ```ts
+ * if (storeWriteFailed(result.error)) pauseAndResume();
+ * ```
+ */
+export const storeWriteFailed = (error: unknown): boolean =>
+  causeMatching(
+    error,
+    (e): e is unknown =>
+      isDatabaseUnreachable(e) ||
+      e instanceof DiskFull ||
+      e instanceof DatabaseLocked ||
+      e instanceof DatabaseReadOnly,
+  ) !== undefined;
 
 /**
  * The `LeaseLost` that `error` is or wraps (a fenced run-history write), if any.

@@ -10,6 +10,7 @@ import { TRIGGER_MACHINE_VERSION } from "../../machines/trigger.machine.js";
 import { Dag } from "../../src/dag/Dag.js";
 import type { NodeContext } from "../../src/dag/NodeContext.js";
 import { Namespace } from "../../src/namespace/Namespace.js";
+import type { SqliteStore } from "../../src/store/SqliteStore.js";
 import { NotLeader, SnapshotIncompatible } from "../../src/supervisor/errors.js";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { dieAt } from "../../src/testing.js";
@@ -46,6 +47,35 @@ function ledger(h: Harness, name: string) {
 }
 
 const at = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Fills a database up to a page cap, so the next write that needs a page fails
+ * (SQLITE_FULL). The trigger database is filled through its journal, whose pages each
+ * fire-path commit needs; another database through a table of its own.
+ */
+function fillDisk(store: SqliteStore, table: "trigger_journal" | "test_filler"): void {
+  store.run("filler table", "CREATE TABLE IF NOT EXISTS test_filler (x TEXT)");
+  const pages = store.get<{ page_count: number }>("pages", "PRAGMA page_count")?.page_count ?? 0;
+  store.get("cap", `PRAGMA max_page_count = ${pages}`);
+  const insert =
+    table === "trigger_journal"
+      ? "INSERT INTO trigger_journal (trigger_name, event_json, state_after, at) VALUES ('filler', ?, 'x', 'x')"
+      : "INSERT INTO test_filler (x) VALUES (?)";
+  for (const size of [500, 100, 20, 1]) {
+    for (let i = 0; i < 5_000; i++) {
+      try {
+        store.run("fill", insert, ["x".repeat(size)]);
+      } catch {
+        break;
+      }
+    }
+  }
+}
+function freeDisk(store: SqliteStore): void {
+  store.run("free", "DELETE FROM test_filler");
+  store.run("free", "DELETE FROM trigger_journal WHERE trigger_name = 'filler'");
+  store.get("uncap", "PRAGMA max_page_count = 1073741823");
+}
 
 describe("a commit that fails", () => {
   it("a database locked beyond busy_timeout: typed error reported, the fire not started, the tick recorded later", async () => {
@@ -120,35 +150,87 @@ describe("a commit that fails", () => {
     const manager = h.manager();
     await manager.activate("every");
     await manager.start();
-    const pages =
-      h.store.store.get<{ page_count: number }>("pages", "PRAGMA page_count")?.page_count ?? 0;
-    h.store.store.get("cap", `PRAGMA max_page_count = ${pages}`);
-    // Fill what is left of the allowed pages, with ever smaller rows, until not even a
-    // tiny row fits: the next commit then needs a page SQLite may not allocate.
-    for (const size of [500, 100, 20, 1]) {
-      for (let i = 0; i < 5_000; i++) {
-        try {
-          h.store.store.run(
-            "fill",
-            "INSERT INTO trigger_journal (trigger_name, event_json, state_after, at) VALUES ('filler', ?, 'x', 'x')",
-            ["x".repeat(size)],
-          );
-        } catch {
-          break;
-        }
-      }
-    }
+    // Fill what is left of the allowed pages: the next commit needs a page it may not have.
+    fillDisk(h.store.store, "trigger_journal");
     await h.testClock.advance(MINUTE);
     await until(
       () => h.errors.some((e) => (e as { _tag?: string })._tag === "DiskFull"),
       "DiskFull",
     );
     expect(calls).toEqual([]);
-    h.store.store.run("free", "DELETE FROM trigger_journal WHERE trigger_name = 'filler'");
-    h.store.store.get("uncap", "PRAGMA max_page_count = 1073741823");
+    freeDisk(h.store.store);
     await h.advanceAndFinish(MINUTE, 1);
     expect(calls).toEqual([T0 + 2 * MINUTE]);
     expect(ledger(h, "every").map((row) => row.status)).toEqual(["missed", "completed"]);
+  });
+});
+
+describe("storage faults never lose a tick (issue 14, 3d)", () => {
+  it("a full disk while late ticks are recorded missed: each tick gets exactly one row once writes succeed", async () => {
+    const h = harness();
+    const calls: number[] = [];
+    h.poll(
+      "every",
+      h.dag("work", () => calls.push(h.clock.now())),
+      "* * * * *",
+    );
+    const manager = h.manager();
+    await manager.activate("every");
+    await manager.start();
+    await h.advanceAndFinish(MINUTE, 1);
+    fillDisk(h.store.store, "trigger_journal");
+    // Five ticks owed at one wake: four to record missed, the latest to fire; none fits.
+    await h.testClock.advance(5 * MINUTE);
+    await until(
+      () => h.errors.some((e) => (e as { _tag?: string })._tag === "DiskFull"),
+      "DiskFull",
+    );
+    freeDisk(h.store.store);
+    await h.advanceAndFinish(MINUTE, 2);
+    const rows = ledger(h, "every").map((row) => [row.scheduled_at, row.status]);
+    const expected = [1, 2, 3, 4, 5, 6, 7].map((m) => [
+      at(T0 + m * MINUTE),
+      m === 1 || m === 7 ? "completed" : "missed",
+    ]);
+    expect(rows, JSON.stringify(rows)).toEqual(expected);
+    expect(calls).toEqual([T0 + MINUTE, T0 + 7 * MINUTE]);
+  });
+
+  it("a full disk under the run history: the run is cut off and resumed from its history, never failed", async () => {
+    const h = harness({ provenance: true });
+    const g = gate();
+    const attempts: number[] = [];
+    h.poll(
+      "every",
+      h.dag("work", async (_input: unknown, ctx: NodeContext) => {
+        attempts.push(ctx.attempt);
+        await g.promise;
+        return "x".repeat(4_000); // its output needs a new page
+      }),
+      "0 * * * *",
+    );
+    const manager = h.manager();
+    await manager.activate("every");
+    await manager.start();
+    await h.testClock.advance(60 * MINUTE);
+    await until(() => attempts.length === 1, "the node started");
+    const provenance = h.provenance?.store as SqliteStore;
+    fillDisk(provenance, "test_filler");
+    g.open();
+    await until(
+      () =>
+        h.errors.some((e) => JSON.stringify(e).includes("DiskFull") || String(e).includes("full")),
+      "DiskFull under the history",
+    );
+    const [during] = await h.store.getEvents("every");
+    expect(during?.status).toBe("running");
+    freeDisk(provenance);
+    await h.testClock.advance(10 * SECOND); // the pause of a cut-off run (a third of the lease)
+    await h.reportedAtLeast(1, "finished");
+    const [event] = await h.store.getEvents("every");
+    const run = await h.provenance?.getRun(event?.runId as string);
+    expect([event?.status, run?.status]).toEqual(["completed", "completed"]);
+    expect(attempts.length).toBeGreaterThanOrEqual(1);
   });
 });
 
