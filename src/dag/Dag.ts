@@ -13,9 +13,11 @@ import {
   type NodeSpec,
   type SubDagRef,
 } from "./DagNode.js";
+import { installedDagRun, type RunResultLike } from "./dagRunHook.js";
 import {
   DagCycle,
   type DagInvalid,
+  DagRunnerMissing,
   DuplicateLabel,
   EmptyDag,
   ForeignEdge,
@@ -60,18 +62,6 @@ export interface NodeSource<in I, out O> {
 export interface DagNodeOptions extends NodeOptions {
   readonly label?: string;
 }
-
-/**
- * What a run's result looks like to `dag.run`: the shape of `run/`'s `DagRunResult`,
- * mirrored here so that `dag/` does not import `run/` (its `error` typed loosely).
- */
-type RunResultLike = {
-  readonly runId: string;
-  readonly status: "completed" | "failed" | "interrupted" | "paused";
-  readonly outputs: Readonly<Record<string, unknown>>;
-  readonly failedNode?: string;
-  readonly error?: Error & { readonly _tag: string };
-};
 
 /**
  * A directed acyclic graph of nodes. Build it with `node()` and `.to()`, check it with
@@ -358,10 +348,11 @@ export class Dag<in I = any, out O = unknown> implements DagGraph {
    * ```
    */
   async run(input?: unknown): Promise<RunResultLike> {
-    // The one injection point from dag/ up to run/ (DESIGN.md): a lazy import keeps the
-    // module graph acyclic while keeping the seed's `dag.run(...)` convenience.
-    const { DagRunner } = await import("../run/DagRunner.js");
-    return new DagRunner(this).run(input);
+    // The one injection point from dag/ up to run/ (DESIGN.md): run/ installs the runner
+    // when it loads, so dag/ never imports run/ and the module graph stays one-way.
+    const run = installedDagRun();
+    if (run === undefined) throw new DagRunnerMissing({ importFrom: "tickflow" });
+    return run(this, input);
   }
 
   #specOf(target: unknown, overrides: NodeOptions): { spec: NodeSpec; label: string } {

@@ -177,3 +177,21 @@ export class InvalidDagFactory extends Data.TaggedError("InvalidDagFactory")<{
 
 /** Every error `dag.validate()` can report. */
 export type DagInvalid = DagCycle | ForeignEdge | EmptyDag | SchemaMismatch | InvalidSubDag;
+
+/**
+ * `dag.run(...)` was called in a program that never loaded the runner (it imported
+ * `Dag` from its own file, not from the package).
+ *
+ * @example
+ * ```ts
+ * await dag.run({}); // DagRunnerMissing when only src/dag/Dag.ts was imported
+ * ```
+ */
+export class DagRunnerMissing extends Data.TaggedError("DagRunnerMissing")<{
+  /** The module that loads the runner. */
+  readonly importFrom: string;
+}> {
+  override get message() {
+    return `dag.run() needs the runner, which this program never loaded: import { Dag } from "${this.importFrom}" (or import DagRunner) before calling it.`;
+  }
+}

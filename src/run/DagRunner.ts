@@ -14,6 +14,7 @@ import {
 } from "effect";
 import { Dag } from "../dag/Dag.js";
 import type { DagNode } from "../dag/DagNode.js";
+import { installDagRun } from "../dag/dagRunHook.js";
 import type { DagInvalid } from "../dag/errors.js";
 import { fingerprint, shapeOf } from "../dag/fingerprint.js";
 import type { NamespaceLike, NodeContext } from "../dag/NodeContext.js";
@@ -1013,3 +1014,6 @@ function issuesOf(error: ParseResult.ParseError): SchemaIssue[] {
 function fieldOf(issues: readonly SchemaIssue[]): string {
   return (issues[0]?.path ?? []).map(String).join(".");
 }
+
+// `dag.run(input)`: installed as this module loads, so dag/ never imports run/.
+installDagRun((dag: Dag, input) => new DagRunner(dag).run(input));
