@@ -89,7 +89,17 @@ export class CommandInbox {
         const { result } = await core.fires.pushFire(
           command.triggerName,
           command.payload ?? {},
-          (runId) => [done("done", runId, null)],
+          // A busy trigger records skipped_overlap: the command fails at once with that
+          // decision, instead of naming a run that will never exist.
+          (runId, runs) => [
+            runs
+              ? done("done", runId, null)
+              : done(
+                  "failed",
+                  null,
+                  "skipped_overlap: the trigger was still running its previous fire (overlap: skip)",
+                ),
+          ],
         );
         result.catch(() => {});
       } else {

@@ -48,13 +48,15 @@ export class FirePath {
   }
 
   /**
-   * A push fire; `extra(runId)` adds writes to its write-ahead commit (a command's
-   * completion). Resolves once that commit landed, with the run's result to come.
+   * A push fire; `extra(runId, runs)` adds writes to its write-ahead commit (a command's
+   * completion): `runs` says whether the fire starts or keeps a run (`false`: the
+   * trigger was busy and the fire is recorded `skipped_overlap`, no run will exist).
+   * Resolves once that commit landed, with the run's result to come.
    */
   async pushFire(
     name: string,
     payload: Record<string, unknown>,
-    extra: (runId: string) => readonly TriggerWrite[],
+    extra: (runId: string, runs: boolean) => readonly TriggerWrite[],
   ): Promise<{ readonly runId: string; readonly result: Promise<DagRunResult> }> {
     const core = this.core;
     core.activation.refuseStandby();
@@ -86,13 +88,19 @@ export class FirePath {
     // handed out: its later rejection (the trigger dropped) must not go unhandled.
     result.catch(() => {});
     try {
-      await serial(live, () =>
-        this.step(
-          live,
-          { type: "FIRE", runId: fire.runId, eventId: fire.eventId, payload },
-          extra(fire.runId),
-        ),
-      );
+      await serial(live, () => {
+        const event: TriggerEvent = {
+          type: "FIRE",
+          runId: fire.runId,
+          eventId: fire.eventId,
+          payload,
+        };
+        // The outcome, computed purely before the commit: the command's record goes in
+        // the same transaction as the fire's own ledger row.
+        const [, actions] = core.stepper.step(live.snapshot, event);
+        const runs = actions.some((a) => a.type === "startRun" || a.type === "bufferTick");
+        return this.step(live, event, extra(fire.runId, runs));
+      });
     } catch (error) {
       live.waiters.delete(fire.runId);
       throw error;

@@ -3,7 +3,7 @@
  * running leader applies them within about a second and records the outcome.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { Harness, SECOND, until } from "./harness.js";
+import { gate, Harness, SECOND, until } from "./harness.js";
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -49,6 +49,37 @@ describe("commands from outside the supervisor", () => {
       payload: { order: 7 },
     });
     expect(got).toEqual([{ order: 7 }]);
+  });
+
+  it("a queued fire on a busy trigger fails at once with skipped_overlap, naming no run (issue 14, 3g)", async () => {
+    const h = new Harness();
+    harnesses.push(h);
+    const g = gate();
+    h.ns.registerTrigger({
+      name: "busy",
+      dagNsref: h.dag("b", () => g.promise),
+      triggerType: "push",
+    });
+    const manager = h.manager();
+    await manager.activate("busy");
+    await manager.start();
+    const first = manager.fire("busy", {});
+    await h.reportedAtLeast(1, "fired");
+    const seq = await h.store.requestCommand("busy", "fire", { again: true }, h.clock.now());
+    await h.testClock.advance(SECOND);
+    await until(
+      async () => (await h.store.getCommand(seq))?.state !== "pending",
+      "command answered",
+    );
+    expect(await h.store.getCommand(seq)).toMatchObject({
+      state: "failed",
+      runId: undefined,
+      error: expect.stringMatching(/^skipped_overlap: /),
+    });
+    const statuses = (await h.store.getEvents("busy")).map((e) => e.status).sort();
+    expect(statuses).toEqual(["running", "skipped_overlap"]);
+    g.open();
+    expect((await first).status).toBe("completed");
   });
 
   it("queued deactivate and activate are applied by the leader", async () => {
