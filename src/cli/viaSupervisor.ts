@@ -37,17 +37,37 @@ export async function viaSupervisor(
       return row?.state === "pending" ? undefined : row;
     }, APPLY_MS);
     if (applied === undefined) {
+      // Withdrawn, unless the supervisor took it meanwhile (the update only touches a
+      // pending row): what is printed below is then what happens, and a retry cannot
+      // double a fire by the first command being applied late.
+      await store.backend.commit(
+        "withdraw command",
+        [
+          {
+            kind: "commandDone",
+            seq,
+            state: "expired",
+            runId: null,
+            error: `withdrawn: no supervisor applied it within ${APPLY_MS / 1000} s`,
+            at: Date.now(),
+          },
+        ],
+        {},
+      );
+    }
+    const answered = applied ?? (await store.getCommand(seq));
+    if (answered === undefined || answered.state === "expired" || answered.state === "pending") {
       throw new CommandNotApplied({
         kind,
         trigger,
-        reason: `no answer within ${APPLY_MS / 1000} s (command ${seq} stays queued)`,
+        reason: `no supervisor applied it within ${APPLY_MS / 1000} s; command ${seq} was withdrawn (nothing happened)`,
       });
     }
-    if (applied.state === "failed") {
-      throw new CommandNotApplied({ kind, trigger, reason: applied.error ?? "refused" });
+    if (answered.state === "failed") {
+      throw new CommandNotApplied({ kind, trigger, reason: answered.error ?? "refused" });
     }
-    if (kind !== "fire" || applied.runId === undefined) return {};
-    const runId = applied.runId;
+    if (kind !== "fire" || answered.runId === undefined) return {};
+    const runId = answered.runId;
     const ended = await waitFor(async () => {
       const [event] = (await store.getEvents(trigger, { limit: 20 })).filter(
         (e) => e.runId === runId,

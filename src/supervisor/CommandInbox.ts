@@ -1,6 +1,9 @@
 import type { TriggerCommand } from "../trigger/records.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
+/** A queued command older than this is never applied (recorded `expired`). */
+export const COMMAND_TTL_MS = 60_000;
+
 /**
  * The command inbox: what others queued for this supervisor (the CLI's activate,
  * deactivate and fire), read about once a second while it serves. A fire's command is
@@ -46,6 +49,12 @@ export class CommandInbox {
     }
     for (const command of pending) {
       if (!core.active || this.#inFlight.has(command.seq)) continue;
+      if (core.clock.now() - command.requestedAt.getTime() > COMMAND_TTL_MS) {
+        // Too old to apply: whoever asked has given up (and may have retried), so
+        // applying it now could double a fire. Recorded `expired`, never applied.
+        await this.#expire(command);
+        continue;
+      }
       if (!(await this.#mine(command))) continue;
       this.#inFlight.add(command.seq);
       try {
@@ -54,6 +63,21 @@ export class CommandInbox {
         this.#inFlight.delete(command.seq);
       }
     }
+  }
+
+  async #expire(command: TriggerCommand): Promise<void> {
+    const core = this.core;
+    const write = {
+      kind: "commandDone" as const,
+      seq: command.seq,
+      state: "expired" as const,
+      runId: null,
+      error: `expired: not applied within ${COMMAND_TTL_MS / 1000} s of its request`,
+      at: core.clock.now(),
+    };
+    await core.fires.group
+      .commit([write], () => {}, command.triggerName)
+      .catch((error: unknown) => core.onError(error, command.triggerName));
   }
 
   /**

@@ -66,7 +66,7 @@ export type TriggerWrite =
   | {
       readonly kind: "commandDone";
       readonly seq: number;
-      readonly state: "done" | "failed";
+      readonly state: "done" | "failed" | "expired";
       readonly runId: string | null;
       readonly error: string | null;
       readonly at: number;

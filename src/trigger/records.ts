@@ -114,7 +114,8 @@ export interface TriggerCommand {
   readonly kind: "activate" | "deactivate" | "fire";
   readonly payload: Record<string, unknown> | undefined;
   readonly requestedAt: Date;
-  readonly state: "pending" | "done" | "failed";
+  /** `expired`: not applied in time, and withdrawn so that it never will be. */
+  readonly state: "pending" | "done" | "failed" | "expired";
   readonly doneAt: Date | undefined;
   /** For a fire: the run it started. */
   readonly runId: string | undefined;

@@ -82,6 +82,25 @@ describe("commands from outside the supervisor", () => {
     expect((await first).status).toBe("completed");
   });
 
+  it("a command older than 60 s is recorded expired and never applied (a retry cannot double a fire)", async () => {
+    const { h, got } = await leader();
+    const stale = await h.store.requestCommand(
+      "push",
+      "fire",
+      { old: true },
+      h.clock.now() - 61 * SECOND,
+    );
+    const fresh = await h.store.requestCommand("push", "fire", { fresh: true }, h.clock.now());
+    await h.testClock.advance(SECOND);
+    await until(async () => (await h.store.getCommand(fresh))?.state === "done", "fresh done");
+    expect(await h.store.getCommand(stale)).toMatchObject({
+      state: "expired",
+      error: expect.stringMatching(/^expired: not applied within 60 s/),
+    });
+    await h.reportedAtLeast(1, "finished");
+    expect(got).toEqual([{ fresh: true }]);
+  });
+
   it("queued deactivate and activate are applied by the leader", async () => {
     const { h, manager } = await leader();
     const off = await h.store.requestCommand("push", "deactivate", undefined, h.clock.now());
