@@ -148,6 +148,7 @@ export {
   DiskFull,
   isDatabaseUnreachable,
   NotADatabase,
+  OptionalDependencyMissing,
   SchemaTooNew,
   StoreError,
   type StoreFailure,
