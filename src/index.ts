@@ -170,6 +170,7 @@ export {
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
+  type MachineInspectionEvent,
   type ManagerEvent,
   type StopOptions,
   TriggerManager,

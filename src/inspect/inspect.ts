@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import type { FireRef, TriggerStateValue } from "../../machines/trigger.machine.js";
+import type { FireRef, TriggerStateValue } from "../../machines/trigger.types.js";
 import type { RunRecord } from "../provenance/DagProvenance.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
