@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { triggerStateOf } from "../../machines/trigger.machine.js";
 import type {
   TriggerContext,
