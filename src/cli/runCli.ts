@@ -10,7 +10,7 @@ import { runsCommand } from "./commands/runs.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
 import { triggerActionsCommand } from "./commands/triggerActions.js";
-import { LOG_LEVELS } from "./createLogger.js";
+import { LOG_LEVELS } from "./logLevels.js";
 import { type CliIO, Output } from "./Output.js";
 
 /** Exit codes: 0 done, 1 the command failed, 2 the command line was wrong. */
