@@ -34,6 +34,9 @@ export const triggerSql = {
   selectEventRowid: `SELECT rowid AS rowid FROM trigger_events WHERE event_id = ?`,
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
+  /** Every trigger's ledger counts (statuses in order, as the one-trigger query gives them). */
+  countAllEventsByStatus: `SELECT trigger_name, status, COUNT(*) AS n FROM trigger_events
+    GROUP BY trigger_name, status ORDER BY trigger_name, status`,
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
   selectLease: `SELECT owner_id, epoch, expires_at FROM supervisor_lease WHERE id = 1`,
   insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at)
