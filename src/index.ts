@@ -193,3 +193,15 @@ export {
   TriggerStore,
   type TriggerStoreOptions,
 } from "./trigger/TriggerStore.js";
+export {
+  createInspector,
+  type Inspector,
+  type InspectorOptions,
+} from "./ui/createInspector.js";
+export { InspectorTokenMissing, UiHostNeedsToken } from "./ui/errors.js";
+export type { InspectorActions } from "./ui/inspectorRoutes.js";
+export {
+  type InspectorServer,
+  isLoopbackHost,
+  startInspectorServer,
+} from "./ui/startInspectorServer.js";
