@@ -2,6 +2,10 @@ import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+
+const gzipAsync = promisify(gzip);
 
 /** The pages' own files: next to this module, in src/ui/assets or dist/src/ui/assets. */
 const ASSETS = fileURLToPath(new URL("./assets/", import.meta.url));
@@ -26,6 +30,8 @@ const TYPES: Readonly<Record<string, string>> = {
 export interface AssetFile {
   readonly body: Uint8Array;
   readonly type: string;
+  /** The same bytes gzipped (made once, on first use), for a client that accepts it. */
+  gzipped(): Promise<Uint8Array>;
 }
 
 /**
@@ -81,7 +87,10 @@ export class InspectorAssets {
     let cached = this.#cache.get(file);
     if (cached === undefined) {
       cached = fs.readFile(file).then(
-        (body) => ({ body, type }),
+        (body) => {
+          let packed: Promise<Uint8Array> | undefined;
+          return { body, type, gzipped: () => (packed ??= gzipAsync(body, { level: 9 })) };
+        },
         () => undefined,
       );
       this.#cache.set(file, cached);

@@ -87,6 +87,8 @@ describe("createInspector", () => {
     expect((await get("/vendor/mermaid/../package.json")).status).toBe(404);
     expect((await get("/assets/app.js")).headers.get("content-type")).toContain("javascript");
     expect((await get("/vendor/mermaid/mermaid.esm.min.mjs")).status).toBe(200);
+    const packed = await get("/assets/app.js", { headers: { "accept-encoding": "gzip, br" } });
+    expect(packed.headers.get("content-encoding")).toBe("gzip");
   });
 
   it("mounts under a base path", async () => {

@@ -8,7 +8,7 @@
  * docs/ for the README).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -71,8 +71,9 @@ function lineFrom(child: ChildProcess, test: (line: string) => boolean, ms: numb
 async function shot(page: import("puppeteer-core").Page, name: string): Promise<void> {
   const file = path.join(screens, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  // The README's copies: what a person first sees (the viewport), not the whole page.
   if (process.env.UPDATE_SCREENSHOTS === "1" && name !== "ui-xss") {
-    copyFileSync(file, path.join(ROOT, "docs", `${name}.png`));
+    await page.screenshot({ path: path.join(ROOT, "docs", `${name}.png`) });
   }
 }
 
@@ -135,9 +136,9 @@ describe.skipIf(noBrowser !== undefined)(
       expect(await page.evaluate("window.__sameDocument")).toBe(true);
       expect(await page.$eval("#live", (el) => el.textContent)).toContain("live");
       // The budget: the page without Mermaid (which this page does not load at all).
-      const bytes = watch.bytes((u) => !u.includes("/api/live"));
+      const bytes = await watch.transferred({ except: "/api/live" });
       expect(bytes).toBeLessThan(1_000_000);
-      expect(watch.bytes((u) => u.includes("/vendor/mermaid/"))).toBe(0);
+      expect(await watch.transferred({ only: "/vendor/mermaid/" })).toBe(0);
       process.stdout.write(`triggers page transferred ${bytes} bytes\n`);
       await shot(page, "ui-triggers");
       expect(watch.errors).toEqual([]);
@@ -170,13 +171,23 @@ describe.skipIf(noBrowser !== undefined)(
         error: el.querySelector(".node-error")?.textContent,
       }));
       expect(row.status).toBe("failed");
+      // The map node's three child runs: nested in the drawing, and listed with their nodes.
+      expect(await page.$$eval("section.child[data-run]", (els) => els.length)).toBe(3);
+      expect(await page.$$eval("#dag svg g.cluster", (els) => els.length)).toBe(3);
       expect(row.error).toContain("<script>window.__pwned = 1</script> boom");
       expect(await page.evaluate("window.__pwned")).toBeUndefined();
-      const bytes = watch.bytes((u) => !u.includes("/vendor/mermaid/"));
-      process.stdout.write(
-        `run page transferred ${bytes} bytes + Mermaid ${watch.bytes((u) => u.includes("/vendor/mermaid/"))}\n`,
-      );
+      const bytes = await watch.transferred({ except: "/vendor/mermaid/" });
+      const mermaid = await watch.transferred({ only: "/vendor/mermaid/" });
+      expect(bytes).toBeLessThan(1_000_000);
+      process.stdout.write(`run page transferred ${bytes} bytes + Mermaid ${mermaid}\n`);
       await shot(page, "ui-run");
+      await page.goto(`${url}runs`, { waitUntil: "networkidle2" });
+      await waitInPage(
+        page,
+        "the runs listed",
+        `document.querySelectorAll("tr[data-run]").length >= 3`,
+      );
+      await shot(page, "ui-runs");
       await page.goto(`${url}runs?status=failed`, { waitUntil: "networkidle2" });
       await waitInPage(
         page,
@@ -185,8 +196,7 @@ describe.skipIf(noBrowser !== undefined)(
       );
       expect(
         await page.$$eval("tr[data-run]", (rows) => rows.map((r) => r.getAttribute("data-status"))),
-      ).toEqual(expect.arrayContaining(["failed"]));
-      await shot(page, "ui-runs");
+      ).toEqual(["failed"]);
       expect(watch.dialogs).toEqual([]);
       expect(watch.errors).toEqual([]);
       expect(await watch.violations()).toEqual([]);
@@ -218,6 +228,9 @@ describe.skipIf(noBrowser !== undefined)(
       expect(["active", "firing"]).toContain(String(current).trim());
       expect(await page.$eval("#replay", (el) => el.textContent)).toMatch(
         /journal entries replay to/,
+      );
+      process.stdout.write(
+        `trigger page transferred ${await watch.transferred({ except: "/vendor/mermaid/" })} bytes + Mermaid ${await watch.transferred({ only: "/vendor/mermaid/" })}\n`,
       );
       await shot(page, "ui-trigger");
       expect(watch.errors).toEqual([]);

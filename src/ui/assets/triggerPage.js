@@ -20,6 +20,8 @@ import {
 import { onTriggers } from "./live.js";
 
 const PAGE = 25;
+/** Ledger statuses whose `error` is a failure (others carry a note, e.g. why a tick was missed). */
+const FAILURES = new Set(["failed", "poll_failed", "interrupted"]);
 
 export async function render(main, encodedName) {
   const name = encodedName;
@@ -33,12 +35,11 @@ export async function render(main, encodedName) {
     main,
     h("p", { class: "crumbs" }, h("a", { href: "./" }, "Triggers"), " / "),
     h("h1", { id: "trigger-name" }, name),
-    summary,
     h(
       "div",
       { class: "columns" },
-      h("section", {}, h("h2", {}, "Machine"), machine),
-      meta.actions ? actionsPanel(name, () => refresh(true)) : null,
+      h("div", {}, summary, meta.actions ? actionsPanel(name, () => refresh(true)) : null),
+      h("section", { class: "machine" }, h("h2", {}, "Machine"), machine),
     ),
     h("h2", {}, "Ledger"),
     ledgerBody,
@@ -162,8 +163,8 @@ function ledgerRow(event) {
         ? h("span", { class: "small muted" }, ` took ${duration(event.firedAt, event.finishedAt)}`)
         : null,
       event.decisions.map((d) => h("div", { class: "reason" }, d.reason)),
-      event.error ? pre(event.error, "error") : null,
-      event.payload && event.payload.text !== "{}"
+      event.error ? pre(event.error, FAILURES.has(event.status) ? "error" : "note") : null,
+      event.payload && event.payload.text !== "{}" && event.payload.text !== "null"
         ? h("details", {}, h("summary", {}, "payload"), pre(event.payload.text))
         : null,
     ),
