@@ -197,6 +197,8 @@ export {
   createInspector,
   type Inspector,
   type InspectorOptions,
+  type NodeRequestLike,
+  type NodeResponseLike,
 } from "./ui/createInspector.js";
 export { InspectorTokenMissing, UiHostNeedsToken } from "./ui/errors.js";
 export type { InspectorActions } from "./ui/inspectorRoutes.js";

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TriggerCatalog } from "../inspect/inspect.js";
 import type { DagProvenance } from "../provenance/DagProvenance.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
@@ -44,6 +43,38 @@ export interface InspectorOptions {
 }
 
 /**
+ * What the inspector reads of Node's `IncomingMessage` — declared here, structurally, so
+ * that tickflow's types need no `@types/node` in a user's project.
+ *
+ * @example
+ * ```ts
+ * const req: NodeRequestLike = incomingMessage;
+ * ```
+ */
+export interface NodeRequestLike {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  destroy(): unknown;
+}
+
+/**
+ * What the inspector uses of Node's `ServerResponse` (see {@link NodeRequestLike}).
+ *
+ * @example
+ * ```ts
+ * const res: NodeResponseLike = serverResponse;
+ * ```
+ */
+export interface NodeResponseLike {
+  statusCode: number;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): unknown;
+  end(body?: string | Uint8Array): unknown;
+}
+
+/**
  * A mounted inspector: a Node `(req, res)` handler, with a fetch-style handler and
  * `close()` beside it.
  *
@@ -54,7 +85,7 @@ export interface InspectorOptions {
  * ```
  */
 export interface Inspector {
-  (req: IncomingMessage, res: ServerResponse): void;
+  (req: NodeRequestLike, res: NodeResponseLike): void;
   /** The same routes for the fetch API (`Request` in, `Response` out). */
   fetch(request: Request): Promise<Response>;
   /** Stops the live feed and ends the open event streams. */
@@ -104,7 +135,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   };
   const streams = new Set<() => void>();
 
-  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+  const handler = ((req: NodeRequestLike, res: NodeResponseLike) => {
     void route(context, nodeRequest(req)).then(
       (reply) => sendNode(reply, req, res, streams),
       (error: unknown) => {
@@ -122,7 +153,7 @@ export function createInspector(options: InspectorOptions): Inspector {
   return handler;
 }
 
-function nodeRequest(req: IncomingMessage): InspectorRequest {
+function nodeRequest(req: NodeRequestLike): InspectorRequest {
   return {
     method: req.method ?? "GET",
     url: new URL(req.url ?? "/", "http://inspector.invalid"),
@@ -149,11 +180,11 @@ function nodeRequest(req: IncomingMessage): InspectorRequest {
 
 function sendNode(
   reply: InspectorReply,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: NodeRequestLike,
+  res: NodeResponseLike,
   streams: Set<() => void>,
 ): void {
-  res.writeHead(reply.status, reply.headers);
+  res.writeHead(reply.status, { ...reply.headers });
   if ("body" in reply) {
     res.end(req.method === "HEAD" ? undefined : reply.body);
     return;

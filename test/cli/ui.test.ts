@@ -50,8 +50,14 @@ describe("tickflow ui", () => {
       );
       const triggers = (await (await fetch(`${url}api/triggers`)).json()) as { name: string }[];
       expect(triggers.map((t) => t.name)).toEqual(["broken"]);
-      const runs = (await (await fetch(`${url}api/runs`)).json()) as { runs: unknown[] };
-      expect(runs.runs).toHaveLength(1);
+      const runs = (await (await fetch(`${url}api/runs`)).json()) as {
+        runs: { status: string; parentRunId?: string }[];
+      };
+      // The failed run and its map node's three child runs.
+      expect(runs.runs.filter((r) => r.parentRunId === undefined).map((r) => r.status)).toEqual([
+        "failed",
+      ]);
+      expect(runs.runs).toHaveLength(4);
       await fetch(`${url}api/triggers/broken/ledger`);
       expect((await fetch(`${url}api/triggers/broken/fire`, { method: "POST" })).status).toBe(403);
     } finally {

@@ -67,11 +67,17 @@ export async function render(main) {
                   "tr",
                   { "data-run": run.runId, "data-status": run.status },
                   h("td", {}, runLink(run.runId)),
-                  h(
-                    "td",
-                    {},
+                  h("td", {}, [
                     run.dagNsref ? h("code", {}, run.dagNsref) : h("span", { class: "muted" }, "–"),
-                  ),
+                    run.parentRunId
+                      ? h(
+                          "div",
+                          { class: "small muted" },
+                          `↳ ${run.expansionKey ?? "child"} of `,
+                          runLink(run.parentRunId),
+                        )
+                      : null,
+                  ]),
                   h("td", {}, badge(run.status)),
                   h("td", {}, instant(run.startedAt)),
                   h("td", {}, run.finishedAt ? duration(run.startedAt, run.finishedAt) : ""),
