@@ -40,6 +40,12 @@ export interface InspectorOptions {
   readonly token?: string | undefined;
   /** Told each action as it is taken, one line (for an audit log). */
   readonly onAction?: ((line: string) => void) | undefined;
+  /**
+   * The host names a request's `Host` header may carry (`localhost`, `127.0.0.1`);
+   * others get 421. Guards a loopback server against DNS rebinding (a page on another
+   * site whose name is made to point at 127.0.0.1). Default: any.
+   */
+  readonly allowedHostnames?: readonly string[] | undefined;
 }
 
 /**
@@ -132,6 +138,10 @@ export function createInspector(options: InspectorOptions): Inspector {
     actions: options.actions,
     token: options.token,
     onAction: options.onAction,
+    allowedHostnames:
+      options.allowedHostnames === undefined
+        ? undefined
+        : new Set(options.allowedHostnames.map((name) => name.toLowerCase())),
   };
   const streams = new Set<() => void>();
 

@@ -67,6 +67,7 @@ export interface RouteContext {
   readonly actions: InspectorActions | undefined;
   readonly token: string | undefined;
   readonly onAction: ((line: string) => void) | undefined;
+  readonly allowedHostnames: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -117,6 +118,9 @@ export async function route(
   context: RouteContext,
   request: InspectorRequest,
 ): Promise<InspectorReply> {
+  if (context.allowedHostnames !== undefined && !hostAllowed(context, request)) {
+    return problem(421, "this server answers only to its own host name");
+  }
   let path = request.url.pathname;
   if (context.basePath !== "") {
     if (path === context.basePath) path = "/";
@@ -295,6 +299,17 @@ async function action(
       ? await actions.fire(name, payload as Record<string, unknown>, note)
       : await actions[kind](name, note);
   return json(200, { ok: true, kind, trigger: name, note, outcome: outcome ?? null });
+}
+
+function hostAllowed(context: RouteContext, request: InspectorRequest): boolean {
+  const host = request.header("host") ?? request.url.host;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  } catch {
+    return false;
+  }
+  return context.allowedHostnames?.has(hostname) ?? true;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {

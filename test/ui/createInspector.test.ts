@@ -102,6 +102,17 @@ describe("createInspector", () => {
     mounted.close();
   });
 
+  it("answers only to the allowed host names (DNS rebinding)", async () => {
+    const local = createInspector({ store, allowedHostnames: ["localhost", "127.0.0.1", "::1"] });
+    const at = (host: string) =>
+      local.fetch(new Request(`http://${host}/api/triggers`, { headers: { host } }));
+    expect((await at("127.0.0.1:8765")).status).toBe(200);
+    expect((await at("[::1]:8765")).status).toBe(200);
+    expect((await at("localhost")).status).toBe(200);
+    expect((await at("evil.example:8765")).status).toBe(421);
+    local.close();
+  });
+
   it("streams the trigger list as Server-Sent Events", async () => {
     const abort = new AbortController();
     const response = await get("/api/live", { signal: abort.signal });

@@ -74,6 +74,10 @@ export function uiCommand(program: Command, kit: CommandKit): void {
             actions,
             token,
             onAction: (line) => kit.out.warn(`tickflow ui: action ${line}`),
+            // On loopback, only this machine's own names: no DNS rebinding.
+            allowedHostnames: isLoopbackHost(options.host)
+              ? ["localhost", "127.0.0.1", "::1", options.host.replace(/^\[|\]$/g, "")]
+              : undefined,
           });
           const server = await startInspectorServer(inspector, { host: options.host, port });
           const link = actions === undefined ? server.url : `${server.url}#token=${token}`;
