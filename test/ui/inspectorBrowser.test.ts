@@ -275,6 +275,20 @@ describe.skipIf(noBrowser !== undefined)(
         trigger: { status: string };
       };
       expect(spare.trigger.status).toBe("disabled");
+      // Through the link printed at start (the token in its #fragment): the page acts.
+      const { page: withToken } = await watchedPage(browser as Browser);
+      await withToken.goto(`${base}triggers/spare#token=${token}`, { waitUntil: "networkidle2" });
+      await withToken.type("input.note", "back on after the test");
+      await withToken.click('button[data-action="activate"]');
+      const answer = await waitInPage(
+        withToken,
+        "the activation",
+        `document.querySelector(".action-result .ok, .action-result .error")?.textContent`,
+        20_000,
+      );
+      expect(answer).toBe("activate done");
+      expect(withToken.url()).not.toContain("token="); // taken out of the address bar
+      await withToken.close();
       ui.kill("SIGTERM");
       // The read-only server in this process has no actions at all.
       expect((await fetch(`${url}api/triggers/spare/fire`, { method: "POST" })).status).toBe(403);
