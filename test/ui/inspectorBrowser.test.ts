@@ -144,7 +144,7 @@ describe.skipIf(noBrowser !== undefined)(
       expect(watch.errors).toEqual([]);
       expect(await watch.violations()).toEqual([]);
       await page.close();
-    });
+    }, 60_000);
 
     it("a failed run's page draws the failed node in red and shows its error", async () => {
       const history = new DagProvenance(stores[1] as SqliteStore);
@@ -201,7 +201,7 @@ describe.skipIf(noBrowser !== undefined)(
       expect(watch.errors).toEqual([]);
       expect(await watch.violations()).toEqual([]);
       await page.close();
-    });
+    }, 60_000);
 
     it("after kill -9 and a restart, the trigger page shows the missed ticks with their reasons", async () => {
       supervisor.kill("SIGKILL");
