@@ -194,3 +194,17 @@ export {
   TriggerStore,
   type TriggerStoreOptions,
 } from "./trigger/TriggerStore.js";
+export {
+  createInspector,
+  type Inspector,
+  type InspectorOptions,
+  type NodeRequestLike,
+  type NodeResponseLike,
+} from "./ui/createInspector.js";
+export { InspectorTokenMissing, UiHostNeedsToken } from "./ui/errors.js";
+export type { InspectorActions } from "./ui/inspectorRoutes.js";
+export {
+  type InspectorServer,
+  isLoopbackHost,
+  startInspectorServer,
+} from "./ui/startInspectorServer.js";

@@ -10,6 +10,7 @@ import { runsCommand } from "./commands/runs.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
 import { triggerActionsCommand } from "./commands/triggerActions.js";
+import { uiCommand } from "./commands/ui.js";
 import { LOG_LEVELS } from "./logLevels.js";
 import { type CliIO, Output } from "./Output.js";
 
@@ -60,6 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);
+  uiCommand(program, kit);
   for (const command of program.commands) command.exitOverride();
 
   try {
