@@ -2,7 +2,7 @@
  * What every scenario of the benchmark suite shares: statistics, the raw SQLite commit
  * limit, temp folders, child processes and the peers' servers.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -11,6 +11,18 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { sleep } from "./childLib.mjs";
+
+export {
+  childArgs,
+  childDone,
+  cpuMs,
+  retainedHeapMb,
+  round,
+  rssMb,
+  sleep,
+  timedImport,
+} from "./childLib.mjs";
 
 /** A scenario's figures: metric name → value (the JSON's `scenarios.<id>`). */
 export type Metrics = Record<string, number | string | null>;
@@ -54,14 +66,6 @@ export function quantile(values: readonly number[], q: number): number {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1] as number;
 }
-
-/** Rounds to `digits` decimals (keeps JSON short). */
-export const round = (n: number, digits = 2): number => {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-};
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the wall clock is `offsetMs` past a whole second. */
 export async function alignToSecond(offsetMs: number): Promise<void> {
@@ -110,19 +114,48 @@ export function rawCommits(file: string): {
 }
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
+/** The repository: a child started here imports `tickflow` as the package (dist/). */
+export const repoDir = path.dirname(benchDir);
+
+/** This process's environment without NODE_OPTIONS (a child's loaders are its own). */
+export function plainEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  return env;
+}
 
 /**
- * Runs `bench/<file>` in a child Node process (TypeScript through tsx's loader) with
- * `args` as JSON in argv, and resolves to the JSON object it prints on its last stdout
- * line. CPU and memory measured inside the child belong to that scenario alone.
+ * Makes sure dist/ is the build of the current sources: runs `npm run build` when a
+ * source file of src/ or machines/ has no compiled file in dist/ or is newer than it.
+ * Returns whether it built.
+ */
+export function ensureBuilt(): boolean {
+  const stale = (dir: string): boolean =>
+    fs.readdirSync(path.join(repoDir, dir), { recursive: true, encoding: "utf8" }).some((rel) => {
+      if (!rel.endsWith(".ts") || rel.endsWith(".d.ts")) return false;
+      const source = path.join(repoDir, dir, rel);
+      const built = path.join(repoDir, "dist", dir, rel.replace(/\.ts$/, ".js"));
+      return !fs.existsSync(built) || fs.statSync(built).mtimeMs < fs.statSync(source).mtimeMs;
+    });
+  if (!stale("src") && !stale("machines")) return false;
+  execFileSync("npm", ["run", "build"], { cwd: repoDir, stdio: ["ignore", "ignore", "inherit"] });
+  return true;
+}
+
+/**
+ * Runs `bench/<file>` in a child Node process with `args` as JSON in argv, and resolves
+ * to the JSON object it prints on its last stdout line. CPU and memory measured inside
+ * the child belong to that scenario alone. A `.ts` child runs through tsx's loader; a
+ * `.mjs` child runs with plain `node`, as a user runs the built package (it imports
+ * `tickflow`, i.e. dist/; see {@link ensureBuilt}).
  */
 export function runChild<T>(file: string, args: unknown, timeoutMs = 300_000): Promise<T> {
   return new Promise((resolve, reject) => {
+    const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
     const child = spawn(
       process.execPath,
       // --expose-gc: a child may collect garbage before reading the heap it retains.
-      ["--expose-gc", "--import", "tsx", path.join(benchDir, file), JSON.stringify(args)],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
+      ["--expose-gc", ...loader, path.join(benchDir, file), JSON.stringify(args)],
+      { stdio: ["ignore", "pipe", "pipe"], env: plainEnv(), cwd: repoDir },
     );
     let stdout = "";
     let stderr = "";
@@ -152,32 +185,6 @@ export function runChild<T>(file: string, args: unknown, timeoutMs = 300_000): P
       }
     });
   });
-}
-
-/** The child's side of {@link runChild}: its arguments. */
-export function childArgs<T>(): T {
-  return JSON.parse(process.argv[2] ?? "{}") as T;
-}
-
-/** The child's side of {@link runChild}: prints the result and exits. */
-export function childDone(result: unknown): never {
-  process.stdout.write(`\n${JSON.stringify(result)}\n`);
-  process.exit(0);
-}
-
-/** CPU time (user + system) in ms since `since`. */
-export function cpuMs(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1000;
-}
-
-export const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
-
-/** The heap still in use after a full collection (when `--expose-gc` is on), in MB. */
-export function retainedHeapMb(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
 /** Whether something listens on `host:port` (within `timeoutMs`). */

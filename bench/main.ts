@@ -14,13 +14,14 @@ import { parseArgs } from "node:util";
 import { dagOverhead } from "./dagOverhead.js";
 import { fireThroughput } from "./fireThroughput.js";
 import { idleCost } from "./idleCost.js";
-import type { Metrics } from "./lib.js";
+import { ensureBuilt, type Metrics } from "./lib.js";
 import { pgFireThroughput } from "./pgFireThroughput.js";
 import { pgTickPrecision } from "./pgTickPrecision.js";
 import { pollCost } from "./pollCost.js";
 import { provenanceOverhead } from "./provenanceOverhead.js";
 import { report } from "./report.js";
 import { restart } from "./restart.js";
+import { startup } from "./startup.js";
 import { tickPrecision } from "./tickPrecision.js";
 
 const { values } = parseArgs({
@@ -41,11 +42,14 @@ const SCENARIOS = [
   "tick_precision",
   "idle_cost",
   "restart",
+  "startup",
   "poll_cost",
   "pg_fire_throughput",
   "pg_tick_precision",
 ] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
+/** The scenarios that run the built package (dist/) with plain node, as a user runs it. */
+const ON_DIST: readonly ScenarioId[] = ["idle_cost", "restart", "startup"];
 
 if (values.help) {
   console.log(
@@ -97,6 +101,14 @@ const runners: Record<ScenarioId, () => Promise<Metrics>> = {
       repeats: quick ? 1 : 3,
       ...dir,
     }),
+  startup: () =>
+    startup({
+      rounds: quick ? 5 : 15,
+      triggers: 10_000,
+      journalRows: 1_000_000,
+      events: 100_000,
+      ...dir,
+    }),
   poll_cost: () =>
     pollCost({ triggers: 1000, seconds: quick ? 2 : 10, repeats: quick ? 1 : 2, ...dir }),
   pg_fire_throughput: () =>
@@ -143,6 +155,10 @@ console.log(
 
 const scenarios: Record<string, Metrics> = {};
 const started = performance.now();
+if (ON_DIST.some((id) => only === undefined || only.includes(id))) {
+  process.stdout.write("  dist/ … ");
+  console.log(ensureBuilt() ? "built (npm run build)" : "fresh");
+}
 for (const id of SCENARIOS) {
   if (only !== undefined && !only.includes(id)) continue;
   const t0 = performance.now();

@@ -12,7 +12,27 @@ import {
 import { parseSchedule } from "../src/schedule/Schedule.js";
 import { SqliteStore } from "../src/store/SqliteStore.js";
 import { type Metrics, median, round, runChild, tempDir } from "./lib.js";
-import type { RestartChildArgs, RestartChildResult } from "./restartChild.js";
+
+/** What `restartChild.mjs` is given. */
+export interface RestartChildArgs {
+  readonly dir: string;
+  readonly triggers: number;
+  readonly schedule: string;
+}
+
+/** What `restartChild.mjs` measures. */
+export interface RestartChildResult {
+  readonly start_to_ready_ms: number;
+  readonly open_ms: number;
+  readonly start_ms: number;
+  readonly rss_mb: number;
+  /** RSS once the package is imported, before any trigger exists. */
+  readonly rss_before_mb: number;
+  readonly import_ms: number;
+  readonly active_triggers: number;
+  readonly scheduled_triggers: number;
+  readonly errors: number;
+}
 
 /**
  * The size of the database `restart` builds, and how often it restarts on it.
@@ -36,11 +56,17 @@ const HOUR = 3_600_000;
  * Writes a trigger database as a supervisor that ran for days would leave it, directly
  * with SQL through `SqliteStore`: each trigger active on an hourly schedule, its journal
  * (ACTIVATE, then TICK and RUN_FINISHED per hour, then an empty poll), its last ledger
- * rows, and the snapshot the machine itself produces for that history.
+ * rows, and the snapshot the machine itself produces for that history. `startup` reads
+ * one too (`tickflow status`).
+ *
+ * @example
+ * ```ts
+ * buildRestartDatabase("/tmp/t/triggers.db", { triggers: 10_000, journalRows: 1_000_000, events: 100_000 }, "17 * * * *");
+ * ```
  */
-function build(
+export function buildRestartDatabase(
   file: string,
-  options: RestartOptions,
+  options: Pick<RestartOptions, "triggers" | "journalRows" | "events">,
   schedule: string,
 ): { readonly buildMs: number } {
   const started = performance.now();
@@ -189,7 +215,8 @@ function build(
 
 /**
  * `restart`: a trigger database with 10,000 active triggers, a million journal rows and
- * 100,000 ledger rows; a new supervisor in a fresh child process opens it and starts.
+ * 100,000 ledger rows; a new supervisor in a fresh child process (plain `node` on the
+ * built package, dist/: the caller makes sure it is fresh) opens it and starts.
  * `start_to_ready_ms` runs from opening the files to `start()` resolving (snapshots are
  * restored, the journal is not replayed). Median over the repeats; the database is
  * built once.
@@ -199,11 +226,11 @@ export async function restart(options: RestartOptions): Promise<Metrics> {
   try {
     const minute = (new Date().getMinutes() + 30) % 60;
     const schedule = `${minute} * * * *`;
-    const { buildMs } = build(path.join(dir, "triggers.db"), options, schedule);
+    const { buildMs } = buildRestartDatabase(path.join(dir, "triggers.db"), options, schedule);
     const runs: RestartChildResult[] = [];
     for (let r = 0; r < options.repeats; r++) {
       const args: RestartChildArgs = { dir, triggers: options.triggers, schedule };
-      runs.push(await runChild<RestartChildResult>("restartChild.ts", args));
+      runs.push(await runChild<RestartChildResult>("restartChild.mjs", args));
     }
     const med = (pick: (r: RestartChildResult) => number) => round(median(runs.map(pick)), 0);
     const last = runs.at(-1);
@@ -213,6 +240,8 @@ export async function restart(options: RestartOptions): Promise<Metrics> {
       open_ms: med((r) => r.open_ms),
       start_ms: med((r) => r.start_ms),
       rss_mb: round(median(runs.map((r) => r.rss_mb)), 1),
+      rss_baseline_mb: round(median(runs.map((r) => r.rss_before_mb)), 1),
+      import_ms: med((r) => r.import_ms),
       active_triggers: last?.active_triggers ?? 0,
       scheduled_triggers: last?.scheduled_triggers ?? 0,
       restore_errors: last?.errors ?? 0,
@@ -222,6 +251,7 @@ export async function restart(options: RestartOptions): Promise<Metrics> {
       journal_rows: options.journalRows,
       events: options.events,
       repeats: options.repeats,
+      runtime: 'node dist/ (import "tickflow")',
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -16,3 +16,8 @@ execFileSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"
 });
 // npm makes a bin executable on install; a clone running dist/ directly needs it too.
 fs.chmodSync(path.join(root, "dist/src/cli/main.js"), 0o755);
+// The web inspector's pages (HTML, CSS, browser JavaScript) are not TypeScript: tsc
+// leaves them, so they are copied next to the compiled server that serves them.
+fs.cpSync(path.join(root, "src/ui/assets"), path.join(root, "dist/src/ui/assets"), {
+  recursive: true,
+});

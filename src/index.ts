@@ -148,6 +148,7 @@ export {
   DiskFull,
   isDatabaseUnreachable,
   NotADatabase,
+  OptionalDependencyMissing,
   SchemaTooNew,
   StoreError,
   type StoreFailure,
@@ -169,6 +170,7 @@ export {
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
+  type MachineInspectionEvent,
   type ManagerEvent,
   type StopOptions,
   TriggerManager,
@@ -192,3 +194,17 @@ export {
   TriggerStore,
   type TriggerStoreOptions,
 } from "./trigger/TriggerStore.js";
+export {
+  createInspector,
+  type Inspector,
+  type InspectorOptions,
+  type NodeRequestLike,
+  type NodeResponseLike,
+} from "./ui/createInspector.js";
+export { InspectorTokenMissing, UiHostNeedsToken } from "./ui/errors.js";
+export type { InspectorActions } from "./ui/inspectorRoutes.js";
+export {
+  type InspectorServer,
+  isLoopbackHost,
+  startInspectorServer,
+} from "./ui/startInspectorServer.js";

@@ -1,10 +1,8 @@
 import type { Command } from "commander";
 import type pino from "pino";
-import { createLogger, LOG_LEVELS } from "./createLogger.js";
-import { databasePaths } from "./databasePaths.js";
+import { LOG_LEVELS } from "./logLevels.js";
 import type { CliIO, Output } from "./Output.js";
-import { type OpenDatabases, type OpenMode, openDatabases } from "./openDatabases.js";
-import { parseOption } from "./parseOption.js";
+import type { OpenDatabases, OpenMode } from "./openDatabases.js";
 
 /**
  * The options every command accepts (`tickflow --data DIR status` or
@@ -26,9 +24,12 @@ export interface GlobalOptions {
  * What every command gets: the terminal, the global options, the databases and the
  * logger. Commands stay small: they parse, call the inspection API, and print.
  *
+ * The stores and the logger are imported when first asked for, not when the CLI loads:
+ * `tickflow --help` and a command that needs neither never load SQLite, effect or pino.
+ *
  * @example
  * ```ts
- * const dbs = kit.open(command, { mode: "read", triggers: "required", provenance: "skip" });
+ * const dbs = await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" });
  * ```
  */
 export class CommandKit {
@@ -45,16 +46,24 @@ export class CommandKit {
   }
 
   /** The databases at `--data`/`--db`, opened for reading or writing. */
-  open(command: Command, how: OpenMode): OpenDatabases {
+  async open(command: Command, how: OpenMode): Promise<OpenDatabases> {
     const options = this.options(command);
+    const [{ databasePaths }, { openDatabases }] = await Promise.all([
+      import("./databasePaths.js"),
+      import("./openDatabases.js"),
+    ]);
     return openDatabases(databasePaths({ data: options.data, db: options.db }, this.io.cwd), how);
   }
 
   /** The structured logger at `--log-level`, on stderr (made once). */
-  logger(command: Command): pino.Logger {
+  async logger(command: Command): Promise<pino.Logger> {
     if (this.#logger === undefined) {
+      const [{ createLogger }, { parseOption }] = await Promise.all([
+        import("./createLogger.js"),
+        import("./parseOption.js"),
+      ]);
       const level = parseOption.choice("--log-level", this.options(command).logLevel, LOG_LEVELS);
-      this.#logger = createLogger(level);
+      this.#logger ??= createLogger(level);
     }
     return this.#logger;
   }

@@ -1,14 +1,5 @@
 import pino from "pino";
-
-/**
- * Log levels the CLI accepts for `--log-level`.
- *
- * @example
- * ```ts
- * LOG_LEVELS.includes("info"); // true
- * ```
- */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+import type { LogLevel } from "./logLevels.js";
 
 /**
  * The CLI's structured logger: JSON lines (pino) on stderr, so stdout stays the human
@@ -23,7 +14,7 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "
  * ```
  */
 export function createLogger(
-  level: (typeof LOG_LEVELS)[number],
+  level: LogLevel,
   destination: number | { write(text: string): unknown } = 2,
 ): pino.Logger {
   const stream =

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /**
  * A read command found no database where it looked. Read commands never create one
@@ -36,10 +36,16 @@ export class ModuleNotFound extends Data.TaggedError("ModuleNotFound")<{
 
 /**
  * The module exists but importing it threw (a syntax error, a failing top-level call).
+ * For a syntax error, `location` is `file:line:column`.
  *
  * @example
  * ```ts
- * throw new ModuleLoadFailed({ path: "/work/examples/market.ts", cause: new SyntaxError("x"), hint: undefined });
+ * throw new ModuleLoadFailed({
+ *   path: "/work/app.ts",
+ *   cause: new SyntaxError("Unexpected token ';'"),
+ *   hint: undefined,
+ *   location: "/work/app.ts:3:11",
+ * });
  * ```
  */
 export class ModuleLoadFailed extends Data.TaggedError("ModuleLoadFailed")<{
@@ -47,11 +53,39 @@ export class ModuleLoadFailed extends Data.TaggedError("ModuleLoadFailed")<{
   readonly cause: unknown;
   /** What to do when the failure has a known cause (e.g. a .ts file loaded as CommonJS). */
   readonly hint: string | undefined;
+  /** Where a syntax error is, as `file:line:column` (the column when known). */
+  readonly location?: string | undefined;
 }> {
   override get message() {
     const reason = this.cause instanceof Error ? this.cause.message : String(this.cause);
-    const first = (reason.split("\n")[0] ?? "").replace(/\.+$/, "");
-    return `Loading ${this.path} failed: ${first}. ${this.hint ?? `Fix the module (run it with \`npx tsx ${this.path}\` to see the whole error), or add --debug for the stack.`}`;
+    // esbuild (under tsx) puts the error on its second line, after "Transform failed…".
+    const esbuild = /: ERROR: (.*)/.exec(reason)?.[1];
+    const first = (esbuild ?? reason.split("\n")[0] ?? "").replace(/\.+$/, "");
+    const what =
+      this.location === undefined
+        ? `Loading ${this.path} failed: ${first}.`
+        : `Loading ${this.path} failed: syntax error at ${this.location}: ${first}.`;
+    return `${what} ${this.hint ?? "Fix the module, or add --debug for the stack."}`;
+  }
+}
+
+/**
+ * The module is TypeScript, this Node cannot strip types (before 22.18, or syntax that
+ * needs more than stripping such as `enum`), and no TypeScript loader is installed.
+ *
+ * @example
+ * ```ts
+ * throw new TypeScriptLoaderMissing({ path: "/work/app.ts", nodeVersion: "v20.20.2", reason: "Node v20.20.2 cannot run TypeScript on its own" });
+ * ```
+ */
+export class TypeScriptLoaderMissing extends Data.TaggedError("TypeScriptLoaderMissing")<{
+  readonly path: string;
+  readonly nodeVersion: string;
+  /** Why Node's own type stripping could not load it. */
+  readonly reason: string;
+}> {
+  override get message() {
+    return `Cannot load ${this.path}: ${this.reason}. Install a TypeScript loader in your project: npm i -D tsx (or compile it to .js first).`;
   }
 }
 

@@ -10,7 +10,8 @@ import { runsCommand } from "./commands/runs.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
 import { triggerActionsCommand } from "./commands/triggerActions.js";
-import { LOG_LEVELS } from "./createLogger.js";
+import { uiCommand } from "./commands/ui.js";
+import { LOG_LEVELS } from "./logLevels.js";
 import { type CliIO, Output } from "./Output.js";
 
 /** Exit codes: 0 done, 1 the command failed, 2 the command line was wrong. */
@@ -60,6 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);
+  uiCommand(program, kit);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -27,7 +27,7 @@ export async function viaSupervisor(
   trigger: string,
   payload?: Record<string, unknown>,
 ): Promise<{ readonly runId?: string; readonly status?: string; readonly outputs?: unknown }> {
-  const dbs = kit.open(command, { mode: "write" });
+  const dbs = await kit.open(command, { mode: "write" });
   try {
     const store = dbs.triggers as NonNullable<typeof dbs.triggers>;
     const seq = await store.requestCommand(trigger, kind, payload, Date.now());

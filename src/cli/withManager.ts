@@ -36,10 +36,12 @@ export async function withManager<T>(
     modulePath === undefined ? new Namespace() : await loadNamespace(modulePath, kit.io.cwd);
   if (!how.createDatabase) {
     // Checked first: opening for writing would create an empty database at a wrong path.
-    await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" }).close();
+    await (
+      await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" })
+    ).close();
   }
-  const dbs = kit.open(command, { mode: "write" });
-  const logger = kit.logger(command);
+  const dbs = await kit.open(command, { mode: "write" });
+  const logger = await kit.logger(command);
   const store = dbs.triggers as NonNullable<typeof dbs.triggers>;
   try {
     const manager = new TriggerManager({

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /**
  * The DAG's edges form a cycle; `cycle` lists the labels around it, first label repeated last.

@@ -1,4 +1,5 @@
-import { type Schema, SchemaAST } from "effect";
+import type * as Schema from "effect/Schema";
+import * as SchemaAST from "effect/SchemaAST";
 
 /**
  * Says why a value of the `from` schema's type can NOT be decoded by the `to` schema,

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { nearest } from "../namespace/nearest.js";
 import type { StoreFailure } from "../store/errors.js";
 import { storePromise } from "../store/storePromise.js";

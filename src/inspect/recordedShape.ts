@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { DagProvenance } from "../provenance/DagProvenance.js";
 import type { DagShape } from "../provenance/Provenance.js";
 import type { StoreFailure } from "../store/errors.js";

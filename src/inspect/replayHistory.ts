@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from "node:util";
-import { Effect } from "effect";
-import {
-  type TriggerContext,
-  type TriggerEvent,
-  type TriggerStateValue,
-  triggerStateOf,
-} from "../../machines/trigger.machine.js";
+import * as Effect from "effect/Effect";
+import { triggerStateOf } from "../../machines/trigger.machine.js";
+import type {
+  TriggerContext,
+  TriggerEvent,
+  TriggerStateValue,
+} from "../../machines/trigger.types.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";

@@ -23,8 +23,12 @@ export interface TriggerSpec {
   readonly name: string;
   /** The registered DAG to run (checked when the trigger is activated). */
   readonly dagNsref: string;
-  /** `"poll"`: fires on its schedule (asking `pollFn` first, if any); `"push"`: fired by `manager.fire`. */
-  readonly triggerType: "poll" | "push";
+  /**
+   * `"poll"`: fires on its `schedule`, asking `pollFn` first if there is one — a plain
+   * cron trigger is a `"poll"` trigger without `pollFn`; `"cron"` says the same (stored as
+   * `"poll"`) and refuses a `pollFn`. `"push"`: no schedule, fired by `manager.fire`.
+   */
+  readonly triggerType: "poll" | "cron" | "push";
   /** Cron (5 fields, or 6 with seconds first). Required for poll, refused for push. */
   readonly schedule?: string;
   /** IANA zone of the schedule (default: the process's zone). */
@@ -87,13 +91,21 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
     throw invalid("name", "must be letters, digits, _, -, . or : (at least one)");
   }
   parseNsref(spec.dagNsref);
-  if (spec.triggerType !== "poll" && spec.triggerType !== "push") {
+  if (spec.triggerType !== "poll" && spec.triggerType !== "push" && spec.triggerType !== "cron") {
     throw invalid(
       "triggerType",
-      `must be "poll" or "push", not ${JSON.stringify(spec.triggerType)}`,
+      `must be "poll" (on a schedule, optionally asking a pollFn), "cron" (the same without a pollFn) or "push", not ${JSON.stringify(spec.triggerType)}`,
     );
   }
-  if (spec.triggerType === "poll" && spec.schedule === undefined) {
+  if (spec.triggerType === "cron" && spec.pollFn !== undefined) {
+    throw invalid(
+      "pollFn",
+      'a "cron" trigger fires on every tick and asks no pollFn: use triggerType "poll" to ask one',
+    );
+  }
+  // "cron" is a synonym: what is stored, inspected and journaled is "poll".
+  const triggerType = spec.triggerType === "push" ? "push" : "poll";
+  if (triggerType === "poll" && spec.schedule === undefined) {
     throw new ScheduleRequired({ name: spec.name });
   }
   if (spec.triggerType === "push" && spec.schedule !== undefined) {
@@ -117,7 +129,7 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
   return {
     name: spec.name,
     dagNsref: spec.dagNsref,
-    triggerType: spec.triggerType,
+    triggerType,
     schedule,
     pollFn: spec.pollFn,
     payload: spec.payload,

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /**
  * An nsref that does not follow `branch(.branch)*:leaf` with each part

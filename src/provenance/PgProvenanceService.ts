@@ -1,10 +1,16 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { StoreFailure } from "../store/errors.js";
 import { encodeJson } from "../store/jsonValue.js";
 import type { PgGroupedWrites } from "../store/PgGroupedWrites.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
 import { storePromise } from "../store/storePromise.js";
-import type { DagShape, NodeStart, ProvenanceService, WriteGuard } from "./Provenance.js";
+import type {
+  DagShape,
+  NodeStart,
+  ProvenanceService,
+  RunStatus,
+  WriteGuard,
+} from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
 import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
 import {
@@ -192,6 +198,15 @@ export class PgHistory {
   async getRun(runId: string, values: boolean): Promise<RunRecord | undefined> {
     const rows = await this.store.query<DagRunRow>("get run", sql.selectRun, [runId]);
     return (await this.#records(rows, values))[0];
+  }
+
+  async getRunStatuses(runIds: readonly string[]): Promise<ReadonlyMap<string, RunStatus>> {
+    const rows = await this.store.query<{ run_id: string; status: string }>(
+      "get run statuses",
+      sql.selectRunStatuses,
+      [runIds],
+    );
+    return new Map(rows.map((row) => [row.run_id, row.status as RunStatus]));
   }
 
   async getNodeExecutions(runId: string): Promise<readonly NodeRecord[]> {

@@ -68,6 +68,8 @@ export const pgProvenanceSql = {
     UPDATE dag_runs SET status = $2, finished_at = $3, sink_outputs_json = $4, error = $5
     WHERE run_id = $1`,
   selectRun: `SELECT * FROM dag_runs WHERE run_id = $1`,
+  /** $1 an array of run ids. */
+  selectRunStatuses: `SELECT run_id, status FROM dag_runs WHERE run_id = ANY($1::text[])`,
   /** $1 an array of run ids. Ordered in code by each run's shape. */
   selectNodesOfRuns: `SELECT * FROM node_executions WHERE run_id = ANY($1::text[])`,
   /** $1 an array of run ids. */

@@ -20,6 +20,8 @@ export const provenanceSql = {
   finishRun: `UPDATE dag_runs SET status = @status, finished_at = @finishedAt, sink_outputs_json = @outputs,
     error = @error WHERE run_id = @runId`,
   selectRun: `SELECT * FROM dag_runs WHERE run_id = ?`,
+  /** ? a JSON array of run ids. */
+  selectRunStatuses: `SELECT run_id, status FROM dag_runs WHERE run_id IN (SELECT value FROM json_each(?))`,
   selectNodes: `SELECT * FROM node_executions WHERE run_id = ? ORDER BY rowid`,
   selectEdges: `SELECT upstream_label, downstream_label FROM edge_traversals WHERE run_id = ? ORDER BY rowid`,
   selectChildren: `SELECT * FROM dag_runs WHERE parent_run_id = ? ORDER BY started_at, rowid`,

@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
-import {
-  Cause,
-  Clock,
-  Duration,
-  Effect,
-  Either,
-  Exit,
-  Fiber,
-  Layer,
-  ParseResult,
-  Queue,
-  Schema,
-} from "effect";
+// Submodules, not the `effect` barrel, and ParseResult rather than Schema: importing
+// tickflow loads only the parts of effect it uses (see docs/performance.md, start-up).
+import * as Cause from "effect/Cause";
+import * as Clock from "effect/Clock";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Either from "effect/Either";
+import * as Exit from "effect/Exit";
+import * as Fiber from "effect/Fiber";
+import * as Layer from "effect/Layer";
+import * as ParseResult from "effect/ParseResult";
+import * as Queue from "effect/Queue";
+import type * as Schema from "effect/Schema";
 import { Dag } from "../dag/Dag.js";
 import type { DagNode } from "../dag/DagNode.js";
 import { installDagRun } from "../dag/dagRunHook.js";
@@ -847,7 +847,7 @@ export class DagRunner {
               }),
             );
       if (spec.options.output) {
-        const check = Schema.validateEither(spec.options.output)(output);
+        const check = ParseResult.validateEither(spec.options.output)(output);
         if (Either.isLeft(check)) {
           const issues = issuesOf(check.left);
           return yield* Effect.fail(
@@ -998,14 +998,14 @@ function decode<E>(
   value: unknown,
   toError: (issues: readonly SchemaIssue[], field: string) => E,
 ): Effect.Effect<unknown, E> {
-  const result = Schema.decodeUnknownEither(schema)(value);
+  const result = ParseResult.decodeUnknownEither(schema)(value);
   if (Either.isRight(result)) return Effect.succeed(result.right);
   const issues = issuesOf(result.left);
   return Effect.fail(toError(issues, fieldOf(issues)));
 }
 
-function issuesOf(error: ParseResult.ParseError): SchemaIssue[] {
-  return ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+function issuesOf(problem: ParseResult.ParseIssue): SchemaIssue[] {
+  return ParseResult.ArrayFormatter.formatIssueSync(problem).map((issue) => ({
     path: issue.path,
     message: issue.message,
   }));

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** Renders an unknown thrown value for a message, without assuming it is an Error. */
 export function describeCause(cause: unknown): string {

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** How to write each field, quoted in the error so the fix is on screen. */
 const HINTS: Readonly<Record<string, string>> = {

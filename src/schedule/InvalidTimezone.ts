@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /**
  * A time zone name that this runtime does not know. Names are IANA zone ids such as

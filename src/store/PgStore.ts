@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import {
   DatabaseUnreachable,
   isStoreFailure,
@@ -6,6 +6,7 @@ import {
   StoreError,
   type StoreFailure,
 } from "./errors.js";
+import { loadPg } from "./loadPg.js";
 import { pgMigrations } from "./pgMigrations.js";
 import { latestSchemaVersion } from "./runMigrations.js";
 
@@ -248,7 +249,9 @@ export class PgStore implements PgQueryable, Target {
   readonly schema: string | undefined;
   readonly connectTimeoutMs: number;
 
-  readonly #pool: pg.Pool;
+  /** The pool's settings; the pool itself is made on first use, after `pg` is loaded. */
+  readonly #poolConfig: pg.PoolConfig;
+  #pool: Promise<pg.Pool> | undefined;
   readonly #max: number;
   #ready: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
@@ -257,13 +260,13 @@ export class PgStore implements PgQueryable, Target {
   readonly #waiting: (() => void)[] = [];
 
   private constructor(
-    pool: pg.Pool,
+    poolConfig: pg.PoolConfig,
     url: string,
     max: number,
     connectTimeoutMs: number,
     schema?: string,
   ) {
-    this.#pool = pool;
+    this.#poolConfig = poolConfig;
     this.#max = max;
     this.location = redactUrl(url);
     const target = targetOf(url);
@@ -299,7 +302,7 @@ export class PgStore implements PgQueryable, Target {
         `schema must be lower-case letters, digits and _ (not starting with a digit, at most 63), got ${JSON.stringify(schema)}`,
       );
     }
-    const pool = new pg.Pool({
+    const poolConfig: pg.PoolConfig = {
       connectionString: url,
       max,
       connectionTimeoutMillis: connectTimeoutMs,
@@ -307,11 +310,8 @@ export class PgStore implements PgQueryable, Target {
       // Notice a peer that vanished (no FIN) on idle and checked-out connections.
       keepAlive: true,
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-    });
-    // An idle connection whose server went away emits "error": the pool drops it and
-    // opens a new one when next needed. Without a listener Node would crash the process.
-    pool.on("error", () => {});
-    return new PgStore(pool, url, max, connectTimeoutMs, schema);
+    };
+    return new PgStore(poolConfig, url, max, connectTimeoutMs, schema);
   }
 
   /**
@@ -386,7 +386,8 @@ export class PgStore implements PgQueryable, Target {
     await this.ready();
     await this.#slot();
     try {
-      const result = await this.#pool.query(sql, params === undefined ? undefined : [...params]);
+      const pool = await this.#poolNow();
+      const result = await pool.query(sql, params === undefined ? undefined : [...params]);
       return result.rows as R[];
     } catch (cause) {
       throw this.#fail(operation, cause);
@@ -466,7 +467,10 @@ export class PgStore implements PgQueryable, Target {
    * ```
    */
   close(): Promise<void> {
-    this.#closed ??= this.#pool.end().catch(() => {});
+    // A pool never made (pg never loaded) has nothing to end.
+    this.#closed ??= (this.#pool ?? Promise.resolve(undefined))
+      .then((pool) => pool?.end())
+      .catch(() => {});
     return this.#closed;
   }
 
@@ -484,7 +488,7 @@ export class PgStore implements PgQueryable, Target {
   async #checkout(operation: string): Promise<pg.PoolClient> {
     await this.#slot();
     try {
-      const client = await this.#pool.connect();
+      const client = await (await this.#poolNow()).connect();
       // A connection lost between two statements emits "error" on the client; unheard,
       // Node would crash the process. The next statement fails with it instead.
       client.on("error", ignore);
@@ -499,6 +503,25 @@ export class PgStore implements PgQueryable, Target {
     client.off("error", ignore);
     client.release(broken);
     this.#freeSlot();
+  }
+
+  /** The pool, made on first use: `pg` is an optional peer, loaded only here. */
+  #poolNow(): Promise<pg.Pool> {
+    if (this.#pool === undefined) {
+      const made = loadPg(this.location).then(({ Pool }) => {
+        const pool = new Pool(this.#poolConfig);
+        // An idle connection whose server went away emits "error": the pool drops it and
+        // opens a new one when next needed. Without a listener Node would crash the process.
+        pool.on("error", () => {});
+        return pool;
+      });
+      // A missing package is not remembered: installing it is enough to try again.
+      made.catch(() => {
+        if (this.#pool === made) this.#pool = undefined;
+      });
+      this.#pool = made;
+    }
+    return this.#pool;
   }
 
   #slot(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** The text of an underlying failure, for messages; never throws. */
 const describe = (cause: unknown): string => {
@@ -231,6 +231,32 @@ const unreachableHint = (cause: unknown): string => {
 };
 
 /**
+ * A package that only some uses of tickflow need is not installed: `pg` for a
+ * `postgres://` URL or a `PgStore`. tickflow loads such a package only on the path that
+ * needs it, so a SQLite user never installs it. Nothing was written.
+ *
+ * @example
+ * ```ts
+ * // in a project without the pg package:
+ * await new TriggerStore("postgres://app@db/scheduler").listTriggers();
+ * // OptionalDependencyMissing: tickflow: PostgreSQL needs the package "pg", which is not installed. Run: npm i pg
+ * ```
+ */
+export class OptionalDependencyMissing extends Data.TaggedError("OptionalDependencyMissing")<{
+  /** The package to install, e.g. `pg`. */
+  readonly packageName: string;
+  /** What needed it, e.g. `PostgreSQL`. */
+  readonly feature: string;
+  /** Where it was looked for (the store's location), for messages. */
+  readonly path: string;
+  readonly cause: unknown;
+}> {
+  override get message(): string {
+    return `tickflow: ${this.feature} needs the package "${this.packageName}", which is not installed. Run: npm i ${this.packageName}`;
+  }
+}
+
+/**
  * Any error the store throws on purpose: the store's error family.
  *
  * @example
@@ -246,7 +272,8 @@ export type StoreFailure =
   | SchemaTooNew
   | DatabaseCorrupt
   | DiskFull
-  | DatabaseUnreachable;
+  | DatabaseUnreachable
+  | OptionalDependencyMissing;
 
 /**
  * Whether `value` is one of the store's typed errors (so it is passed on unchanged).
@@ -264,7 +291,8 @@ export const isStoreFailure = (value: unknown): value is StoreFailure =>
   value instanceof SchemaTooNew ||
   value instanceof DatabaseCorrupt ||
   value instanceof DiskFull ||
-  value instanceof DatabaseUnreachable;
+  value instanceof DatabaseUnreachable ||
+  value instanceof OptionalDependencyMissing;
 
 /**
  * Whether `value` is a {@link DatabaseUnreachable}: the database is away (as opposed to

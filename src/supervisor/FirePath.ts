@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Either, ParseResult, Schema } from "effect";
+import * as Either from "effect/Either";
+import * as ParseResult from "effect/ParseResult";
 import { type Actor, createActor } from "xstate";
 import {
   type FireRef,
@@ -126,9 +127,10 @@ export class FirePath {
     for (const source of dag.sources()) {
       const schema = source.spec.options.input;
       if (schema === undefined) continue;
-      const decoded = Schema.decodeUnknownEither(schema)(payload);
+      // ParseResult's decoder, not Schema's: the same check without loading effect/Schema.
+      const decoded = ParseResult.decodeUnknownEither(schema)(payload);
       if (Either.isLeft(decoded)) {
-        const [first] = ParseResult.ArrayFormatter.formatErrorSync(decoded.left);
+        const [first] = ParseResult.ArrayFormatter.formatIssueSync(decoded.left);
         throw new PayloadInvalid({
           name: definition.name,
           nodeLabel: source.label,

@@ -1,4 +1,3 @@
-import type { InspectionEvent } from "xstate";
 import type { Namespace } from "../namespace/Namespace.js";
 import type { ProvenanceProvider } from "../run/DagRunner.js";
 import type { Logger } from "../run/Logger.js";
@@ -68,8 +67,26 @@ export interface TriggerManagerOptions {
   /**
    * XState's inspection events for every trigger machine, as `createActor`'s `inspect`
    * option gives them (e.g. `createBrowserInspector().inspect` from `@statelyai/inspect`).
+   * A method, so that a function typed with xstate's own `InspectionEvent` fits too.
    */
-  readonly inspect?: (event: InspectionEvent) => void;
+  inspect?(event: MachineInspectionEvent): void;
+}
+
+/**
+ * An XState inspection event (`@xstate.snapshot`, `@xstate.event`, ...): xstate's
+ * `InspectionEvent` as far as tickflow's public types name it. Declared here rather
+ * than imported, so that tickflow's declarations load none of xstate's (which do not
+ * check in a project with `exactOptionalPropertyTypes` and `skipLibCheck: false`).
+ *
+ * @example
+ * ```ts
+ * const inspect = (event: MachineInspectionEvent) => console.log(event.type, event.rootId);
+ * ```
+ */
+export interface MachineInspectionEvent {
+  readonly type: `@xstate.${string}`;
+  readonly rootId: string;
+  readonly actorRef: unknown;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TriggerStateValue } from "../../machines/trigger.machine.js";
+import type { TriggerStateValue } from "../../machines/trigger.types.js";
 import type { RunLookup, TriggerInspection } from "../inspect/inspect.js";
 import type { Namespace } from "../namespace/Namespace.js";
 import type { DagRunResult, ProvenanceProvider } from "../run/DagRunner.js";
@@ -20,6 +20,7 @@ import { TriggerLoader } from "./TriggerLoader.js";
 import { TriggerShares } from "./TriggerShares.js";
 
 export type {
+  MachineInspectionEvent,
   ManagerEvent,
   ManagerStatus,
   StopOptions,

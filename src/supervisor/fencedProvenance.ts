@@ -1,4 +1,4 @@
-import { Layer } from "effect";
+import * as Layer from "effect/Layer";
 import { Provenance, type WriteGuard } from "../provenance/Provenance.js";
 import type { ProvenanceProvider } from "../run/DagRunner.js";
 import type { Fence } from "../trigger/TriggerBackend.js";

@@ -5,6 +5,7 @@ import { thisProcess } from "./ProcessIdentity.js";
 import { pgTriggerSql as sql } from "./pgTriggerSql.js";
 import {
   type ActivationRecord,
+  countsByTrigger,
   type EventsQuery,
   type JournalEntry,
   type StoredActivation,
@@ -298,6 +299,15 @@ export class PgTriggerBackend implements TriggerBackend {
       [name],
     );
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  async countAllEvents(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>> {
+    return countsByTrigger(
+      await this.store.query<{ trigger_name: string; status: string } & Count>(
+        "count events",
+        sql.countAllEventsByStatus,
+      ),
+    );
   }
 
   async loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]> {

@@ -3,6 +3,7 @@ import type { SqliteStore } from "../store/SqliteStore.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
 import {
+  countsByTrigger,
   type EventsQuery,
   type JournalEntry,
   type StoredActivation,
@@ -125,6 +126,17 @@ export class SqliteTriggerBackend implements TriggerBackend {
         this.store
           .all<{ status: string; n: number }>("count events", sql.countEventsByStatus, [name])
           .map((row) => [row.status, row.n]),
+      ),
+    );
+  }
+
+  countAllEvents() {
+    return this.#now(() =>
+      countsByTrigger(
+        this.store.all<{ trigger_name: string; status: string; n: number }>(
+          "count events",
+          sql.countAllEventsByStatus,
+        ),
       ),
     );
   }

@@ -89,6 +89,8 @@ export interface TriggerBackend {
     range: { readonly afterSeq?: number; readonly untilSeq?: number },
   ): Promise<readonly JournalEntry[]>;
   countEvents(name: string): Promise<Readonly<Record<string, number>>>;
+  /** `countEvents` of every trigger with ledger rows, in one query. */
+  countAllEvents(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>>;
   /** Activations with their snapshots: all of them, or only `names`. */
   loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]>;
   loadEvent(eventId: string): Promise<TriggerEventRecord | undefined>;

@@ -196,6 +196,11 @@ export class TriggerStore {
     return this.#promise("count events", () => this.backend.countEvents(name));
   }
 
+  /** @internal {@link countEvents} of every trigger with ledger rows, in one query. */
+  countAllEvents(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>> {
+    return this.#promise("count events", () => this.backend.countAllEvents());
+  }
+
   /** @internal Activations with their stored snapshots (all, or only `names`). */
   loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]> {
     return this.#promise("load activations", () => this.backend.loadActivations(names));

@@ -105,6 +105,9 @@ export const pgTriggerSql = {
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = $1`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = $1
     GROUP BY status`,
+  /** Every trigger's ledger counts (statuses in order, as the one-trigger query gives them). */
+  countAllEventsByStatus: `SELECT trigger_name, status, COUNT(*) AS n FROM trigger_events
+    GROUP BY trigger_name, status ORDER BY trigger_name, status`,
   /** $1 name, $2 after seq (exclusive), $3 until seq (inclusive). */
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = $1 AND seq > $2 AND seq <= $3
     ORDER BY seq`,

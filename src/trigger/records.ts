@@ -188,3 +188,27 @@ export function toJournal(row: JournalRow): JournalEntry {
     at: new Date(row.at),
   };
 }
+
+/**
+ * Ledger counts by trigger and status from `countAllEventsByStatus` rows (PostgreSQL's
+ * `COUNT(*)` arrives as a string).
+ *
+ * @example
+ * ```ts
+ * countsByTrigger([{ trigger_name: "t", status: "completed", n: 3 }]).get("t"); // { completed: 3 }
+ * ```
+ */
+export function countsByTrigger(
+  rows: readonly { trigger_name: string; status: string; n: number | string }[],
+): Map<string, Record<string, number>> {
+  const counts = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    let of = counts.get(row.trigger_name);
+    if (of === undefined) {
+      of = {};
+      counts.set(row.trigger_name, of);
+    }
+    of[row.status] = Number(row.n);
+  }
+  return counts;
+}

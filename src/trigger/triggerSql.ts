@@ -36,6 +36,9 @@ export const triggerSql = {
   selectEventRowid: `SELECT rowid AS rowid FROM trigger_events WHERE event_id = ?`,
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
+  /** Every trigger's ledger counts (statuses in order, as the one-trigger query gives them). */
+  countAllEventsByStatus: `SELECT trigger_name, status, COUNT(*) AS n FROM trigger_events
+    GROUP BY trigger_name, status ORDER BY trigger_name, status`,
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
   selectLease: `SELECT owner_id, epoch, expires_at, holder_host, holder_pid, holder_started
     FROM supervisor_lease WHERE id = 1`,

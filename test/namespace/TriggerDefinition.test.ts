@@ -236,10 +236,30 @@ describe("bad definitions are refused and not stored", () => {
 
   it("an unknown triggerType is InvalidTriggerDefinition on field triggerType", () => {
     const error = thrown(() =>
-      defineTrigger({ ...hourly, triggerType: "cron" as unknown as "poll" }),
+      defineTrigger({ ...hourly, triggerType: "schedule" as unknown as "poll" }),
     );
     expect(error).toBeInstanceOf(InvalidTriggerDefinition);
     expect((error as InvalidTriggerDefinition).field).toBe("triggerType");
+    expect((error as InvalidTriggerDefinition).message).toContain('"schedule"');
+  });
+
+  it('"cron" is a poll trigger without a pollFn, stored as "poll"', () => {
+    const def = defineTrigger({ ...hourly, triggerType: "cron" });
+    expect(def.triggerType).toBe("poll");
+    expect(def.schedule?.expression).toBe(hourly.schedule);
+    expect(
+      thrown(() =>
+        defineTrigger({ ...hourly, triggerType: "cron", schedule: undefined as unknown as string }),
+      ),
+    ).toBeInstanceOf(ScheduleRequired);
+  });
+
+  it('a "cron" trigger with a pollFn is refused on field pollFn', () => {
+    const error = thrown(() =>
+      defineTrigger({ ...hourly, triggerType: "cron", pollFn: () => null }),
+    );
+    expect(error).toBeInstanceOf(InvalidTriggerDefinition);
+    expect((error as InvalidTriggerDefinition).field).toBe("pollFn");
   });
 
   it.each([

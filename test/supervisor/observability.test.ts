@@ -81,7 +81,7 @@ describe("observability", () => {
       "* * * * *",
     );
     const events: InspectionEvent[] = [];
-    const manager = h.manager({ inspect: (event) => events.push(event) });
+    const manager = h.manager({ inspect: (event: InspectionEvent) => events.push(event) });
     await manager.activate("t");
     await manager.start();
     await h.advanceAndFinish(MINUTE, 1);

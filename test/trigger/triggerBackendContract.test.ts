@@ -401,6 +401,12 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
       {},
     );
     expect(await b.countEvents("t")).toEqual({ completed: 1, running: 2 });
+    // Every trigger's counts in one query: the same as one trigger's, statuses in order.
+    const all = await b.countAllEvents();
+    expect([...all.keys()]).toEqual(["other", "t"]);
+    expect(all.get("t")).toEqual(await b.countEvents("t"));
+    expect(Object.keys(all.get("t") ?? {})).toEqual(["completed", "running"]);
+    expect(all.get("other")).toEqual({ running: 1 });
   });
 
   it("commits atomically: a failing write rolls back the earlier ones", async () => {

@@ -1,11 +1,5 @@
 import type { Command } from "commander";
-import { inspect, type TriggerInspection } from "../../inspect/inspect.js";
 import type { CommandKit } from "../CommandKit.js";
-import { loadNamespace } from "../loadNamespace.js";
-import { when } from "../when.js";
-
-/** A stored next fire this far in the past means no supervisor is firing this trigger. */
-const OVERDUE_MS = 5_000;
 
 /**
  * `tickflow status [--module <path>] [--json]`: the inspect table.
@@ -24,84 +18,7 @@ export function statusCommand(program: Command, kit: CommandKit): void {
       "also list the module's triggers not activated yet, and flag stored ones it no longer defines",
     )
     .option("--json", "print JSON for scripts")
-    .action(async (options: { module?: string; json?: boolean }, command: Command) => {
-      const namespace =
-        options.module === undefined ? undefined : await loadNamespace(options.module, kit.io.cwd);
-      const dbs = kit.open(command, { mode: "read", triggers: "required", provenance: "optional" });
-      try {
-        const triggers = await inspect(dbs.triggers as NonNullable<typeof dbs.triggers>, {
-          now: Date.now(),
-          ...(namespace === undefined ? {} : { namespace }),
-          ...(dbs.provenance === undefined ? {} : { provenance: dbs.provenance }),
-        });
-        if (options.json) {
-          kit.out.json(triggers);
-          return;
-        }
-        printStatus(kit, triggers);
-      } finally {
-        await dbs.close();
-      }
-    });
-}
-
-function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): void {
-  const out = kit.out;
-  const c = out.color;
-  if (triggers.length === 0) {
-    out.line("No triggers are stored yet. Start a supervisor: tickflow start <module>");
-    return;
-  }
-  const now = Date.now();
-  const rows = triggers.map((t) => {
-    let state = t.state === undefined ? c.red("unreadable") : out.status(t.state);
-    if (t.status === "not activated") state = out.status("not activated");
-    if (t.definitionPresent === false) state += c.yellow(" (not in module)");
-    let next = when(t.nextFireAt, now, { seconds: true });
-    if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
-      next += c.yellow("\noverdue: no supervisor running?");
-    }
-    const schedule =
-      t.schedule === undefined
-        ? c.dim("push")
-        : `${t.schedule}${t.timezone ? ` ${c.dim(t.timezone)}` : ""}`;
-    const last =
-      t.lastRun === undefined
-        ? c.dim("-")
-        : `${out.status(t.lastRun.status)} ${when(t.lastRun.at, now, { seconds: true })}\n${c.dim(t.lastRun.runId)}`;
-    const inFlight = [
-      t.inFlight ? `run ${t.inFlight.runId}` : undefined,
-      t.pending
-        ? `+1 buffered${t.pending.scheduledAt ? ` (tick ${when(t.pending.scheduledAt)})` : ""}`
-        : undefined,
-      t.problem ? c.red(t.problem) : undefined,
-    ]
-      .filter((part) => part !== undefined)
-      .join("\n");
-    const counts = Object.entries(t.counts)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([status, n]) => `${n} ${status}`)
-      .join(", ");
-    // Several supervisors share the triggers on PostgreSQL: say which one owns each.
-    const owner =
-      t.owner?.live === true
-        ? `${t.owner.ownerId}\n${c.dim(`epoch ${t.owner.epoch}`)}`
-        : c.dim("-");
-    return [
-      t.name,
-      state,
-      schedule,
-      next,
-      last,
-      inFlight || c.dim("-"),
-      owner,
-      counts || c.dim("none"),
-    ];
-  });
-  out.line(
-    out.table(
-      ["TRIGGER", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "OWNER", "LEDGER"],
-      rows,
-    ),
-  );
+    .action(async (options: { module?: string; json?: boolean }, command: Command) =>
+      (await import("../actions/status.js")).statusAction(kit, options, command),
+    );
 }

@@ -1,34 +1,19 @@
 /**
- * `restart` in its own process: opens a trigger database built by `restart.ts` (10,000
+ * `restart` in its own process, run with plain `node` on the built package
+ * (`import("tickflow")`, dist/): opens a trigger database built by `restart.ts` (10,000
  * activations, a million journal rows, 100,000 ledger rows) and measures how long a new
- * supervisor takes from opening the file to `start()` resolving, and its RSS then.
+ * supervisor takes from opening the file to `start()` resolving, and its RSS before any
+ * trigger and then. Arguments and result: `RestartChildArgs`, `RestartChildResult` in
+ * restart.ts.
  */
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { Dag } from "../src/dag/Dag.js";
-import { Namespace } from "../src/namespace/Namespace.js";
-import { DagProvenance } from "../src/provenance/DagProvenance.js";
-import { TriggerManager } from "../src/supervisor/TriggerManager.js";
-import { TriggerStore } from "../src/trigger/TriggerStore.js";
-import { childArgs, childDone, round, rssMb } from "./lib.js";
+import { childArgs, childDone, round, rssMb, timedImport } from "./childLib.mjs";
 
-export interface RestartChildArgs {
-  readonly dir: string;
-  readonly triggers: number;
-  readonly schedule: string;
-}
-
-export interface RestartChildResult {
-  readonly start_to_ready_ms: number;
-  readonly open_ms: number;
-  readonly start_ms: number;
-  readonly rss_mb: number;
-  readonly active_triggers: number;
-  readonly scheduled_triggers: number;
-  readonly errors: number;
-}
-
-const args = childArgs<RestartChildArgs>();
+const args = childArgs();
+const imported = await timedImport("tickflow");
+const { Dag, DagProvenance, Namespace, TriggerManager, TriggerStore } = imported.module;
+const rssBefore = rssMb();
 
 // The application's code (its namespace) is there before the supervisor starts.
 const ns = new Namespace();
@@ -67,13 +52,14 @@ const scheduled = Array.from({ length: args.triggers }, (_, k) =>
 await manager.stop();
 store.close();
 provenance.close();
-const result: RestartChildResult = {
+childDone({
   start_to_ready_ms: round(ready - t0, 0),
   open_ms: round(t1 - t0, 0),
   start_ms: round(ready - t1, 0),
   rss_mb: round(rss, 1),
+  rss_before_mb: round(rssBefore, 1),
+  import_ms: round(imported.ms, 0),
   active_triggers: states.filter((s) => s === "active").length,
   scheduled_triggers: scheduled,
   errors,
-};
-childDone(result);
+});

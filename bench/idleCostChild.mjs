@@ -1,48 +1,39 @@
 /**
- * One contender of `idle_cost` in its own process: `triggers` active hourly triggers
- * (tickflow, durable) or croner jobs, none due during the `seconds` measured; prints the
- * CPU used over the window (from `process.cpuUsage()`), the RSS at its end, and how long
- * activation and start took.
+ * One contender of `idle_cost` in its own process, run with plain `node` (no TypeScript
+ * loader): tickflow as a user runs it (`import("tickflow")`, the built dist/) or croner.
+ * `triggers` active hourly triggers (tickflow, durable) or croner jobs, none due during
+ * the `seconds` measured; prints the CPU used over the window (from
+ * `process.cpuUsage()`), the RSS before any trigger and at its end, how long the import,
+ * activation and start took. Arguments and result: `IdleChildArgs`, `IdleChildResult`
+ * in idleCost.ts.
  */
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { Dag } from "../src/dag/Dag.js";
-import { Namespace } from "../src/namespace/Namespace.js";
-import { DagProvenance } from "../src/provenance/DagProvenance.js";
-import { TriggerManager } from "../src/supervisor/TriggerManager.js";
-import { TriggerStore } from "../src/trigger/TriggerStore.js";
-import { childArgs, childDone, cpuMs, retainedHeapMb, round, rssMb, sleep } from "./lib.js";
+import {
+  childArgs,
+  childDone,
+  cpuMs,
+  retainedHeapMb,
+  round,
+  rssMb,
+  sleep,
+  timedImport,
+} from "./childLib.mjs";
 
-export interface IdleChildArgs {
-  readonly contender: "tickflow" | "croner";
-  readonly triggers: number;
-  readonly seconds: number;
-  readonly dir: string;
-}
-
-export interface IdleChildResult {
-  readonly cpu_percent_of_one_core: number;
-  readonly rss_mb: number;
-  readonly rss_before_mb: number;
-  readonly activate_all_ms: number;
-  readonly start_ms: number;
-  /** Heap retained after a full GC, before any trigger and at the end. */
-  readonly heap_before_mb: number;
-  readonly heap_mb: number;
-}
-
-const args = childArgs<IdleChildArgs>();
+const args = childArgs();
 // Hourly, at the minute half an hour away: nothing is due during the measured window.
 const minute = (new Date().getMinutes() + 30) % 60;
 const HOURLY = `${minute} * * * *`;
+const imported = await timedImport(args.contender === "tickflow" ? "tickflow" : "croner");
 const rssBefore = rssMb();
 const heapBefore = retainedHeapMb();
 
-let activateMs: number;
+let activateMs;
 let startMs = 0;
-let stop: () => Promise<void>;
+let stop;
 
 if (args.contender === "tickflow") {
+  const { Dag, DagProvenance, Namespace, TriggerManager, TriggerStore } = imported.module;
   const ns = new Namespace();
   const dag = new Dag();
   dag.node(() => null, { label: "noop" });
@@ -74,7 +65,7 @@ if (args.contender === "tickflow") {
     provenance.close();
   };
 } else {
-  const { Cron } = await import("croner");
+  const { Cron } = imported.module;
   const t0 = performance.now();
   const jobs = Array.from({ length: args.triggers }, () => new Cron(HOURLY, () => {}));
   activateMs = performance.now() - t0;
@@ -93,13 +84,13 @@ const wall = performance.now() - wallStart;
 const rss = rssMb();
 const heap = retainedHeapMb();
 await stop();
-const result: IdleChildResult = {
+childDone({
   cpu_percent_of_one_core: round((100 * cpu) / wall, 3),
   rss_mb: round(rss, 1),
   rss_before_mb: round(rssBefore, 1),
+  import_ms: round(imported.ms, 0),
   activate_all_ms: round(activateMs, 0),
   start_ms: round(startMs, 0),
   heap_before_mb: round(heapBefore, 1),
   heap_mb: round(heap, 1),
-};
-childDone(result);
+});

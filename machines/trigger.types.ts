@@ -1,0 +1,116 @@
+/**
+ * The trigger machine's states, context, input and events as plain types, apart from
+ * the machine itself: tickflow's public declarations (inspection, replay, the manager's
+ * `states()`) use these, and importing them loads no declaration of xstate's. (xstate's
+ * own .d.ts do not check in a project with `exactOptionalPropertyTypes` and
+ * `skipLibCheck: false`, so they must stay out of the public API's import graph.)
+ * `trigger.machine.ts` re-exports them.
+ *
+ * @module
+ */
+
+/**
+ * The states of a trigger: `inactive` (defined, never activated), `active` (waiting for
+ * its next tick or push), `firing` (a run in flight), `disabled` (deactivated).
+ *
+ * @example
+ * ```ts
+ * const state: TriggerStateValue = "active";
+ * ```
+ */
+export type TriggerStateValue = "inactive" | "active" | "firing" | "disabled";
+
+/** What to do with a tick or push that arrives while a run is in flight. */
+export type Overlap = "skip" | "bufferOne";
+
+/**
+ * One fire: the run it starts and the event that caused it.
+ *
+ * @example
+ * ```ts
+ * const fire: FireRef = { runId: "r1", eventId: "e1", scheduledAt: 3_600_000, payload: {} };
+ * ```
+ */
+export interface FireRef {
+  readonly runId: string;
+  readonly eventId: string;
+  /** The scheduled instant (epoch ms) of a tick; `null` for a push or manual fire. */
+  readonly scheduledAt: number | null;
+  readonly payload: unknown;
+}
+
+/**
+ * The machine's extended state. Everything here is persisted with the snapshot, so
+ * `payload` must be JSON-serialisable (the supervisor checks it before sending).
+ *
+ * @example
+ * ```ts
+ * const ctx: TriggerContext = {
+ *   name: "hourly", overlap: "skip", lastScheduledAt: null,
+ *   inFlight: null, pending: null, lastRun: null,
+ * };
+ * ```
+ */
+export interface TriggerContext {
+  readonly name: string;
+  readonly overlap: Overlap;
+  /**
+   * The last scheduled instant dealt with (fired, skipped, missed, empty poll). The
+   * next tick is computed from it, and a TICK not after it is a duplicate.
+   */
+  readonly lastScheduledAt: number | null;
+  /** The fire whose run is running; set in `firing`, and kept in `disabled` until it ends. */
+  readonly inFlight: FireRef | null;
+  /** With `bufferOne`: the one tick or push kept while firing. */
+  readonly pending: FireRef | null;
+  readonly lastRun: { readonly runId: string; readonly status: string } | null;
+}
+
+/**
+ * What the supervisor passes to start a trigger's machine.
+ *
+ * @example
+ * ```ts
+ * const input: TriggerInput = { name: "hourly", overlap: "bufferOne" };
+ * ```
+ */
+export interface TriggerInput {
+  readonly name: string;
+  /** Defaults to `"skip"`. */
+  readonly overlap?: Overlap;
+}
+
+/**
+ * Every event the machine accepts. Each carries all it needs (ids and instants come
+ * from the supervisor), so that a journal of events replays to the same state.
+ *
+ * @example
+ * ```ts
+ * const tick: TriggerEvent = {
+ *   type: "TICK", scheduledAt: 3_600_000, runId: "r1", eventId: "e1", payload: {},
+ * };
+ * ```
+ */
+export type TriggerEvent =
+  | { readonly type: "ACTIVATE" }
+  | { readonly type: "DEACTIVATE" }
+  | {
+      readonly type: "TICK";
+      readonly scheduledAt: number;
+      readonly runId: string;
+      readonly eventId: string;
+      readonly payload: unknown;
+    }
+  | {
+      readonly type: "TICK_SKIPPED";
+      readonly scheduledAt: number;
+      readonly reason: "poll_empty" | "poll_failed" | "missed";
+    }
+  | {
+      readonly type: "FIRE";
+      readonly runId: string;
+      readonly eventId: string;
+      readonly payload: unknown;
+    }
+  | { readonly type: "RUN_FINISHED"; readonly runId: string; readonly status: string }
+  | { readonly type: "CONFIGURE"; readonly overlap: Overlap };
