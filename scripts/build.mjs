@@ -21,3 +21,21 @@ fs.chmodSync(path.join(root, "dist/src/cli/main.js"), 0o755);
 fs.cpSync(path.join(root, "src/ui/assets"), path.join(root, "dist/src/ui/assets"), {
   recursive: true,
 });
+// Mermaid's self-contained ESM build (no source maps) ships inside the package, so the
+// pages draw offline and a user's install gets no Mermaid dependency tree (d3, cytoscape,
+// katex, @types/d3…): mermaid is a dev dependency of tickflow, not the user's.
+const mermaidDist = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("mermaid/package.json")),
+  "dist",
+);
+const vendor = path.join(root, "dist/src/ui/vendor/mermaid");
+fs.cpSync(path.join(mermaidDist, "mermaid.esm.min.mjs"), path.join(vendor, "mermaid.esm.min.mjs"));
+fs.cpSync(
+  path.join(mermaidDist, "chunks/mermaid.esm.min"),
+  path.join(vendor, "chunks/mermaid.esm.min"),
+  {
+    recursive: true,
+    filter: (source) => !source.endsWith(".map"),
+  },
+);
+fs.cpSync(path.join(mermaidDist, "../LICENSE"), path.join(vendor, "LICENSE"));

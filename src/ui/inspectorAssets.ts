@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -36,8 +37,8 @@ export interface AssetFile {
 
 /**
  * The files the pages load: the inspector's own (HTML, CSS, JavaScript) and Mermaid's
- * ESM build from the `mermaid` package (an optional dependency; without it the pages
- * show the diagrams' text). Only files inside those two folders are served, and only
+ * ESM build (copied into the package by the build; without it the pages show the
+ * diagrams' text). Only files inside those two folders are served, and only
  * with a known extension; each is read once and kept.
  *
  * @example
@@ -65,14 +66,23 @@ export class InspectorAssets {
     return this.#file(dir, name);
   }
 
-  /** Where Mermaid's `dist/` is, or `null` when the package is not installed. */
+  /**
+   * Where Mermaid's ESM build is: the copy the build puts into the package
+   * (`dist/src/ui/vendor/mermaid`), else — running from source in the repository — the
+   * `mermaid` dev dependency; `null` when neither is there.
+   */
   mermaidDir(): string | null {
     if (this.#mermaidDir === undefined) {
-      try {
-        const manifest = createRequire(import.meta.url).resolve("mermaid/package.json");
-        this.#mermaidDir = path.join(path.dirname(manifest), "dist");
-      } catch {
-        this.#mermaidDir = null;
+      const vendored = fileURLToPath(new URL("./vendor/mermaid", import.meta.url));
+      if (existsSync(path.join(vendored, "mermaid.esm.min.mjs"))) {
+        this.#mermaidDir = vendored;
+      } else {
+        try {
+          const manifest = createRequire(import.meta.url).resolve("mermaid/package.json");
+          this.#mermaidDir = path.join(path.dirname(manifest), "dist");
+        } catch {
+          this.#mermaidDir = null;
+        }
       }
     }
     return this.#mermaidDir;

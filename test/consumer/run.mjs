@@ -22,6 +22,7 @@
 // `tickflow` from the parent's node_modules.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -495,6 +496,88 @@ function noLoaderCase() {
   };
 }
 
+/**
+ * `tickflow ui` from the package on the records a supervisor left: the triggers' JSON,
+ * the page, and Mermaid's build shipped inside the package (no mermaid installed).
+ */
+function uiCase() {
+  return async (c) => {
+    await npmInit(c, "commonjs");
+    copyFixture("cli/app.cjs", path.join(c.dir, "app.js"));
+    ok(await tickflow(c, ["start", "app.js", "--for", "2"]), "tickflow start app.js");
+    let mermaidInstalled = true;
+    try {
+      createRequire(path.join(c.dir, "x.js")).resolve("mermaid/package.json");
+    } catch {
+      mermaidInstalled = false;
+    }
+    check(!mermaidInstalled, "mermaid was installed with the package");
+    // The bin itself, not npx: a signal must reach the server's own process.
+    const bin = path.join(
+      path.dirname(createRequire(path.join(c.dir, "x.js")).resolve("tickflow/package.json")),
+      "dist/src/cli/main.js",
+    );
+    const child = spawn(c.node.bin, [bin, "ui", "--port", "0"], {
+      cwd: c.dir,
+      env: baseEnv(c.node),
+    });
+    try {
+      const base = await new Promise((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(() => reject(new Error(`no URL printed in 30 s: ${out}`)), 30_000);
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+          const found = /https?:\/\/\S+/.exec(out);
+          if (found) {
+            clearTimeout(timer);
+            resolve(found[0]);
+          }
+        });
+        child.stderr.on("data", (chunk) => {
+          out += chunk;
+        });
+        child.on("exit", (code) => reject(new Error(`tickflow ui exited ${code}: ${out}`)));
+      });
+      c.log.push(`tickflow ui serves ${base}`);
+      const triggers = await fetch(new URL("api/triggers", base));
+      check(triggers.ok, `GET api/triggers: ${triggers.status}`);
+      const body = JSON.stringify(await triggers.json());
+      check(body.includes(TRIGGER), `api/triggers does not list ${TRIGGER}: ${body.slice(0, 300)}`);
+      const page = await fetch(base);
+      check(page.ok && (await page.text()).includes("<html"), `GET /: ${page.status}`);
+      const meta = await (await fetch(new URL("api/meta", base))).json();
+      check(meta.mermaid === true, "the package has no Mermaid build to serve");
+      const mermaid = await fetch(new URL("vendor/mermaid/mermaid.esm.min.mjs", base));
+      check(mermaid.ok && (await mermaid.text()).length > 10_000, `Mermaid: ${mermaid.status}`);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  };
+}
+
+/** PostgreSQL without the optional `pg` package: one typed error that says `npm i pg`. */
+function pgMissingCase() {
+  return async (c) => {
+    await npmInit(c, "module");
+    fs.writeFileSync(
+      path.join(c.dir, "pg.mjs"),
+      `import { PgStore } from "tickflow";
+try {
+  await PgStore.connect("postgres://app@127.0.0.1:5432/scheduler").ready();
+  console.log("connected?!");
+} catch (error) {
+  console.log(JSON.stringify({ tag: error._tag, packageName: error.packageName, message: error.message }));
+}
+`,
+    );
+    const result = ok(await c.exec(c.node.bin, ["pg.mjs"]), "node pg.mjs");
+    const reported = parseJson(result.stdout, "pg.mjs output");
+    check(reported.tag === "OptionalDependencyMissing", `error tag: ${reported.tag}`);
+    check(reported.packageName === "pg", `packageName: ${reported.packageName}`);
+    check(/npm i pg/.test(reported.message), `message: ${reported.message}`);
+  };
+}
+
 // Line 3, column 37 (TypeScript) and 26 (JavaScript): the `;` where an argument belongs.
 const BROKEN_TS = `import { Namespace } from "tickflow";
 
@@ -548,6 +631,16 @@ function casesFor(node, parent) {
       dir: "cli-syntax-ts",
       base: ts,
       run: syntaxErrorCase({ type: "module", file: "app.ts", source: BROKEN_TS, column: 37 }),
+    },
+    {
+      name: "cli: tickflow ui serves the triggers, the page and the shipped Mermaid build",
+      dir: "cli-ui",
+      run: uiCase(),
+    },
+    {
+      name: "esm: PostgreSQL without pg says npm i pg (OptionalDependencyMissing)",
+      dir: "pg-missing",
+      run: pgMissingCase(),
     },
     {
       name: "cli: a syntax error in app.js prints file:line:column",
