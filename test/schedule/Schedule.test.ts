@@ -447,3 +447,29 @@ describe("cron-parser alone (why Schedule corrects it)", () => {
     );
   });
 });
+
+describe("parseSchedule: shared patterns", () => {
+  it("schedules of one expression share its parsed pattern, each reading it in its own zone", () => {
+    const utc = parseSchedule("0 9 * * *", { timezone: "UTC" });
+    const tokyo = parseSchedule("0 9 * * *", { timezone: "Asia/Tokyo" });
+    expect(tokyo.pattern).toBe(utc.pattern);
+    const from = Date.UTC(2026, 0, 1, 0, 0);
+    expect(utc.next(from).toISOString()).toBe("2026-01-01T09:00:00.000Z");
+    expect(tokyo.next(from).toISOString()).toBe("2026-01-02T00:00:00.000Z");
+  });
+
+  it("an invalid expression is refused every time, not remembered as valid", () => {
+    for (let k = 0; k < 2; k++) {
+      expect(() => parseSchedule("0 0 31 2 *", { timezone: "UTC" })).toThrow(InvalidSchedule);
+    }
+  });
+
+  it("keeps at most 1,024 patterns (oldest out), and an evicted one parses again", () => {
+    const first = parseSchedule("1 1 1 1 *", { timezone: "UTC" }).pattern;
+    for (let k = 0; k < 1_100; k++)
+      parseSchedule(`${k % 60} ${Math.floor(k / 60) % 24} * * ${k % 7}`);
+    const again = parseSchedule("1 1 1 1 *", { timezone: "UTC" });
+    expect(again.pattern).not.toBe(first);
+    expect(again.next(Date.UTC(2026, 0, 1)).toISOString()).toBe("2026-01-01T01:01:00.000Z");
+  });
+});
