@@ -1,23 +1,17 @@
 import { randomUUID } from "node:crypto";
-// Submodules, not the `effect` barrel, and ParseResult rather than Schema: importing
-// tickflow loads only the parts of effect it uses (see docs/performance.md, start-up).
+// Submodules, not the `effect` barrel: importing tickflow loads only the parts of
+// effect it uses (see docs/performance.md, start-up).
 import * as Cause from "effect/Cause";
 import * as Clock from "effect/Clock";
-import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
-import * as Either from "effect/Either";
 import * as Exit from "effect/Exit";
 import * as Fiber from "effect/Fiber";
-import * as Layer from "effect/Layer";
-import * as ParseResult from "effect/ParseResult";
 import * as Queue from "effect/Queue";
-import type * as Schema from "effect/Schema";
-import { Dag } from "../dag/Dag.js";
+import type { Dag } from "../dag/Dag.js";
 import type { DagNode } from "../dag/DagNode.js";
 import { installDagRun } from "../dag/dagRunHook.js";
 import type { DagInvalid } from "../dag/errors.js";
 import { fingerprint, shapeOf } from "../dag/fingerprint.js";
-import type { NamespaceLike, NodeContext } from "../dag/NodeContext.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
 import {
   type DagShape,
@@ -31,165 +25,38 @@ import {
 import { runTyped } from "../store/runTyped.js";
 import {
   DagChanged,
-  DagPause,
-  InputInvalid,
-  MissingInput,
   type NodeError,
-  NodeFailed,
-  NodeTimedOut,
-  OutputInvalid,
   RunNotFound,
   RunNotRestartable,
-  type SchemaIssue,
   UnknownLabel,
 } from "./errors.js";
-import type { Logger } from "./Logger.js";
-import { retryDelayMs } from "./retryDelay.js";
-import { compositeError, runComposite } from "./runComposite.js";
+import { provideFrom } from "./ProvenanceProvider.js";
+import { type NodeCall, runNode } from "./runNode.js";
+import type { Message, RunState } from "./runState.js";
+import type {
+  DagRunnerOptions,
+  DagRunResult,
+  ExecutionPlan,
+  ReplayOptions,
+  RestartOptions,
+  ResumeError,
+  RunError,
+  RunOptions,
+} from "./runTypes.js";
 
-/**
- * The outcome of a DAG run. `outputs` holds the outputs of the sinks that finished,
- * keyed by label; a failed run names the node and carries its typed error.
- *
- * @example
- * ```ts
- * const result = await runner.run({ symbol: "AAPL" });
- * if (result.status === "failed") console.error(result.failedNode, result.error?.message);
- * ```
- */
-export interface DagRunResult {
-  readonly runId: string;
-  readonly status: "completed" | "failed" | "interrupted" | "paused";
-  readonly outputs: Readonly<Record<string, unknown>>;
-  readonly failedNode?: string;
-  readonly error?: NodeError;
-}
-
-/** Errors of a run as an Effect: a node's error, an invalid DAG, or the history store's. */
-export type RunError = NodeError | DagInvalid | ProvenanceError;
-
-/** Errors of `restart` and `replay` before anything runs. */
-export type ResumeError = RunNotFound | RunNotRestartable | DagChanged | UnknownLabel;
-
-/**
- * Options of `restart`.
- *
- * @example
- * ```ts
- * await runner.restart(runId, { allowChangedDag: true });
- * ```
- */
-export interface RestartOptions {
-  /** Go ahead even if the DAG's fingerprint differs from the recorded one. */
-  readonly allowChangedDag?: boolean;
-  /** Also resume a run still marked `running` (the supervisor, after a crash). */
-  readonly allowRunning?: boolean;
-  readonly signal?: AbortSignal;
-}
-
-/**
- * Options of `replay`.
- *
- * @example
- * ```ts
- * await runner.replay(runId, { rerun: ["summarize"] });
- * ```
- */
-export interface ReplayOptions {
-  /** The nodes to run again; everything downstream of them runs again too. */
-  readonly rerun: readonly string[];
-  readonly allowChangedDag?: boolean;
-  readonly runId?: string;
-  readonly signal?: AbortSignal;
-}
+export type { ProvenanceProvider } from "./ProvenanceProvider.js";
+export type {
+  DagRunnerOptions,
+  DagRunResult,
+  ExecutionPlan,
+  ReplayOptions,
+  RestartOptions,
+  ResumeError,
+  RunError,
+  RunOptions,
+} from "./runTypes.js";
 
 const RESTARTABLE: ReadonlySet<string> = new Set(["failed", "paused", "interrupted"]);
-
-/**
- * Anything that can supply the `Provenance` service: `NullProvenance`, or a
- * `DagProvenance` (SQLite).
- *
- * @example
- * ```ts
- * new DagRunner(dag, { provenance: new DagProvenance("./data/provenance.db") });
- * ```
- */
-export interface ProvenanceProvider {
-  readonly layer: Layer.Layer<Provenance>;
-  /**
-   * The service itself, when the layer is just `Layer.succeed(Provenance, service)`:
-   * the runner then provides it directly instead of building the layer for every run.
-   */
-  readonly service?: ProvenanceService;
-}
-
-/** Provides a provider's service: directly when it has one, else by building its layer. */
-const provideFrom =
-  (provider: ProvenanceProvider) =>
-  <A, E>(effect: Effect.Effect<A, E, Provenance>): Effect.Effect<A, E> =>
-    provider.service === undefined
-      ? Effect.provide(effect, provider.layer)
-      : Effect.provideService(effect, Provenance, provider.service);
-
-/**
- * Options of a `DagRunner`.
- *
- * @example
- * ```ts
- * new DagRunner(dag, { dagNsref: "pipelines:market_summary", concurrency: 4 });
- * ```
- */
-export interface DagRunnerOptions {
-  /** Where the run is recorded (default `NullProvenance`). */
-  readonly provenance?: ProvenanceProvider;
-  /** The nsref the DAG is registered under, for the record and the node context. */
-  readonly dagNsref?: string;
-  /** Most nodes running at once (default: no limit). */
-  readonly concurrency?: number;
-  /** Given to nodes as `ctx.namespace`. */
-  readonly namespace?: NamespaceLike;
-  /** Where run and node lines go (default: nowhere; the library prints nothing itself). */
-  readonly logger?: Logger;
-}
-
-/**
- * Options of one run.
- *
- * @example
- * ```ts
- * const controller = new AbortController();
- * runner.run(input, { signal: controller.signal, runId: "run-42" });
- * ```
- */
-export interface RunOptions {
-  /** Chosen up front by callers that must record it before the run starts (triggers). */
-  readonly runId?: string;
-  /** Aborting it interrupts the run, which ends `interrupted`. */
-  readonly signal?: AbortSignal;
-  /** Set when this run is a sub-DAG run of another. */
-  readonly parentRunId?: string;
-  /** Which expansion of the parent this run is (e.g. `"label[3]"`). */
-  readonly expansionKey?: string;
-}
-
-/** @internal What one execution starts from: nothing for a new run, stored state for a resume. */
-export interface ExecutionPlan {
-  readonly runId: string;
-  readonly input: unknown;
-  readonly resume: boolean;
-  /** Outputs already known (completed before, or copied by a replay). */
-  readonly known: ReadonlyMap<string, { readonly output: unknown; readonly copied: boolean }>;
-  /** Tries already spent per node (a resumed node starts at the next attempt). */
-  readonly attemptsSpent: ReadonlyMap<string, number>;
-  readonly parentRunId: string | undefined;
-  readonly expansionKey: string | undefined;
-}
-
-type Message =
-  | { readonly kind: "done"; readonly label: string; readonly output: unknown }
-  | { readonly kind: "failed"; readonly label: string; readonly error: NodeError }
-  | { readonly kind: "paused"; readonly label: string }
-  | { readonly kind: "storeFailed"; readonly label: string; readonly error: ProvenanceError };
 
 /**
  * What a run needs to know about its DAG, derived once per version of the DAG (a DAG
@@ -205,21 +72,6 @@ interface Compiled {
   readonly shape: DagShape;
   readonly sources: ReadonlySet<string>;
   readonly sinks: readonly DagNode<any, any>[];
-}
-
-/** Mutable bookkeeping of one execution; read by the interruption finalizer too. */
-interface RunState {
-  readonly outputs: Map<string, unknown>;
-  readonly waiting: Map<string, number>;
-  readonly ready: string[];
-  /**
-   * The nodes in flight: each in its own fiber, or (`undefined`) run inline in the
-   * loop's fiber, which is what the loop does when a node is the only one that can run.
-   */
-  readonly running: Map<string, Fiber.RuntimeFiber<void> | undefined>;
-  readonly ended: NodeEnd[];
-  failed: { readonly label: string; readonly error: NodeError } | undefined;
-  pauseRequested: boolean;
 }
 
 /**
@@ -737,7 +589,15 @@ export class DagRunner {
     state: RunState,
     start: NodeStart,
   ): Effect.Effect<Message> {
-    return this.#runNode(provenance, plan, state, start).pipe(
+    const call: NodeCall = {
+      dag: this.dag,
+      options: this.options,
+      provenance,
+      plan,
+      state,
+      childRunner: (dag, options) => new DagRunner(dag, options),
+    };
+    return runNode(call, start).pipe(
       Effect.catchAll(
         (error): Effect.Effect<Message> =>
           Effect.succeed({ kind: "storeFailed", label: start.label, error }),
@@ -756,158 +616,6 @@ export class DagRunner {
     return Object.fromEntries(
       upstream.map((edge) => [edge.as ?? edge.from, state.outputs.get(edge.from)]),
     );
-  }
-
-  /** One node: its tries (with retry and backoff) until an output, a pause or a final error. */
-  #runNode(
-    provenance: ProvenanceService,
-    plan: ExecutionPlan,
-    state: RunState,
-    start: NodeStart,
-  ): Effect.Effect<Message, ProvenanceError> {
-    const node = this.dag.get(start.label) as DagNode<any, any>;
-    const retry = node.spec.options.retry;
-    const maxTries = Math.max(1, retry?.attempts ?? 1);
-    const firstAttempt = start.attempt;
-    const attemptOnce = (attempt: number): Effect.Effect<Message, ProvenanceError> =>
-      this.#callOnce(provenance, plan, state, node, start.input, attempt).pipe(
-        Effect.map((output): Message => ({ kind: "done", label: node.label, output })),
-        Effect.catchAll((error): Effect.Effect<Message, ProvenanceError> => {
-          if (error instanceof DagPause)
-            return Effect.succeed({ kind: "paused", label: node.label });
-          const retryable = error._tag === "NodeFailed" || error._tag === "NodeTimedOut";
-          const tries = attempt - firstAttempt + 1;
-          if (!retryable || tries >= maxTries || retry === undefined) {
-            return Effect.succeed({ kind: "failed", label: node.label, error });
-          }
-          return Effect.gen(this, function* () {
-            yield* Effect.sleep(Duration.millis(retryDelayMs(retry, tries)));
-            const startedAt = yield* Clock.currentTimeMillis;
-            yield* provenance.nodesStarted(plan.runId, [
-              { label: node.label, input: start.input, attempt: attempt + 1, startedAt },
-            ]);
-            return yield* attemptOnce(attempt + 1);
-          });
-        }),
-      );
-    return attemptOnce(firstAttempt);
-  }
-
-  #callOnce(
-    provenance: ProvenanceService,
-    plan: ExecutionPlan,
-    state: RunState,
-    node: DagNode<any, any>,
-    rawInput: unknown,
-    attempt: number,
-  ): Effect.Effect<unknown, NodeError | DagPause, never> {
-    const { spec } = node;
-    const label = node.label;
-    return Effect.gen(this, function* () {
-      const upstream = this.dag.upstreamEdges(label);
-      const [only] = upstream;
-      const expectsInput =
-        spec.options.input !== undefined || (spec.kind === "function" && spec.fn.length > 0);
-      if (
-        upstream.length === 1 &&
-        only &&
-        only.as === undefined &&
-        rawInput === undefined &&
-        expectsInput
-      ) {
-        return yield* Effect.fail(new MissingInput({ nodeLabel: label, upstream: only.from }));
-      }
-      const input = spec.options.input
-        ? yield* decode(
-            spec.options.input,
-            rawInput,
-            (issues, field) => new InputInvalid({ nodeLabel: label, field, issues }),
-          )
-        : rawInput;
-      // The node's AbortSignal is made only if the node reads it (an AbortController
-      // per call costs more than the rest of a no-op node); interruption aborts it, or
-      // makes it born aborted when read later.
-      const signal = lazySignal();
-      const call = Effect.tryPromise({
-        try: () => this.#invoke(provenance, plan, state, node, input, attempt, signal),
-        catch: (cause): NodeError | DagPause =>
-          cause instanceof DagPause
-            ? cause
-            : ((spec.kind !== "function" ? compositeError(cause) : undefined) ??
-              new NodeFailed({ nodeLabel: label, attempt, cause })),
-      }).pipe(Effect.onInterrupt(() => Effect.sync(signal.abort)));
-      const timeoutMs = spec.options.timeout;
-      const output =
-        timeoutMs === undefined
-          ? yield* call
-          : yield* call.pipe(
-              Effect.timeoutFail({
-                duration: Duration.millis(timeoutMs),
-                onTimeout: () => new NodeTimedOut({ nodeLabel: label, attempt, timeoutMs }),
-              }),
-            );
-      if (spec.options.output) {
-        const check = ParseResult.validateEither(spec.options.output)(output);
-        if (Either.isLeft(check)) {
-          const issues = issuesOf(check.left);
-          return yield* Effect.fail(
-            new OutputInvalid({ nodeLabel: label, field: fieldOf(issues), issues }),
-          );
-        }
-      }
-      return output;
-    });
-  }
-
-  async #invoke(
-    provenance: ProvenanceService,
-    plan: ExecutionPlan,
-    state: RunState,
-    node: DagNode<any, any>,
-    input: unknown,
-    attempt: number,
-    signal: LazySignal,
-  ): Promise<unknown> {
-    const { spec } = node;
-    if (spec.kind !== "function") {
-      // A call, switch or map node: each sub-DAG run is a child run of this one, in the
-      // same history: the service this run writes to (in the Effect form it comes from
-      // the caller's layer, not from this.options).
-      const layer = Layer.succeed(Provenance, provenance);
-      return runComposite({
-        label: node.label,
-        spec,
-        input,
-        attempt,
-        signal: signal.get(),
-        parentRunId: plan.runId,
-        // Children can be on record only if this node ran before: a resume or a retry.
-        mayHaveChildren: plan.resume || attempt > 1,
-        provenance,
-        runnerFor: (ref) => {
-          if (!(ref.dag instanceof Dag)) throw new TypeError(`node "${node.label}" holds no Dag`);
-          return new DagRunner(ref.dag, {
-            ...this.options,
-            provenance: { layer, service: provenance },
-            dagNsref: ref.nsref ?? node.label,
-          });
-        },
-      });
-    }
-    const ctx: NodeContext = {
-      runId: plan.runId,
-      nodeLabel: node.label,
-      dagNsref: this.options.dagNsref,
-      attempt,
-      get signal() {
-        return signal.get();
-      },
-      namespace: this.options.namespace,
-      pause: () => {
-        state.pauseRequested = true;
-      },
-    };
-    return spec.fn(input, ctx);
   }
 
   #sinkOutputs(state: RunState): Record<string, unknown> {
@@ -951,30 +659,6 @@ interface Inbox {
   queue: Queue.Queue<Message> | undefined;
 }
 
-/** An AbortSignal made on first use; `abort` aborts it now or makes it born aborted. */
-interface LazySignal {
-  get(): AbortSignal;
-  readonly abort: () => void;
-}
-
-function lazySignal(): LazySignal {
-  let controller: AbortController | undefined;
-  let aborted = false;
-  return {
-    get: () => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (aborted) controller.abort();
-      }
-      return controller.signal;
-    },
-    abort: () => {
-      aborted = true;
-      controller?.abort();
-    },
-  };
-}
-
 function failOnFailed(result: DagRunResult): Effect.Effect<DagRunResult, NodeError> {
   return result.status === "failed" && result.error
     ? Effect.fail(result.error)
@@ -991,28 +675,6 @@ function shapeChanges(before: DagShape | undefined, after: DagShape): string[] {
   diff("node", before.nodes, after.nodes);
   diff("edge", before.edges, after.edges);
   return changes.length > 0 ? changes : ["the fingerprint differs"];
-}
-
-function decode<E>(
-  schema: Schema.Schema<any, any, never>,
-  value: unknown,
-  toError: (issues: readonly SchemaIssue[], field: string) => E,
-): Effect.Effect<unknown, E> {
-  const result = ParseResult.decodeUnknownEither(schema)(value);
-  if (Either.isRight(result)) return Effect.succeed(result.right);
-  const issues = issuesOf(result.left);
-  return Effect.fail(toError(issues, fieldOf(issues)));
-}
-
-function issuesOf(problem: ParseResult.ParseIssue): SchemaIssue[] {
-  return ParseResult.ArrayFormatter.formatIssueSync(problem).map((issue) => ({
-    path: issue.path,
-    message: issue.message,
-  }));
-}
-
-function fieldOf(issues: readonly SchemaIssue[]): string {
-  return (issues[0]?.path ?? []).map(String).join(".");
 }
 
 // `dag.run(input)`: installed as this module loads, so dag/ never imports run/.

@@ -1,0 +1,125 @@
+import type { DagInvalid } from "../dag/errors.js";
+import type { NamespaceLike } from "../dag/NodeContext.js";
+import type { ProvenanceError } from "../provenance/Provenance.js";
+import type {
+  DagChanged,
+  NodeError,
+  RunNotFound,
+  RunNotRestartable,
+  UnknownLabel,
+} from "./errors.js";
+import type { Logger } from "./Logger.js";
+import type { ProvenanceProvider } from "./ProvenanceProvider.js";
+
+// The shapes a DagRunner takes and gives back (re-exported by DagRunner.ts): kept apart
+// from the runner's loop so that reading one does not mean reading the other.
+
+/**
+ * The outcome of a DAG run. `outputs` holds the outputs of the sinks that finished,
+ * keyed by label; a failed run names the node and carries its typed error.
+ *
+ * @example
+ * ```ts
+ * const result = await runner.run({ symbol: "AAPL" });
+ * if (result.status === "failed") console.error(result.failedNode, result.error?.message);
+ * ```
+ */
+export interface DagRunResult {
+  readonly runId: string;
+  readonly status: "completed" | "failed" | "interrupted" | "paused";
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly failedNode?: string;
+  readonly error?: NodeError;
+}
+
+/** Errors of a run as an Effect: a node's error, an invalid DAG, or the history store's. */
+export type RunError = NodeError | DagInvalid | ProvenanceError;
+
+/** Errors of `restart` and `replay` before anything runs. */
+export type ResumeError = RunNotFound | RunNotRestartable | DagChanged | UnknownLabel;
+
+/**
+ * Options of `restart`.
+ *
+ * @example
+ * ```ts
+ * await runner.restart(runId, { allowChangedDag: true });
+ * ```
+ */
+export interface RestartOptions {
+  /** Go ahead even if the DAG's fingerprint differs from the recorded one. */
+  readonly allowChangedDag?: boolean;
+  /** Also resume a run still marked `running` (the supervisor, after a crash). */
+  readonly allowRunning?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Options of `replay`.
+ *
+ * @example
+ * ```ts
+ * await runner.replay(runId, { rerun: ["summarize"] });
+ * ```
+ */
+export interface ReplayOptions {
+  /** The nodes to run again; everything downstream of them runs again too. */
+  readonly rerun: readonly string[];
+  readonly allowChangedDag?: boolean;
+  readonly runId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Options of a `DagRunner`.
+ *
+ * @example
+ * ```ts
+ * new DagRunner(dag, { dagNsref: "pipelines:market_summary", concurrency: 4 });
+ * ```
+ */
+export interface DagRunnerOptions {
+  /** Where the run is recorded (default `NullProvenance`). */
+  readonly provenance?: ProvenanceProvider;
+  /** The nsref the DAG is registered under, for the record and the node context. */
+  readonly dagNsref?: string;
+  /** Most nodes running at once (default: no limit). */
+  readonly concurrency?: number;
+  /** Given to nodes as `ctx.namespace`. */
+  readonly namespace?: NamespaceLike;
+  /** Where run and node lines go (default: nowhere; the library prints nothing itself). */
+  readonly logger?: Logger;
+}
+
+/**
+ * Options of one run.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * runner.run(input, { signal: controller.signal, runId: "run-42" });
+ * ```
+ */
+export interface RunOptions {
+  /** Chosen up front by callers that must record it before the run starts (triggers). */
+  readonly runId?: string;
+  /** Aborting it interrupts the run, which ends `interrupted`. */
+  readonly signal?: AbortSignal;
+  /** Set when this run is a sub-DAG run of another. */
+  readonly parentRunId?: string;
+  /** Which expansion of the parent this run is (e.g. `"label[3]"`). */
+  readonly expansionKey?: string;
+}
+
+/** @internal What one execution starts from: nothing for a new run, stored state for a resume. */
+export interface ExecutionPlan {
+  readonly runId: string;
+  readonly input: unknown;
+  readonly resume: boolean;
+  /** Outputs already known (completed before, or copied by a replay). */
+  readonly known: ReadonlyMap<string, { readonly output: unknown; readonly copied: boolean }>;
+  /** Tries already spent per node (a resumed node starts at the next attempt). */
+  readonly attemptsSpent: ReadonlyMap<string, number>;
+  readonly parentRunId: string | undefined;
+  readonly expansionKey: string | undefined;
+}
