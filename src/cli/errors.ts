@@ -226,6 +226,27 @@ export class SupervisorRunning extends Data.TaggedError("SupervisorRunning")<{
 }
 
 /**
+ * `activate`, `deactivate` or `fire` while another `tickflow` command (not a supervisor)
+ * held the database's lease for longer than this one waited. Nothing was changed and
+ * nothing was queued: a command queued for a CLI call's lease would wait for the next
+ * supervisor start and be applied then, long after this call returned.
+ *
+ * @example
+ * ```ts
+ * throw new AnotherCommandRunning({ holder: "cli-1 (tickflow fire)", waitedMs: 10_000, path: "/srv/data/triggers.db" });
+ * ```
+ */
+export class AnotherCommandRunning extends Data.TaggedError("AnotherCommandRunning")<{
+  readonly holder: string;
+  readonly waitedMs: number;
+  readonly path: string;
+}> {
+  override get message() {
+    return `Another tickflow command (${this.holder}) has been using ${this.path} for the last ${this.waitedMs / 1000} s; nothing was changed. Run this command again once it has finished.`;
+  }
+}
+
+/**
  * A command queued for the running supervisor was not applied in time, or was refused.
  *
  * @example

@@ -36,26 +36,16 @@ export async function viaSupervisor(
       const row = await store.getCommand(seq);
       return row?.state === "pending" ? undefined : row;
     }, APPLY_MS);
-    if (applied === undefined) {
-      // Withdrawn, unless the supervisor took it meanwhile (the update only touches a
-      // pending row): what is printed below is then what happens, and a retry cannot
-      // double a fire by the first command being applied late.
-      await store.backend.commit(
-        "withdraw command",
-        [
-          {
-            kind: "commandDone",
-            seq,
-            state: "expired",
-            runId: null,
-            error: `withdrawn: no supervisor applied it within ${APPLY_MS / 1000} s`,
-            at: Date.now(),
-          },
-        ],
-        {},
-      );
-    }
-    const answered = applied ?? (await store.getCommand(seq));
+    // No answer in time (a supervisor stopping, say): withdrawn, unless the supervisor
+    // took it meanwhile. What is printed below is then what happens, and a retry cannot
+    // double a fire by the first command being applied late.
+    const answered =
+      applied ??
+      (await store.withdrawCommand(
+        seq,
+        `withdrawn: no supervisor applied it within ${APPLY_MS / 1000} s`,
+        Date.now(),
+      ));
     if (answered === undefined || answered.state === "expired" || answered.state === "pending") {
       throw new CommandNotApplied({
         kind,

@@ -3,11 +3,15 @@ import { Namespace } from "../namespace/Namespace.js";
 import { TriggerManager } from "../supervisor/TriggerManager.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import type { CommandKit } from "./CommandKit.js";
-import { SupervisorRunning } from "./errors.js";
+import { AnotherCommandRunning, SupervisorRunning } from "./errors.js";
 import { loadNamespace } from "./loadNamespace.js";
 
 /** The CLI's lease: long enough for a slow commit, renewed while a fired run lasts. */
 const LEASE_MS = 30_000;
+/** How long a CLI call waits for another CLI call's lease before giving up. */
+const WAIT_FOR_CLI_MS = 10_000;
+/** The suffix `holdingLease` gives a CLI call's lease: that holder is no supervisor. */
+const CLI_HOLDER = / \(tickflow [\w-]+\)$/;
 
 /**
  * Runs one action (`activate`, `deactivate`, `fire`) through an in-process
@@ -70,7 +74,22 @@ async function holdingLease<T>(
   owner: string,
   action: () => Promise<T>,
 ): Promise<T> {
-  const lease = await store.backend.acquireLease(owner, Date.now(), LEASE_MS);
+  const began = Date.now();
+  let lease = await store.backend.acquireLease(owner, began, LEASE_MS);
+  // Another CLI call holds the lease for a moment: wait for it instead of reporting a
+  // running supervisor, which would queue a command that only the next `tickflow start`
+  // applies — long after this call returned, doubling a fire its user retried.
+  while (!("epoch" in lease) && CLI_HOLDER.test(lease.holder)) {
+    if (Date.now() - began >= WAIT_FOR_CLI_MS) {
+      throw new AnotherCommandRunning({
+        holder: lease.holder,
+        waitedMs: WAIT_FOR_CLI_MS,
+        path: store.location,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    lease = await store.backend.acquireLease(owner, Date.now(), LEASE_MS);
+  }
   if (!("epoch" in lease)) {
     throw new SupervisorRunning({
       holder: lease.holder,

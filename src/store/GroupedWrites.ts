@@ -13,7 +13,8 @@ interface Pending {
  * run history: a node's start must be committed before its function is called). Writes
  * requested in one turn of the event loop — a thousand runs started by the same second's
  * ticks — commit in ONE transaction, each in its own savepoint: a write that fails rolls
- * back only itself and fails only its own writer. A lone writer still gets its commit
+ * back only itself and fails only its own writer — unless SQLite rolled back the whole
+ * transaction (a full disk), then every writer of the batch fails with that cause. A lone writer still gets its commit
  * on the next turn, in the order requested.
  *
  * @example
@@ -68,7 +69,15 @@ export class GroupedWrites {
             // Nested: a savepoint, so its failure undoes only its own rows.
             this.store.transaction(item.operation, item.write);
           } catch (cause) {
-            failures.set(item, this.#failure(item.operation, cause));
+            const failure = this.#failure(item.operation, cause);
+            // SQLite may roll back the whole transaction on such an error (SQLITE_FULL
+            // does): the earlier items' rows are gone, and the next items would each
+            // commit alone, then COMMIT fails with "no transaction is active" and every
+            // writer hears a generic error, even those whose rows are on disk. Fail the
+            // whole batch with the cause, so each writer sees the truth (DiskFull: resume
+            // later) and nothing of it is committed.
+            if (!this.store.inTransaction) throw failure;
+            failures.set(item, failure);
           }
         }
       });

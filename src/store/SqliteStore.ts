@@ -254,6 +254,14 @@ export class SqliteStore {
   }
 
   /**
+   * Whether a transaction is open on this connection now. SQLite ends one by itself on
+   * some errors (SQLITE_FULL, I/O errors), so a caller batching savepoints checks it.
+   */
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  /**
    * Runs `fn` inside `BEGIN IMMEDIATE … COMMIT` and returns its result; if `fn` throws,
    * everything it wrote is rolled back. Taking the write lock up front means the
    * transaction never fails half-way for a lock. A call inside another transaction joins

@@ -276,6 +276,32 @@ export class TriggerStore {
     return this.#promise("get command", () => this.backend.getCommand(seq));
   }
 
+  /**
+   * Withdraws a queued command nobody applied yet (recorded `expired` with `reason`) and
+   * resolves to what became of it: `expired` if withdrawn, or what the supervisor made of
+   * it if one took it first (the update only touches a pending row). A caller that gave
+   * up prints the returned state, so a command applied later never contradicts it.
+   *
+   * @example
+   * ```ts
+   * const row = await store.withdrawCommand(seq, "withdrawn: no answer in 15 s", Date.now());
+   * ```
+   */
+  async withdrawCommand(
+    seq: number,
+    reason: string,
+    at: number,
+  ): Promise<TriggerCommand | undefined> {
+    await this.#promise("withdraw command", () =>
+      this.backend.commit(
+        "withdraw command",
+        [{ kind: "commandDone", seq, state: "expired", runId: null, error: reason, at }],
+        {},
+      ),
+    );
+    return this.getCommand(seq);
+  }
+
   /** @internal The commands waiting for a supervisor, oldest first. */
   pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]> {
     return this.#promise("pending commands", () => this.backend.pendingCommands(names));

@@ -148,4 +148,42 @@ describe("commands from outside the supervisor", () => {
     await h.reportedAtLeast(1, "finished");
     expect(got).toEqual([{ n: 1 }]);
   });
+
+  it("a command sent while the supervisor stops: applied, or withdrawn and never applied by the next start (issue 14, 3g)", async () => {
+    const { h, manager, got } = await leader();
+    // Queued in the same turn as stop(): the stopping leader must not take it.
+    const stopped = manager.stop({ graceMs: SECOND });
+    const seq = await h.store.requestCommand("push", "fire", { n: 1 }, h.clock.now());
+    await h.testClock.advance(2 * SECOND);
+    await stopped;
+    const afterStop = await h.store.getCommand(seq);
+    // The CLI got no answer in time and withdraws it, printing that nothing happened.
+    const printed = await h.store.withdrawCommand(seq, "withdrawn: no answer", h.clock.now());
+    expect({ afterStop: afterStop?.state, printed: printed?.state, got }).toEqual({
+      afterStop: "pending",
+      printed: "expired",
+      got: [],
+    });
+    const next = h.manager();
+    await next.start();
+    await h.testClock.advance(3 * SECOND);
+    expect({ state: (await h.store.getCommand(seq))?.state, got }).toEqual({
+      state: "expired",
+      got: [],
+    });
+
+    // A command the next leader applied before the CLI gave up: the withdrawal leaves it,
+    // and what the CLI prints is what happened.
+    const applied = await h.store.requestCommand("push", "fire", { n: 2 }, h.clock.now());
+    await h.testClock.advance(SECOND);
+    await until(
+      async () => (await h.store.getCommand(applied))?.state === "done",
+      "applied by the next leader",
+    );
+    const late = await h.store.withdrawCommand(applied, "withdrawn: no answer", h.clock.now());
+    expect(late?.state).toBe("done");
+    await h.reportedAtLeast(1, "finished");
+    expect(got).toEqual([{ n: 2 }]);
+    await next.stop();
+  });
 });
