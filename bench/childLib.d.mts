@@ -14,3 +14,8 @@ export declare function retainedHeapMb(): number;
 export declare function timedImport<T = Record<string, unknown>>(
   specifier: string,
 ): Promise<{ readonly module: T; readonly ms: number }>;
+/** A namespace of one no-op DAG and `count` poll triggers `${prefix}0…` on `schedule`. */
+export declare function noopNamespace<N>(
+  tickflow: Record<string, any>,
+  options: { readonly count: number; readonly prefix: string; readonly schedule: string },
+): N;

@@ -40,3 +40,24 @@ export async function timedImport(specifier) {
   const module = await import(specifier);
   return { module, ms: performance.now() - t0 };
 }
+
+/**
+ * The application's namespace both tickflow children start from: one no-op DAG and
+ * `count` triggers named `${prefix}0…` on `schedule`, built with the package the child
+ * imported (`tickflow`: its exports).
+ */
+export function noopNamespace(tickflow, { count, prefix, schedule }) {
+  const ns = new tickflow.Namespace();
+  const dag = new tickflow.Dag();
+  dag.node(() => null, { label: "noop" });
+  ns.register(dag, { nsref: "bench:noop" });
+  for (let k = 0; k < count; k++) {
+    ns.registerTrigger({
+      name: `${prefix}${k}`,
+      dagNsref: "bench:noop",
+      triggerType: "poll",
+      schedule,
+    });
+  }
+  return ns;
+}

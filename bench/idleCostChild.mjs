@@ -13,6 +13,7 @@ import {
   childArgs,
   childDone,
   cpuMs,
+  noopNamespace,
   retainedHeapMb,
   round,
   rssMb,
@@ -33,19 +34,12 @@ let startMs = 0;
 let stop;
 
 if (args.contender === "tickflow") {
-  const { Dag, DagProvenance, Namespace, TriggerManager, TriggerStore } = imported.module;
-  const ns = new Namespace();
-  const dag = new Dag();
-  dag.node(() => null, { label: "noop" });
-  ns.register(dag, { nsref: "bench:noop" });
-  for (let k = 0; k < args.triggers; k++) {
-    ns.registerTrigger({
-      name: `hourly${k}`,
-      dagNsref: "bench:noop",
-      triggerType: "poll",
-      schedule: HOURLY,
-    });
-  }
+  const { DagProvenance, TriggerManager, TriggerStore } = imported.module;
+  const ns = noopNamespace(imported.module, {
+    count: args.triggers,
+    prefix: "hourly",
+    schedule: HOURLY,
+  });
   const store = new TriggerStore(path.join(args.dir, "triggers.db"));
   const provenance = new DagProvenance(path.join(args.dir, "provenance.db"));
   const manager = new TriggerManager({ namespace: ns, store, provenance });

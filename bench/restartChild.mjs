@@ -8,26 +8,19 @@
  */
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { childArgs, childDone, round, rssMb, timedImport } from "./childLib.mjs";
+import { childArgs, childDone, noopNamespace, round, rssMb, timedImport } from "./childLib.mjs";
 
 const args = childArgs();
 const imported = await timedImport("tickflow");
-const { Dag, DagProvenance, Namespace, TriggerManager, TriggerStore } = imported.module;
+const { DagProvenance, TriggerManager, TriggerStore } = imported.module;
 const rssBefore = rssMb();
 
 // The application's code (its namespace) is there before the supervisor starts.
-const ns = new Namespace();
-const dag = new Dag();
-dag.node(() => null, { label: "noop" });
-ns.register(dag, { nsref: "bench:noop" });
-for (let k = 0; k < args.triggers; k++) {
-  ns.registerTrigger({
-    name: `t${k}`,
-    dagNsref: "bench:noop",
-    triggerType: "poll",
-    schedule: args.schedule,
-  });
-}
+const ns = noopNamespace(imported.module, {
+  count: args.triggers,
+  prefix: "t",
+  schedule: args.schedule,
+});
 
 let errors = 0;
 const t0 = performance.now();
