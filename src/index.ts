@@ -31,7 +31,7 @@ export {
   SchemaMismatch,
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
-export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
+export type { NamespaceLike, NodeContext, NodeFn, NodeOutput } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
