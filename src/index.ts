@@ -168,6 +168,7 @@ export {
   TriggerNotActive,
 } from "./supervisor/errors.js";
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
+export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
   type MachineInspectionEvent,
