@@ -1,22 +1,10 @@
 import path from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
-import { gate, Harness, MINUTE, SECOND, T0, until } from "./harness.js";
+import { gate, harnessPerTest, MINUTE, SECOND, T0, until } from "./harness.js";
 
-let harnesses: Harness[] = [];
-
-const harness = () => {
-  const h = new Harness();
-  harnesses.push(h);
-  return h;
-};
-
-afterEach(async () => {
-  const open = harnesses;
-  harnesses = [];
-  for (const h of open) await h.close();
-});
+const harness = harnessPerTest();
 
 /** A harness with one every-minute trigger "t", activated. */
 async function everyMinute(fn: () => unknown = () => 1) {
