@@ -35,6 +35,16 @@ export type { NamespaceLike, NodeContext, NodeFn, NodeOutput } from "./dag/NodeC
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
+export {
+  type ActivateError,
+  type DeactivateError,
+  type FireError,
+  type StartError,
+  Supervisor,
+  type SupervisorLayerOptions,
+  type SupervisorService,
+} from "./effect/Supervisor.js";
+export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
 export { TriggerNotInStore } from "./inspect/errors.js";
@@ -66,6 +76,12 @@ export {
   replayHistoryEffect,
 } from "./inspect/replayHistory.js";
 export { runToMermaid } from "./inspect/runToMermaid.js";
+export {
+  type OverdueTrigger,
+  type StoredHealth,
+  type StoredHealthOptions,
+  storedHealth,
+} from "./inspect/storedHealth.js";
 export {
   DuplicateNsref,
   DuplicateTrigger,
