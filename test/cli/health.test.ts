@@ -6,6 +6,7 @@ import { DagProvenance } from "../../src/provenance/DagProvenance.js";
 import { TestClock } from "../../src/schedule/TestClock.js";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
+import { describePg, freshSchema } from "../store/pgAvailable.js";
 import { makeTempDir } from "../store/tempDir.js";
 import { tickflow } from "./fixtures/tickflow.js";
 
@@ -21,7 +22,7 @@ afterEach(async () => {
  * A supervisor in this process (the CLI, a child process, sees it only through the
  * database) with an every-minute trigger, leading a fresh data folder.
  */
-async function supervised(clock?: TestClock) {
+async function supervised(clock?: TestClock, pgUrl?: string) {
   const temp = makeTempDir();
   cleanups.push(temp.cleanup);
   const ns = new Namespace();
@@ -35,8 +36,8 @@ async function supervised(clock?: TestClock) {
     schedule: "* * * * *",
     timezone: "UTC",
   });
-  const store = new TriggerStore(path.join(temp.dir, "triggers.db"));
-  const provenance = new DagProvenance(path.join(temp.dir, "provenance.db"));
+  const store = new TriggerStore(pgUrl ?? path.join(temp.dir, "triggers.db"));
+  const provenance = new DagProvenance(pgUrl ?? path.join(temp.dir, "provenance.db"));
   const manager = new TriggerManager({
     namespace: ns,
     store,
@@ -52,8 +53,8 @@ async function supervised(clock?: TestClock) {
     const stopped = manager.stop({ graceMs: 0 });
     if (clock) await clock.advance(0);
     await stopped;
-    store.close();
-    provenance.close();
+    await store.close();
+    await provenance.close();
   });
   return { dir: temp.dir, manager };
 }
@@ -121,6 +122,30 @@ describe("tickflow health", () => {
       expect(bad.stderr).toMatch(/--max-overdue "soon" is not a duration\. Write it like/);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/There is no trigger database at .*nowhere/);
+    },
+    SLOW,
+  );
+});
+
+describePg("tickflow health on PostgreSQL", () => {
+  it(
+    "sees the members holding trigger leases (--db URL), and none once they stopped",
+    async () => {
+      const db = await freshSchema();
+      cleanups.push(() => db.drop());
+      const { manager } = await supervised(undefined, db.url);
+      expect(manager.status().role).toBe("member");
+      const healthy = await tickflow(["--db", db.url, "health", "--json"]);
+      expect(healthy.code).toBe(0);
+      expect(JSON.parse(healthy.stdout)).toMatchObject({
+        ok: true,
+        role: "members",
+        holders: ["probe-test"],
+      });
+      await manager.stop();
+      const stopped = await tickflow(["--db", db.url, "health"]);
+      expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toMatch(/no supervisor holds a lease/);
     },
     SLOW,
   );
