@@ -2,6 +2,7 @@ import { Context, Data, Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { Dag } from "../../src/dag/Dag.js";
 import type { NodeContext } from "../../src/dag/NodeContext.js";
+import { Namespace } from "../../src/namespace/Namespace.js";
 import { DagProvenance } from "../../src/provenance/DagProvenance.js";
 import { NullProvenance } from "../../src/provenance/NullProvenance.js";
 import { DagRunner } from "../../src/run/DagRunner.js";
@@ -171,6 +172,21 @@ describe("Effect nodes", () => {
     const result = await run;
     expect(result.status).toBe("interrupted");
     expect(finalized).toBe(true);
+  });
+
+  it("work as map elements and as registered callables, with the runner's services", async () => {
+    const ns = new Namespace();
+    const quote = ns.register((symbol: string) => Effect.flatMap(Prices, (p) => p.quote(symbol)), {
+      nsref: "market:quote",
+    });
+    const perSymbol = new Dag();
+    perSymbol.node(quote, { label: "quote" });
+    const dag = new Dag();
+    dag
+      .node(() => ["AAPL", "MSFT"], { label: "symbols" })
+      .to(dag.map(perSymbol, { label: "quotes" }));
+    const result = await new DagRunner(dag, { services: prices({ AAPL: 1, MSFT: 2 }) }).run();
+    expect(result).toMatchObject({ status: "completed", outputs: { quotes: [1, 2] } });
   });
 
   it("record the failure's message in the run history", async () => {
