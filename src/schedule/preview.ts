@@ -1,10 +1,12 @@
-import { type Schedule, toEpochMs } from "./Schedule.js";
+import { toEpochMs } from "./InstantOutOfRange.js";
+import type { Schedule } from "./Schedule.js";
 import { formatOffset, type OffsetTransition } from "./TimeZone.js";
 
 /** Skipped wall times listed by name in a note; the rest are counted. */
 const LISTED = 4;
 /** Matches inside one gap looked at; a one-hour gap holds at most 3600. */
 const GAP_SCAN_LIMIT = 4000;
+const HOUR = 3_600_000;
 
 /**
  * One upcoming tick as a person reads it.
@@ -50,13 +52,9 @@ export function preview(schedule: Schedule, after: Date | number, n: number): Pr
 
 /** Why DST shaped the tick at `at` (the previous tick, or the preview's start, was `previous`). */
 function dstNote(schedule: Schedule, previous: number, at: number): string | undefined {
-  const zone = schedule.zone;
-  const transition = zone.transitionBetween(previous, at);
-  if (transition !== undefined && transition.offsetAfter > transition.offsetBefore) {
-    // A fixed-time schedule fires its skipped times at the gap's end; an interval drops them.
-    if (!schedule.everyHour && at !== transition.at) return undefined;
-    const skipped = skippedWallTimes(schedule, transition);
-    if (skipped.count === 0) return undefined;
+  const gap = gapBehind(schedule, previous, at);
+  if (gap !== undefined) {
+    const { transition, skipped } = gap;
     const names = listTimes(skipped.walls, skipped.count, schedule.hasSeconds);
     const verb = skipped.count === 1 ? "does not exist" : "do not exist";
     const cause = `on ${dateOf(transition.at + transition.offsetBefore)} (${describe(transition, schedule.hasSeconds)})`;
@@ -65,16 +63,64 @@ function dstNote(schedule: Schedule, previous: number, at: number): string | und
     const fires = skipped.count === 1 ? `fires at ${when}` : `they fire once, at ${when}`;
     return `${names} ${verb} ${cause}; ${fires}`;
   }
+  const zone = schedule.zone;
   const offset = zone.offsetAt(at);
   const wall = at + offset;
   const instants = zone.instantsOf(wall);
-  if (instants.length < 2) return undefined;
+  if (instants.length < 2)
+    return schedule.everyHour ? shiftNote(schedule, previous, at) : undefined;
   const fallBack = zone.lastTransitionAtOrBefore(instants[1] as number);
   if (fallBack === undefined) return undefined;
   const head = `${timeOf(wall, schedule.hasSeconds)} occurs twice on ${dateOf(wall)} (${describe(fallBack, schedule.hasSeconds)})`;
   if (!schedule.everyHour) return `${head}; fires once, at the first (${formatOffset(offset)})`;
   const which = at === instants[0] ? "first" : "second";
   return `${head}; this is the ${which} (${formatOffset(offset)})`;
+}
+
+/**
+ * An interval tick in the hour after a change that skipped or repeated none of its wall
+ * times: said when the change moved it off even real-time spacing (a 30-minute shift, as
+ * in Australia/Lord_Howe, under an hourly schedule).
+ */
+function shiftNote(schedule: Schedule, previous: number, at: number): string | undefined {
+  const transition = schedule.zone.lastTransitionAtOrBefore(at);
+  if (transition === undefined || transition.at <= previous || at - transition.at >= HOUR) {
+    return undefined;
+  }
+  const shift = transition.offsetAfter - transition.offsetBefore;
+  const wall = transition.at + transition.offsetBefore;
+  const spacing = shift > 0 ? "shorter" : "longer";
+  return `clocks go ${shift > 0 ? "forward" : "back"} ${duration(Math.abs(shift))} at ${timeOf(wall, schedule.hasSeconds)} on ${dateOf(wall)}; this tick keeps its wall time, so the interval before it is ${duration(Math.abs(shift))} ${spacing} in real time`;
+}
+
+/**
+ * The spring-forward gap that skipped matching wall times just before the tick at `at`:
+ * for a fixed-time schedule the gap ending at `at` itself (its skipped times fire there);
+ * for an interval schedule the last gap since the previous tick that skipped any. Other
+ * transitions since a sparse schedule's previous tick (months earlier) play no part.
+ */
+function gapBehind(
+  schedule: Schedule,
+  previous: number,
+  at: number,
+): { transition: OffsetTransition; skipped: { walls: number[]; count: number } } | undefined {
+  const zone = schedule.zone;
+  if (!schedule.everyHour) {
+    const transition = zone.lastTransitionAtOrBefore(at);
+    if (transition === undefined || transition.at !== at) return undefined;
+    if (transition.offsetAfter <= transition.offsetBefore) return undefined;
+    const skipped = skippedWallTimes(schedule, transition);
+    return skipped.count === 0 ? undefined : { transition, skipped };
+  }
+  let found: ReturnType<typeof gapBehind>;
+  for (let t = zone.transitionBetween(previous, at); t !== undefined; ) {
+    if (t.offsetAfter > t.offsetBefore) {
+      const skipped = skippedWallTimes(schedule, t);
+      if (skipped.count > 0) found = { transition: t, skipped };
+    }
+    t = zone.transitionBetween(t.at, at);
+  }
+  return found;
 }
 
 /** Matching wall times inside a spring-forward gap: the first few, and how many. */
