@@ -2,6 +2,7 @@ import { CronExpressionParser, type CronFieldCollection } from "cron-parser";
 import { InstantOutOfRange, MAX_INSTANT_MS, toEpochMs } from "./InstantOutOfRange.js";
 import { InvalidSchedule } from "./InvalidSchedule.js";
 import { mergeOverlappingLists } from "./mergeOverlappingLists.js";
+import type { TickSchedule } from "./TickSchedule.js";
 import { TimeZone } from "./TimeZone.js";
 import { WallClockPattern } from "./WallClockPattern.js";
 
@@ -75,7 +76,7 @@ export interface ScheduleOptions {
  * s.next(new Date("2026-01-02T09:00:00+01:00")); // Monday 2026-01-05T08:00:00Z
  * ```
  */
-export class Schedule {
+export class Schedule implements TickSchedule {
   /**
    * Use {@link parseSchedule}; the constructor trusts its arguments.
    *
@@ -289,7 +290,7 @@ function parsedPattern(expression: string): ParsedPattern {
  * ```
  */
 export function ticksBetween(
-  schedule: Schedule,
+  schedule: TickSchedule,
   afterExclusive: Date | number,
   untilInclusive: Date | number,
   limit: number,
@@ -318,7 +319,7 @@ export function ticksBetween(
  * ```
  */
 export function latestTickBetween(
-  schedule: Schedule,
+  schedule: TickSchedule,
   afterExclusive: Date | number,
   untilInclusive: Date | number,
 ): Date | undefined {
@@ -341,8 +342,15 @@ function checkCount(n: number, what: string): void {
 
 let processZone: { readonly tz: string | undefined; readonly zone: string } | undefined;
 
-/** The process's zone, asked of Intl once per value of TZ (the ask costs ~90 µs). */
-function systemTimezone(): string {
+/**
+ * The process's zone, asked of Intl once per value of TZ (the ask costs ~90 µs).
+ *
+ * @example
+ * ```ts
+ * systemTimezone(); // e.g. "Europe/Berlin"
+ * ```
+ */
+export function systemTimezone(): string {
   if (processZone === undefined || processZone.tz !== process.env.TZ) {
     processZone = {
       tz: process.env.TZ,

@@ -1,6 +1,9 @@
 import { toEpochMs } from "./InstantOutOfRange.js";
-import type { Schedule } from "./Schedule.js";
-import { formatOffset, type OffsetTransition } from "./TimeZone.js";
+import { formatDurationMs } from "./parseDuration.js";
+import { Schedule } from "./Schedule.js";
+import { ShapedSchedule } from "./ShapedSchedule.js";
+import type { TickSchedule } from "./TickSchedule.js";
+import { formatOffset, type OffsetTransition, TimeZone } from "./TimeZone.js";
 
 /** Skipped wall times listed by name in a note; the rest are counted. */
 const LISTED = 4;
@@ -26,8 +29,8 @@ export interface PreviewEntry {
 }
 
 /**
- * The next `n` ticks after `after`, with local times and a note wherever a DST change
- * shaped a tick, e.g. "02:30 does not exist on 2026-03-08 (clocks go forward 1h at 02:00);
+ * The next `n` ticks after `after` (fewer past an `endAt`), with local times and a note
+ * wherever a DST change or jitter shaped a tick, e.g. "02:30 does not exist on 2026-03-08 (clocks go forward 1h at 02:00);
  * fires at 03:00".
  *
  * @example
@@ -37,7 +40,13 @@ export interface PreviewEntry {
  * // "02:30 does not exist on 2026-03-08 (clocks go forward 1h at 02:00); fires at 03:00"
  * ```
  */
-export function preview(schedule: Schedule, after: Date | number, n: number): PreviewEntry[] {
+export function preview(schedule: TickSchedule, after: Date | number, n: number): PreviewEntry[] {
+  if (schedule instanceof ShapedSchedule) return previewShaped(schedule, after, n);
+  if (!(schedule instanceof Schedule)) {
+    // An interval follows elapsed time: DST does not shape its ticks.
+    const zone = TimeZone.of(schedule.timezone);
+    return schedule.nextN(after, n).map((at) => ({ at, local: zone.formatLocal(at.getTime()) }));
+  }
   const entries: PreviewEntry[] = [];
   let previous = toEpochMs(after, "after");
   for (const at of schedule.nextN(previous, n)) {
@@ -46,6 +55,35 @@ export function preview(schedule: Schedule, after: Date | number, n: number): Pr
     const note = dstNote(schedule, previous, ms);
     entries.push(note === undefined ? { at, local } : { at, local, note });
     previous = ms;
+  }
+  return entries;
+}
+
+/**
+ * A shaped schedule's ticks: the base schedule's notes (DST) for the un-jittered tick,
+ * and the jitter offset; nothing past `endAt`.
+ */
+function previewShaped(schedule: ShapedSchedule, after: Date | number, n: number): PreviewEntry[] {
+  const entries: PreviewEntry[] = [];
+  const zone = TimeZone.of(schedule.timezone);
+  const base = schedule.base;
+  let cursor = toEpochMs(after, "after");
+  let previousNominal = cursor;
+  while (entries.length < n) {
+    const tick = schedule.tickAfter(cursor);
+    if (tick === undefined) break;
+    const notes: string[] = [];
+    const dst = base instanceof Schedule ? dstNote(base, previousNominal, tick.nominal) : undefined;
+    if (dst !== undefined) notes.push(dst);
+    if (schedule.jitter > 0) {
+      const offset = tick.at - tick.nominal;
+      notes.push(`jitter +${duration(offset, true)} after ${zone.formatLocal(tick.nominal)}`);
+    }
+    const at = new Date(tick.at);
+    const local = zone.formatLocal(tick.at);
+    entries.push(notes.length === 0 ? { at, local } : { at, local, note: notes.join("; ") });
+    cursor = tick.at;
+    previousNominal = tick.nominal;
   }
   return entries;
 }
@@ -155,7 +193,8 @@ function describe(transition: OffsetTransition, seconds: boolean): string {
   return `clocks go ${direction} ${duration(Math.abs(shift))} at ${when}`;
 }
 
-function duration(ms: number): string {
+function duration(ms: number, seconds = false): string {
+  if (seconds) return formatDurationMs(ms);
   const minutes = Math.round(ms / 60_000);
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
