@@ -16,6 +16,7 @@ import type { TickSchedule } from "./TickSchedule.js";
  * ```
  */
 export class IntervalSchedule implements TickSchedule {
+  readonly kind = "every" as const;
   /** E.g. "every 15m". */
   readonly expression: string;
   readonly hasSeconds: boolean;

@@ -77,6 +77,7 @@ export interface ScheduleOptions {
  * ```
  */
 export class Schedule implements TickSchedule {
+  readonly kind = "cron" as const;
   /**
    * Use {@link parseSchedule}; the constructor trusts its arguments.
    *

@@ -43,6 +43,7 @@ export interface ScheduleShape {
  * ```
  */
 export class ShapedSchedule implements TickSchedule {
+  readonly kind = "shaped" as const;
   readonly startAt: number | undefined;
   readonly endAt: number | undefined;
   readonly jitter: number;

@@ -10,6 +10,12 @@
  * ```
  */
 export interface TickSchedule {
+  /**
+   * Which kind: `"cron"` (`Schedule`), `"every"` (`IntervalSchedule`) or `"shaped"`
+   * (`ShapedSchedule`). Checked instead of `instanceof`, which fails across two copies
+   * of tickflow (a user's module loaded by the CLI can bring its own).
+   */
+  readonly kind: "cron" | "every" | "shaped";
   /** As a person wrote it: a cron expression, or e.g. "every 15m". */
   readonly expression: string;
   /** The IANA zone its wall times are read (or shown) in. */

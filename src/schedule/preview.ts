@@ -1,7 +1,7 @@
 import { toEpochMs } from "./InstantOutOfRange.js";
 import { formatDurationMs } from "./parseDuration.js";
-import { Schedule } from "./Schedule.js";
-import { ShapedSchedule } from "./ShapedSchedule.js";
+import type { Schedule } from "./Schedule.js";
+import type { ShapedSchedule } from "./ShapedSchedule.js";
 import type { TickSchedule } from "./TickSchedule.js";
 import { formatOffset, type OffsetTransition, TimeZone } from "./TimeZone.js";
 
@@ -41,18 +41,19 @@ export interface PreviewEntry {
  * ```
  */
 export function preview(schedule: TickSchedule, after: Date | number, n: number): PreviewEntry[] {
-  if (schedule instanceof ShapedSchedule) return previewShaped(schedule, after, n);
-  if (!(schedule instanceof Schedule)) {
+  if (schedule.kind === "shaped") return previewShaped(schedule as ShapedSchedule, after, n);
+  if (schedule.kind !== "cron") {
     // An interval follows elapsed time: DST does not shape its ticks.
     const zone = TimeZone.of(schedule.timezone);
     return schedule.nextN(after, n).map((at) => ({ at, local: zone.formatLocal(at.getTime()) }));
   }
+  const cron = schedule as Schedule;
   const entries: PreviewEntry[] = [];
   let previous = toEpochMs(after, "after");
-  for (const at of schedule.nextN(previous, n)) {
+  for (const at of cron.nextN(previous, n)) {
     const ms = at.getTime();
-    const local = schedule.zone.formatLocal(ms);
-    const note = dstNote(schedule, previous, ms);
+    const local = cron.zone.formatLocal(ms);
+    const note = dstNote(cron, previous, ms);
     entries.push(note === undefined ? { at, local } : { at, local, note });
     previous = ms;
   }
@@ -73,7 +74,8 @@ function previewShaped(schedule: ShapedSchedule, after: Date | number, n: number
     const tick = schedule.tickAfter(cursor);
     if (tick === undefined) break;
     const notes: string[] = [];
-    const dst = base instanceof Schedule ? dstNote(base, previousNominal, tick.nominal) : undefined;
+    const dst =
+      base.kind === "cron" ? dstNote(base as Schedule, previousNominal, tick.nominal) : undefined;
     if (dst !== undefined) notes.push(dst);
     if (schedule.jitter > 0) {
       const offset = tick.at - tick.nominal;

@@ -1,5 +1,5 @@
-import { IntervalSchedule } from "./IntervalSchedule.js";
-import { ShapedSchedule } from "./ShapedSchedule.js";
+import type { IntervalSchedule } from "./IntervalSchedule.js";
+import type { ShapedSchedule } from "./ShapedSchedule.js";
 import { scheduleOf } from "./scheduleOf.js";
 import type { TickSchedule } from "./TickSchedule.js";
 
@@ -24,9 +24,9 @@ export function scheduleConfig(schedule: TickSchedule | undefined): Record<strin
     schedule: schedule.expression,
     timezone: schedule.timezone,
   };
-  const shaped = schedule instanceof ShapedSchedule ? schedule : undefined;
+  const shaped = schedule.kind === "shaped" ? (schedule as ShapedSchedule) : undefined;
   const base = shaped?.base ?? schedule;
-  if (base instanceof IntervalSchedule) config.every = base.every;
+  if (base.kind === "every") config.every = (base as IntervalSchedule).every;
   if (shaped !== undefined && shaped.jitter > 0) config.jitter = shaped.jitter;
   if (shaped?.startAt !== undefined) config.startAt = new Date(shaped.startAt).toISOString();
   if (shaped?.endAt !== undefined) config.endAt = new Date(shaped.endAt).toISOString();

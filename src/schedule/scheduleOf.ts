@@ -112,8 +112,8 @@ function checkJitter(
 ): void {
   let spacing: number;
   let what: string;
-  if (base instanceof IntervalSchedule) {
-    spacing = base.every;
+  if (base.kind === "every") {
+    spacing = (base as IntervalSchedule).every;
     what = `the interval (${base.expression})`;
   } else {
     spacing = Number.POSITIVE_INFINITY;

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import * as Effect from "effect/Effect";
 import { findStoredTrigger } from "../../inspect/findStoredTrigger.js";
 import { preview } from "../../schedule/preview.js";
-import { ShapedSchedule } from "../../schedule/ShapedSchedule.js";
 import { scheduleConfig, scheduleFromConfig } from "../../schedule/scheduleConfig.js";
 import { parseTickSchedule } from "../../schedule/scheduleOf.js";
 import type { TickSchedule } from "../../schedule/TickSchedule.js";
@@ -31,7 +30,7 @@ export async function previewAction(
     return;
   }
   const out = kit.out;
-  const shape = schedule instanceof ShapedSchedule ? shapeOf(config) : "";
+  const shape = schedule.kind === "shaped" ? shapeOf(config) : "";
   out.line(`${out.color.bold(schedule.expression)} in ${schedule.timezone}${shape}`);
   out.line(
     out.table(
