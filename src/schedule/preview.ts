@@ -30,8 +30,9 @@ export interface PreviewEntry {
 
 /**
  * The next `n` ticks after `after` (fewer past an `endAt`), with local times and a note
- * wherever a DST change or jitter shaped a tick, e.g. "02:30 does not exist on 2026-03-08 (clocks go forward 1h at 02:00);
- * fires at 03:00".
+ * wherever a DST change or jitter shaped a tick, e.g. "02:30 does not exist on 2026-03-08
+ * (clocks go forward 1h at 02:00); fires at 03:00" or "jitter +1m23s after
+ * 2026-01-05T10:00:00+01:00".
  *
  * @example
  * ```ts
@@ -79,7 +80,7 @@ function previewShaped(schedule: ShapedSchedule, after: Date | number, n: number
     if (dst !== undefined) notes.push(dst);
     if (schedule.jitter > 0) {
       const offset = tick.at - tick.nominal;
-      notes.push(`jitter +${duration(offset, true)} after ${zone.formatLocal(tick.nominal)}`);
+      notes.push(`jitter +${formatDurationMs(offset)} after ${zone.formatLocal(tick.nominal)}`);
     }
     const at = new Date(tick.at);
     const local = zone.formatLocal(tick.at);
@@ -195,8 +196,7 @@ function describe(transition: OffsetTransition, seconds: boolean): string {
   return `clocks go ${direction} ${duration(Math.abs(shift))} at ${when}`;
 }
 
-function duration(ms: number, seconds = false): string {
-  if (seconds) return formatDurationMs(ms);
+function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
