@@ -146,6 +146,10 @@ export {
 } from "./run/errors.js";
 export type { Logger } from "./run/Logger.js";
 export { type Clock, SystemClock, type SystemClockOptions } from "./schedule/Clock.js";
+export { InstantOutOfRange } from "./schedule/InstantOutOfRange.js";
+export { IntervalSchedule } from "./schedule/IntervalSchedule.js";
+export { parseDuration } from "./schedule/parseDuration.js";
+export { type PreviewEntry, preview } from "./schedule/preview.js";
 export {
   InvalidSchedule,
   InvalidTimezone,
@@ -155,7 +159,10 @@ export {
   type ScheduleOptions,
   ticksBetween,
 } from "./schedule/Schedule.js";
+export { type ScheduleShape, ShapedSchedule, type ShapedTick } from "./schedule/ShapedSchedule.js";
+export { parseTickSchedule, type ScheduleSpec, scheduleOf } from "./schedule/scheduleOf.js";
 export { TestClock } from "./schedule/TestClock.js";
+export type { TickSchedule } from "./schedule/TickSchedule.js";
 export {
   DatabaseCorrupt,
   DatabaseLocked,
