@@ -31,6 +31,7 @@ export {
   SchemaMismatch,
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
+export type { CacheOptions, NodeCachePolicy } from "./dag/NodeCachePolicy.js";
 export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
@@ -69,6 +70,7 @@ export { runToMermaid } from "./inspect/runToMermaid.js";
 export {
   DuplicateNsref,
   DuplicateTrigger,
+  InvalidCacheOptions,
   InvalidNsref,
   InvalidTagQuery,
   InvalidTriggerDefinition,
@@ -93,7 +95,7 @@ export {
   type RunRecord,
 } from "./provenance/DagProvenance.js";
 export { NullProvenance } from "./provenance/NullProvenance.js";
-export type { StoredChildRun } from "./provenance/Provenance.js";
+export type { CacheEntry, CacheHit, StoredChildRun } from "./provenance/Provenance.js";
 export {
   type NodeStatus,
   Provenance,

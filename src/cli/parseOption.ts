@@ -1,13 +1,5 @@
+import { parseDuration } from "../schedule/parseDuration.js";
 import { InvalidOption } from "./errors.js";
-
-const UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
 
 /**
  * Parsers for option values that commander hands over as text: each returns the value
@@ -65,8 +57,8 @@ export const parseOption = {
 
   /** An ISO 8601 instant, or a duration back from `now` ("90s", "30m", "2h", "1d"). */
   since(option: string, text: string, now: number): Date {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)$/.exec(text.trim());
-    if (match) return new Date(now - Number(match[1]) * (UNITS[match[2] as string] as number));
+    const back = parseDuration(text);
+    if (back !== undefined) return new Date(now - back);
     const at = new Date(text);
     if (Number.isNaN(at.getTime())) {
       throw new InvalidOption({
