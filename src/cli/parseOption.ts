@@ -86,19 +86,23 @@ export const parseOption = {
     return at;
   },
 
-  /** A JSON object. */
-  payload(option: string, text: string): Record<string, unknown> {
-    let value: unknown;
+  /** Any JSON value (an object, an array, a string, a number, …). */
+  json(option: string, text: string, example = `${option} '{"city": "Oslo"}'`): unknown {
     try {
-      value = JSON.parse(text);
+      return JSON.parse(text);
     } catch (error) {
       throw new InvalidOption({
         option,
         value: text,
         reason: `is not JSON (${error instanceof Error ? error.message : String(error)})`,
-        example: `${option} '{"orderId": 42}'`,
+        example,
       });
     }
+  },
+
+  /** A JSON object. */
+  payload(option: string, text: string): Record<string, unknown> {
+    const value = parseOption.json(option, text, `${option} '{"orderId": 42}'`);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new InvalidOption({
         option,
