@@ -4,6 +4,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { NsrefNotFound } from "../../src/namespace/errors.js";
+import type { DagProvenance } from "../../src/provenance/DagProvenance.js";
+import { DagRunner } from "../../src/run/DagRunner.js";
+import { dagOfTrigger } from "../../src/supervisor/dagOfTrigger.js";
 import { Harness, rejection, SECOND, T0 } from "./harness.js";
 
 const harnesses: Harness[] = [];
@@ -63,6 +66,37 @@ describe("a trigger on a plain function", () => {
     const run = await h.provenance?.getRun(event?.runId as string, { values: true });
     expect(run?.outputs).toEqual({ count: 1 });
     expect(calls).toBe(1);
+  });
+
+  it("a failed run of a function trigger restarts against the same one-node DAG", async () => {
+    const h = harness();
+    let broken = true;
+    h.ns.register(
+      (input: { n: number }) => {
+        if (broken) throw new Error("not yet");
+        return input.n + 1;
+      },
+      { nsref: "math:inc" },
+    );
+    h.ns.registerTrigger({ name: "inc", dagNsref: "math:inc", triggerType: "push" });
+    const manager = h.manager();
+    await manager.activate("inc");
+    await manager.start();
+    const failed = await manager.fire("inc", { n: 1 });
+    expect(failed).toMatchObject({ status: "failed", failedNode: "inc" });
+    broken = false;
+    const dag = dagOfTrigger(h.ns, h.ns.getTrigger("inc"));
+    expect(dag).toBe(dagOfTrigger(h.ns, h.ns.getTrigger("inc")));
+    const runner = new DagRunner(dag, {
+      dagNsref: "math:inc",
+      provenance: h.provenance as DagProvenance,
+    });
+    const restarted = await runner.restart(failed.runId);
+    expect(restarted).toMatchObject({
+      runId: failed.runId,
+      status: "completed",
+      outputs: { inc: 2 },
+    });
   });
 
   it("activating a trigger whose nsref names nothing is NsrefNotFound with the nearest name", async () => {
