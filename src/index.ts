@@ -32,10 +32,20 @@ export {
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
 export type { CacheOptions, NodeCachePolicy } from "./dag/NodeCachePolicy.js";
-export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
+export type { NamespaceLike, NodeContext, NodeFn, NodeOutput } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
+export {
+  type ActivateError,
+  type DeactivateError,
+  type FireError,
+  type StartError,
+  Supervisor,
+  type SupervisorLayerOptions,
+  type SupervisorService,
+} from "./effect/Supervisor.js";
+export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
 export { TriggerNotInStore } from "./inspect/errors.js";
@@ -67,6 +77,12 @@ export {
   replayHistoryEffect,
 } from "./inspect/replayHistory.js";
 export { runToMermaid } from "./inspect/runToMermaid.js";
+export {
+  type OverdueTrigger,
+  type StoredHealth,
+  type StoredHealthOptions,
+  storedHealth,
+} from "./inspect/storedHealth.js";
 export {
   DuplicateNsref,
   DuplicateTrigger,
@@ -170,6 +186,7 @@ export {
   TriggerNotActive,
 } from "./supervisor/errors.js";
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
+export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
   type MachineInspectionEvent,

@@ -41,6 +41,21 @@ export const parseOption = {
     return n;
   },
 
+  /** A duration ("30s", "2m", "500ms", "1h"; a bare number is seconds), in ms. */
+  duration(option: string, text: string): number {
+    const trimmed = text.trim();
+    const ms = parseDuration(/^\d+(?:\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed);
+    if (ms === undefined) {
+      throw new InvalidOption({
+        option,
+        value: text,
+        reason: "is not a duration",
+        example: `${option} 30s, ${option} 2m or ${option} 500ms`,
+      });
+    }
+    return ms;
+  },
+
   /** An ISO 8601 instant. */
   instant(option: string, text: string): Date {
     const at = new Date(text);
