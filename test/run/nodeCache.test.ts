@@ -288,6 +288,34 @@ describe("cache options", () => {
     expect(cacheKey("geo:lookup", "1", cyclic)).toBeUndefined();
   });
 
+  it("an Effect node is cached by its success value", async () => {
+    await Effect.runPromise(
+      withHistory(sqlite, (provenance) =>
+        Effect.gen(function* () {
+          let calls = 0;
+          const ns = new Namespace();
+          const square = ns.register(
+            (n: number) =>
+              Effect.sync(() => {
+                calls += 1;
+                return n * n;
+              }),
+            { nsref: "math:square", cache: { ttl: "5m" } },
+          );
+          const dag = new Dag();
+          dag.node(square);
+          const runner = new DagRunner(dag, { provenance });
+          const first = yield* Effect.promise(() => runner.run(7));
+          const second = yield* Effect.promise(() => runner.run(7));
+          expect([first.outputs, second.outputs]).toEqual([{ square: 49 }, { square: 49 }]);
+          expect(calls).toBe(1);
+          const run = yield* Effect.promise(() => provenance.getRun(second.runId));
+          expect(run?.nodes.square).toMatchObject({ status: "cached", cachedFrom: first.runId });
+        }),
+      ),
+    );
+  });
+
   it("without a run history nothing is cached", async () => {
     const { calls, dag } = pipeline();
     await new DagRunner(dag, { provenance: NullProvenance }).run(oslo);
