@@ -31,6 +31,7 @@ export {
   SchemaMismatch,
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
+export type { CacheOptions, NodeCachePolicy } from "./dag/NodeCachePolicy.js";
 export type { NamespaceLike, NodeContext, NodeFn, NodeOutput } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
@@ -85,6 +86,7 @@ export {
 export {
   DuplicateNsref,
   DuplicateTrigger,
+  InvalidCacheOptions,
   InvalidNsref,
   InvalidTagQuery,
   InvalidTriggerDefinition,
@@ -109,7 +111,7 @@ export {
   type RunRecord,
 } from "./provenance/DagProvenance.js";
 export { NullProvenance } from "./provenance/NullProvenance.js";
-export type { StoredChildRun } from "./provenance/Provenance.js";
+export type { CacheEntry, CacheHit, StoredChildRun } from "./provenance/Provenance.js";
 export {
   type NodeStatus,
   Provenance,

@@ -188,7 +188,7 @@ export class JournalMismatch extends Data.TaggedError("JournalMismatch")<{
 }
 
 /**
- * A fire from the command line ran, and its run did not complete.
+ * A run from the command line (fire, exec, restart, replay) ran, and its run did not complete.
  *
  * @example
  * ```ts
@@ -199,9 +199,12 @@ export class RunDidNotComplete extends Data.TaggedError("RunDidNotComplete")<{
   readonly runId: string;
   readonly status: string;
   readonly error: string | undefined;
+  /** The node that failed, when known. */
+  readonly failedNode?: string | undefined;
 }> {
   override get message() {
-    return `Run ${this.runId} ${this.status}${this.error ? `: ${this.error}` : ""}. See its nodes with \`tickflow run ${this.runId}\`.`;
+    const at = this.failedNode === undefined ? "" : ` at node "${this.failedNode}"`;
+    return `Run ${this.runId} ${this.status}${at}${this.error ? `: ${this.error}` : ""}. See its nodes with \`tickflow run ${this.runId}\`.`;
   }
 }
 

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { CommandKit } from "./CommandKit.js";
 import { dagCommand } from "./commands/dag.js";
 import { eventsCommand } from "./commands/events.js";
+import { execCommands } from "./commands/exec.js";
 import { explainCommand } from "./commands/explain.js";
 import { healthCommand } from "./commands/health.js";
 import { previewCommand } from "./commands/preview.js";
@@ -63,6 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);
+  execCommands(program, kit);
   uiCommand(program, kit);
   for (const command of program.commands) command.exitOverride();
 

@@ -22,7 +22,10 @@ export type PollResult = Record<string, unknown> | null | undefined;
 export interface TriggerSpec {
   /** Unique name: letters, digits, `_`, `-`, `.` and `:`. */
   readonly name: string;
-  /** The registered DAG to run (checked when the trigger is activated). */
+  /**
+   * The registered DAG to run, or a registered function (run as a one-node DAG labelled
+   * after it); checked when the trigger is activated.
+   */
   readonly dagNsref: string;
   /**
    * `"poll"`: fires on its `schedule`, asking `pollFn` first if there is one — a plain

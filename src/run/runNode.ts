@@ -24,6 +24,7 @@ import {
   OutputInvalid,
 } from "./errors.js";
 import { type LazySignal, lazySignal } from "./lazySignal.js";
+import { withNodeCache } from "./nodeCache.js";
 import { retryDelayMs } from "./retryDelay.js";
 import { compositeError, runComposite } from "./runComposite.js";
 import { settleNodeValue } from "./runEffectNode.js";
@@ -80,7 +81,7 @@ export function runNode(call: NodeCall, start: NodeStart): Effect.Effect<Message
         });
       }),
     );
-  return attemptOnce(firstAttempt);
+  return withNodeCache(provenance, plan.runId, node, start, attemptOnce(firstAttempt));
 }
 
 function callOnce(

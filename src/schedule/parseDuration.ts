@@ -10,11 +10,53 @@ const UNITS: ReadonlyArray<readonly [string, number]> = [
   ["s", 1000],
   ["ms", 1],
 ];
+const SIZE: Readonly<Record<string, number>> = {
+  d: DAY,
+  h: HOUR,
+  m: MINUTE,
+  min: MINUTE,
+  s: 1000,
+  ms: 1,
+};
+// "1h30m": whole numbers, units largest first, each at most once.
+const COMPOUND = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)(?:m|min)(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
+// "1.5h": one number, possibly with a fraction, and one unit.
+const SINGLE = /^(\d+(?:\.\d+)?)(ms|s|m|min|h|d)$/;
 
 /**
- * A duration such as "15m", "1h30m", "90s", "500ms" or "2d" (units ms, s, m, h, d, largest
- * first, each at most once), or a number of ms, as positive whole ms. Anything else is an
- * {@link InvalidSchedule} naming `field` (e.g. "every", "jitter") and the value.
+ * A duration a person wrote, in milliseconds, or `undefined` when the text is not one. One
+ * grammar for every duration tickflow reads (schedules, CLI options, a cached node's TTL):
+ * whole numbers with units largest first (`"1h30m"`, `"90s"`, `"500ms"`, `"2d"`; `min` for
+ * minutes too), or one number with a fraction and a unit (`"1.5h"`). Zero is returned as 0:
+ * whether zero is allowed is the caller's rule.
+ *
+ * @example
+ * ```ts
+ * readDuration("1h30m"); // 5_400_000
+ * readDuration("abc"); // undefined
+ * ```
+ */
+export function readDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  const single = SINGLE.exec(trimmed);
+  if (single !== null) return Math.round(Number(single[1]) * (SIZE[single[2] as string] as number));
+  const parts = COMPOUND.exec(trimmed);
+  if (parts === null) return undefined;
+  const [, d, h, m, s, ms] = parts;
+  return (
+    Number(d ?? 0) * DAY +
+    Number(h ?? 0) * HOUR +
+    Number(m ?? 0) * MINUTE +
+    Number(s ?? 0) * 1000 +
+    Number(ms ?? 0)
+  );
+}
+
+/**
+ * A schedule's duration field (`every`, `jitter`): a text {@link readDuration} reads, or a
+ * number of ms, as positive whole ms. Anything else is an {@link InvalidSchedule} naming
+ * `field` and the value.
  *
  * @example
  * ```ts
@@ -33,18 +75,13 @@ export function parseDuration(value: unknown, field: string): number {
   }
   if (typeof value !== "string")
     throw invalid(`must be a string such as "15m", not ${typeof value}`);
-  const text = value.trim();
-  const parts = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
-  if (text === "" || parts === null) {
+  const ms = readDuration(value);
+  if (ms === undefined) {
     throw invalid("is not a duration: write a number and a unit, largest first (ms, s, m, h, d)");
   }
-  const [, d, h, m, s, ms] = parts;
-  const total =
-    Number(d ?? 0) * DAY + Number(h ?? 0) * HOUR + Number(m ?? 0) * MINUTE + Number(s ?? 0) * 1000;
-  const withMs = total + Number(ms ?? 0);
-  if (withMs <= 0) throw invalid("must be longer than zero");
-  if (!Number.isSafeInteger(withMs)) throw invalid("is too long");
-  return withMs;
+  if (ms <= 0) throw invalid("must be longer than zero");
+  if (!Number.isSafeInteger(ms)) throw invalid("is too long");
+  return ms;
 }
 
 /**
