@@ -254,6 +254,38 @@ export class SqliteStore {
   }
 
   /**
+   * How long a statement may wait for another connection's lock, in all (the
+   * `busyTimeoutMs` it was opened with). Synchronous calls wait that long inside SQLite;
+   * the supervisor's writers wait it out asynchronously instead (see `LockWait`).
+   */
+  get busyTimeoutMs(): number {
+    return this.#busyTimeoutMs;
+  }
+
+  /**
+   * Runs `fn` (synchronous calls on this store) with SQLite waiting at most `ms` for a
+   * lock held by another connection, then restores the store's own busy timeout. A
+   * caller that must not block the event loop for long tries with a few ms and retries
+   * later on `DatabaseLocked` (see `LockWait`); `busy_timeout` is a setting of the
+   * connection in memory, so switching it costs no I/O.
+   *
+   * @example
+   * ```ts
+   * store.withBusyTimeout(5, () => store.run("insert", "INSERT INTO t VALUES (1)"));
+   * ```
+   */
+  withBusyTimeout<T>(ms: number, fn: () => T): T {
+    // A closed store: `fn` meets the closed connection itself (and reports its operation).
+    if (ms === this.#busyTimeoutMs || !this.#db.open) return fn();
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    try {
+      return fn();
+    } finally {
+      if (this.#db.open) this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+    }
+  }
+
+  /**
    * Whether a transaction is open on this connection now. SQLite ends one by itself on
    * some errors (SQLITE_FULL, I/O errors), so a caller batching savepoints checks it.
    */
