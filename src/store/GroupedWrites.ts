@@ -101,7 +101,8 @@ export class GroupedWrites {
       return;
     }
     this.#retryDue = true;
-    void this.#wait.pause(this.#lockedTries++).then(() => {
+    const oldest = Math.min(...this.#pending.map((item) => item.mark));
+    void this.#wait.pause(this.#lockedTries++, oldest).then(() => {
       this.#retryDue = false;
       this.flush();
     });

@@ -59,7 +59,7 @@ export class LockRetryQueue {
 
   async #retry<T>(fn: () => T, mark: number, tried: number): Promise<T> {
     for (let attempt = tried; ; attempt++) {
-      if (attempt > 0) await this.#wait.pause(attempt - 1);
+      if (attempt > 0) await this.#wait.pause(attempt - 1, mark);
       try {
         return this.#wait.once(fn);
       } catch (error) {

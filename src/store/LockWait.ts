@@ -52,7 +52,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  *     return wait.once(() => store.transaction("write", write));
  *   } catch (error) {
  *     if (!isLocked(error) || wait.exhausted(mark)) throw wait.gaveUp(error);
- *     await wait.pause(attempt);
+ *     await wait.pause(attempt, mark);
  *   }
  * }
  * ```
@@ -87,9 +87,15 @@ export class LockWait {
     return this.#waited - mark >= this.budgetMs;
   }
 
-  /** Sleeps the `attempt`-th backoff pause and counts it (and the try before it) as waited. */
-  async pause(attempt: number): Promise<void> {
-    const ms = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] ?? 100;
+  /**
+   * Sleeps the `attempt`-th backoff pause and counts it (and the try before it) as
+   * waited. The pause is cut so that the writer that began waiting at `mark` makes its
+   * last try when its budget is spent, not one long pause later.
+   */
+  async pause(attempt: number, mark: number): Promise<void> {
+    const left = this.budgetMs - (this.#waited - mark) - this.tryMs;
+    const backoff = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] ?? 100;
+    const ms = Math.max(0, Math.min(backoff, left));
     this.#waited += this.tryMs + ms;
     await this.#sleep(ms);
   }
@@ -115,7 +121,7 @@ export class LockWait {
  *
  * @example
  * ```ts
- * if (isLocked(error)) await wait.pause(attempt);
+ * if (isLocked(error)) await wait.pause(attempt, mark);
  * ```
  */
 export const isLocked = (error: unknown): error is DatabaseLocked =>

@@ -25,7 +25,10 @@ export interface SqliteStoreOptions {
   readonly readonly?: boolean;
   /**
    * How long a statement waits for another connection's lock before failing with
-   * `DatabaseLocked`. Default 5000.
+   * `DatabaseLocked`. Default 5000. A synchronous call on the store waits inside SQLite,
+   * blocking the event loop meanwhile; the trigger store and the run history's writes
+   * wait the same time out asynchronously (tries of a few ms, pauses between them), so
+   * a supervisor's timers and nodes keep running while another process holds the lock.
    */
   readonly busyTimeoutMs?: number;
   /**
