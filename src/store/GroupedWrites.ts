@@ -1,5 +1,11 @@
 import * as Effect from "effect/Effect";
-import { type DatabaseLocked, isStoreFailure, StoreError, type StoreFailure } from "./errors.js";
+import {
+  type DatabaseLocked,
+  DiskFull,
+  isStoreFailure,
+  StoreError,
+  type StoreFailure,
+} from "./errors.js";
 import { isLocked, LockWait, type LockWaitOptions } from "./LockWait.js";
 import type { SqliteStore } from "./SqliteStore.js";
 
@@ -77,8 +83,7 @@ export class GroupedWrites {
         this.#waitForLock(batch, cause);
         return;
       }
-      for (const item of batch)
-        item.done(failures.get(item) ?? this.#failure(item.operation, cause));
+      for (const item of batch) item.done(failures.get(item) ?? this.#batchFailure(item, cause));
       return;
     }
     this.#lockedTries = 0;
@@ -134,6 +139,18 @@ export class GroupedWrites {
         }
       }
     });
+  }
+
+  /**
+   * What a writer hears when the whole batch failed: the cause — a full disk named by the
+   * writer's own operation (its rows were rolled back with the batch even when another
+   * writer's row hit the cap), so its run reports which of its writes was lost.
+   */
+  #batchFailure(item: Pending, cause: unknown): StoreFailure {
+    if (cause instanceof DiskFull && cause.operation !== item.operation) {
+      return new DiskFull({ path: cause.path, operation: item.operation, cause: cause.cause });
+    }
+    return this.#failure(item.operation, cause);
   }
 
   #failure(operation: string, cause: unknown): StoreFailure {

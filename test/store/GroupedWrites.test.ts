@@ -44,6 +44,14 @@ it("a write that fills the disk fails the whole batch with DiskFull, and none of
         expect(error, JSON.stringify(failures)).toBeInstanceOf(DiskFull);
       }
     }
+    // Each named by its own write: a run hears which of its writes was lost.
+    expect(
+      exits.map((exit) =>
+        Exit.isFailure(exit) && exit.cause._tag === "Fail"
+          ? (exit.cause.error as DiskFull).operation
+          : undefined,
+      ),
+    ).toEqual(["insert a", "insert big", "insert c"]);
   } finally {
     store.close();
   }
