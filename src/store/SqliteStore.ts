@@ -102,6 +102,7 @@ export class SqliteStore {
   readonly #db: Database.Database;
   readonly #busyTimeoutMs: number;
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
+  readonly #busyTimeoutStatements = new Map<number, Database.Statement>();
 
   private constructor(
     db: Database.Database,
@@ -280,12 +281,22 @@ export class SqliteStore {
   withBusyTimeout<T>(ms: number, fn: () => T): T {
     // A closed store: `fn` meets the closed connection itself (and reports its operation).
     if (ms === this.#busyTimeoutMs || !this.#db.open) return fn();
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    this.#setBusyTimeout(Math.max(0, Math.floor(ms)));
     try {
       return fn();
     } finally {
-      if (this.#db.open) this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+      if (this.#db.open) this.#setBusyTimeout(this.#busyTimeoutMs);
     }
+  }
+
+  /** Sets `busy_timeout` through a cached statement (`pragma()` prepares one per call). */
+  #setBusyTimeout(ms: number): void {
+    let statement = this.#busyTimeoutStatements.get(ms);
+    if (statement === undefined) {
+      statement = this.#db.prepare(`PRAGMA busy_timeout = ${ms}`);
+      this.#busyTimeoutStatements.set(ms, statement);
+    }
+    statement.run();
   }
 
   /**
@@ -420,6 +431,7 @@ export class SqliteStore {
   close(): void {
     if (!this.#db.open) return;
     this.#statements.clear();
+    this.#busyTimeoutStatements.clear();
     try {
       this.#db.close();
     } catch (cause) {
