@@ -115,11 +115,15 @@ export class Scheduler {
     // The next tick is computed from the last owed one, so the schedule never drifts.
     this.#setNext(live, schedule.nextMs(last ?? base));
     if (last === undefined) return;
+    // The ticks owed again after a failed write are planned now (a later failure marks
+    // its own tick again).
+    const owedAgainFrom = live.owedAgainFrom;
+    live.owedAgainFrom = Number.POSITIVE_INFINITY;
     if (ticks.length === 1 && live.backlog.length === 0 && !live.draining && last > live.since) {
       this.#tick(live, last);
       return;
     }
-    live.backlog.push(...planOwedTicks(definition, ticks, now, live.since));
+    live.backlog.push(...planOwedTicks(definition, ticks, now, live.since, owedAgainFrom));
     this.drainBacklog(live);
   }
 
@@ -174,11 +178,13 @@ export class Scheduler {
    * gets its row once writes succeed. The backlog is dropped, so nothing drains past the
    * gap. While the database is unreachable nobody can fire the trigger: those ticks count
    * as missed while down (the catch-up policy decides); after a lock or a full disk they
-   * are late (the latest fires, earlier ones are recorded missed).
+   * are owed again from `tick` (catch-up `all` fires each; otherwise they are late: the
+   * latest fires, earlier ones are recorded missed).
    */
   #owedAgain(live: Live, tick: number, error: unknown): void {
     live.backlog.length = 0;
     live.tickedUpTo = Math.min(live.tickedUpTo, tick - 1);
+    live.owedAgainFrom = Math.min(live.owedAgainFrom, tick);
     if (storeUnreachable(error)) live.since = Math.max(live.since, this.core.clock.now());
   }
 
