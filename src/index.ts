@@ -72,6 +72,7 @@ export {
   InvalidNsref,
   InvalidTagQuery,
   InvalidTriggerDefinition,
+  InvalidTriggerOption,
   NsrefNotFound,
   ScheduleNotAllowed,
   ScheduleRequired,
@@ -86,6 +87,11 @@ export {
   type TriggerDefinition,
   type TriggerSpec,
 } from "./namespace/TriggerDefinition.js";
+export {
+  TRIGGER_FIELDS,
+  type TriggerFieldRule,
+  validateTriggerSpec,
+} from "./namespace/validateTriggerSpec.js";
 export {
   DagProvenance,
   type NodeRecord,

@@ -1,6 +1,7 @@
 import { parseSchedule, type Schedule } from "../schedule/Schedule.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
+import { validateTriggerSpec } from "./validateTriggerSpec.js";
 
 /** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
 export type PollResult = Record<string, unknown> | null | undefined;
@@ -75,28 +76,26 @@ export interface TriggerDefinition {
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 
 /**
- * Checks a trigger spec and applies its defaults. Throws `ScheduleRequired`,
- * `ScheduleNotAllowed`, `InvalidSchedule`, `InvalidTimezone`, `InvalidNsref` or
- * `InvalidTriggerDefinition`.
+ * Checks a trigger spec and applies its defaults. Throws `InvalidTriggerOption` (a field
+ * the definition does not know, or a value its field does not accept: see
+ * `validateTriggerSpec`), `ScheduleRequired`, `ScheduleNotAllowed`, `InvalidSchedule`,
+ * `InvalidTimezone`, `InvalidNsref` or `InvalidTriggerDefinition`.
  *
  * @example
  * ```ts
  * const def = defineTrigger({ name: "t", dagNsref: "p:x", triggerType: "poll", schedule: "* * * * *" });
  * ```
  */
-export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
+export function defineTrigger(input: TriggerSpec): TriggerDefinition {
+  // Every enum and number against its table entry first: nothing unknown is taken as
+  // something else.
+  const spec = validateTriggerSpec(input);
   const invalid = (field: string, reason: string) =>
     new InvalidTriggerDefinition({ name: spec.name, field, reason });
-  if (typeof spec.name !== "string" || !NAME.test(spec.name)) {
+  if (!NAME.test(spec.name)) {
     throw invalid("name", "must be letters, digits, _, -, . or : (at least one)");
   }
   parseNsref(spec.dagNsref);
-  if (spec.triggerType !== "poll" && spec.triggerType !== "push" && spec.triggerType !== "cron") {
-    throw invalid(
-      "triggerType",
-      `must be "poll" (on a schedule, optionally asking a pollFn), "cron" (the same without a pollFn) or "push", not ${JSON.stringify(spec.triggerType)}`,
-    );
-  }
   if (spec.triggerType === "cron" && spec.pollFn !== undefined) {
     throw invalid(
       "pollFn",
@@ -111,14 +110,6 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
   if (spec.triggerType === "push" && spec.schedule !== undefined) {
     throw new ScheduleNotAllowed({ name: spec.name, schedule: spec.schedule });
   }
-  if (spec.pollFn !== undefined && typeof spec.pollFn !== "function") {
-    throw invalid("pollFn", "must be a function");
-  }
-  const positive = (field: string, value: number | undefined, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0) throw invalid(field, "must be a positive number");
-    return value;
-  };
   const schedule =
     spec.schedule === undefined
       ? undefined
@@ -134,12 +125,9 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
     pollFn: spec.pollFn,
     payload: spec.payload,
     overlap: spec.overlap ?? "skip",
-    pollTimeout: positive("pollTimeout", spec.pollTimeout, 30_000),
+    pollTimeout: spec.pollTimeout ?? 30_000,
     catchUp: spec.catchUp ?? "latest",
-    maxCatchUp: positive("maxCatchUp", spec.maxCatchUp, 100),
-    catchUpWindow:
-      spec.catchUpWindow === undefined
-        ? undefined
-        : positive("catchUpWindow", spec.catchUpWindow, 0),
+    maxCatchUp: spec.maxCatchUp ?? 100,
+    catchUpWindow: spec.catchUpWindow,
   };
 }
