@@ -12,16 +12,7 @@ import {
 import { Namespace } from "../../src/namespace/Namespace.js";
 import { defineTrigger, type TriggerSpec } from "../../src/namespace/TriggerDefinition.js";
 import { InvalidSchedule, InvalidTimezone } from "../../src/schedule/Schedule.js";
-
-/** What `fn` throws (fails the test if it returns). */
-const thrown = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw, none happened");
-};
+import { thrown } from "./thrown.js";
 
 /** The seed's namespace: fetch → summarize registered as pipelines:market_summary. */
 const seedNamespace = () => {

@@ -3,16 +3,7 @@ import { InvalidTriggerDefinition, InvalidTriggerOption } from "../../src/namesp
 import { Namespace } from "../../src/namespace/Namespace.js";
 import { TRIGGER_FIELDS, validateTriggerSpec } from "../../src/namespace/validateTriggerSpec.js";
 import { InvalidTimezone } from "../../src/schedule/Schedule.js";
-
-/** What `fn` throws (fails the test if it returns). */
-const thrown = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw, none happened");
-};
+import { thrown } from "./thrown.js";
 
 const hourly = {
   name: "hourly",
