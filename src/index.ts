@@ -31,7 +31,13 @@ export {
   SchemaMismatch,
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
-export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
+export type {
+  FireContext,
+  FireKind,
+  NamespaceLike,
+  NodeContext,
+  NodeFn,
+} from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
@@ -83,6 +89,7 @@ export { type CallOptions, NamespaceNode } from "./namespace/NamespaceNode.js";
 export { type Nsref, parseNsref } from "./namespace/nsref.js";
 export {
   defineTrigger,
+  type PollContext,
   type PollResult,
   type TriggerDefinition,
   type TriggerSpec,
@@ -176,8 +183,10 @@ export {
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
+  type FireOptions,
   type MachineInspectionEvent,
   type ManagerEvent,
+  type StatusChangeOptions,
   type StopOptions,
   TriggerManager,
   type TriggerManagerOptions,
@@ -195,6 +204,7 @@ export {
   type EventStatus,
   type EventsQuery,
   type JournalEntry,
+  type StatusNote,
   type TriggerCommand,
   type TriggerEventRecord,
   TriggerStore,

@@ -1,3 +1,4 @@
+import type { FireKind } from "../dag/NodeContext.js";
 import { parseSchedule, type Schedule } from "../schedule/Schedule.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
@@ -5,6 +6,35 @@ import { validateTriggerSpec } from "./validateTriggerSpec.js";
 
 /** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
 export type PollResult = Record<string, unknown> | null | undefined;
+
+/**
+ * What a poll function is called with: the tick it is asked about, and the signal that
+ * aborts at its `pollTimeout` or when the supervisor stops. It *is* that `AbortSignal`
+ * (with the fields added), so a poll function that takes a signal keeps working.
+ *
+ * @example
+ * ```ts
+ * pollFn: async (ctx) => {
+ *   const since = new Date(ctx.scheduledAt.getTime() - 10 * 60_000);
+ *   const res = await fetch(`${url}?since=${since.toISOString()}`, { signal: ctx.signal });
+ *   const rows = await res.json();
+ *   return rows.length > 0 ? { rows } : null;
+ * },
+ * ```
+ */
+export interface PollContext extends AbortSignal {
+  /** Aborts at the poll's timeout, or when the supervisor stops (the same object as `ctx`). */
+  readonly signal: AbortSignal;
+  readonly trigger: string;
+  /** The ledger row this tick gets (a fire, or `poll_empty`/`poll_failed`). */
+  readonly eventId: string;
+  /** The tick's scheduled instant. */
+  readonly scheduledAt: Date;
+  /** When the poll was called. */
+  readonly firedAt: Date;
+  /** `"tick"` on time, `"catchUp"` for a tick owed from downtime. */
+  readonly kind: FireKind;
+}
 
 /**
  * What `ns.registerTrigger(...)` takes.
@@ -34,8 +64,12 @@ export interface TriggerSpec {
   readonly schedule?: string;
   /** IANA zone of the schedule (default: the process's zone). */
   readonly timezone?: string;
-  /** Called at each tick: an object fires with it as payload, `null`/`undefined` skips the tick. */
-  readonly pollFn?: (signal: AbortSignal) => PollResult | Promise<PollResult>;
+  /**
+   * Called at each tick with the tick's context (`ctx.scheduledAt`, `ctx.signal`, …; `ctx`
+   * is also the AbortSignal itself): an object fires with it as payload,
+   * `null`/`undefined` skips the tick.
+   */
+  readonly pollFn?: (ctx: PollContext) => PollResult | Promise<PollResult>;
   /** Payload of scheduled fires when there is no `pollFn`. */
   readonly payload?: Record<string, unknown>;
   /** A tick that comes while the last fire still runs: `"skip"` (default, recorded) or `"bufferOne"`. */

@@ -228,6 +228,7 @@ export class DagRunner {
         attemptsSpent,
         parentRunId: undefined,
         expansionKey: undefined,
+        fire: options.fire,
       };
     });
   }
@@ -303,6 +304,7 @@ export class DagRunner {
       attemptsSpent: new Map(),
       parentRunId: options.parentRunId,
       expansionKey: options.expansionKey,
+      fire: options.fire,
     };
   }
 

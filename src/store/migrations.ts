@@ -221,4 +221,17 @@ ALTER TABLE supervisors ADD COLUMN holder_pid INTEGER NULL;
 ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
 `,
   },
+  {
+    version: 7,
+    name: "fire kinds and status notes",
+    // Tick context and pause notes (issue 16): each ledger row says why it fired (kind:
+    // tick, catchUp, backfill, push, manual; NULL for rows written before), and each
+    // activation the note of its last status change (who, why, when; NULL when none).
+    sql: `
+ALTER TABLE trigger_events ADD COLUMN kind TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_note TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_by TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_at TEXT NULL;
+`,
+  },
 ];

@@ -9,7 +9,13 @@ import { DatabaseLease } from "./DatabaseLease.js";
 import { ManagerAlreadyStarted } from "./errors.js";
 import { FirePath } from "./FirePath.js";
 import { stateOf } from "./Live.js";
-import type { ManagerStatus, StopOptions, TriggerManagerOptions } from "./ManagerOptions.js";
+import type {
+  FireOptions,
+  ManagerStatus,
+  StatusChangeOptions,
+  StopOptions,
+  TriggerManagerOptions,
+} from "./ManagerOptions.js";
 import { Poller } from "./Poller.js";
 import { RunsInFlight } from "./RunsInFlight.js";
 import { Scheduler } from "./Scheduler.js";
@@ -20,9 +26,11 @@ import { TriggerLoader } from "./TriggerLoader.js";
 import { TriggerShares } from "./TriggerShares.js";
 
 export type {
+  FireOptions,
   MachineInspectionEvent,
   ManagerEvent,
   ManagerStatus,
+  StatusChangeOptions,
   StopOptions,
   TriggerManagerOptions,
 } from "./ManagerOptions.js";
@@ -146,15 +154,16 @@ export class TriggerManager {
 
   /**
    * Stops a trigger from firing, at once; it stays in the database as `disabled` (a run
-   * in flight finishes). Throws `TriggerNotFound` if it was never activated.
+   * in flight finishes). `note` and `by` say why and who (a pause with a note). Throws
+   * `TriggerNotFound` if it was never activated.
    *
    * @example
    * ```ts
-   * await manager.deactivate("hourly_market");
+   * await manager.deactivate("hourly_market", { note: "vendor API down, INC-42", by: "alice" });
    * ```
    */
-  deactivate(name: string): Promise<void> {
-    return this.#core.activation.deactivate(name);
+  deactivate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+    return this.#core.activation.deactivate(name, options);
   }
 
   /**
@@ -263,7 +272,8 @@ export class TriggerManager {
 
   /**
    * Fires a trigger now (a push trigger, or a poll trigger by hand) with a payload, and
-   * resolves to the run's result. Rejects with `TriggerNotActive`, `PayloadInvalid`,
+   * resolves to the run's result. Its nodes see `ctx.fire.kind` `"push"` (push trigger)
+   * or `"manual"` (scheduled trigger; or as `options.kind` says). Rejects with `TriggerNotActive`, `PayloadInvalid`,
    * `TriggerBusy` (overlap `skip` while a fire runs; recorded `skipped_overlap`) or
    * `TriggerNotFound`.
    *
@@ -272,8 +282,12 @@ export class TriggerManager {
    * const result = await manager.fire("orders", { orderId: 42 });
    * ```
    */
-  async fire(name: string, payload: Record<string, unknown> = {}): Promise<DagRunResult> {
-    const { result } = await this.#core.fires.pushFire(name, payload, () => []);
+  async fire(
+    name: string,
+    payload: Record<string, unknown> = {},
+    options: FireOptions = {},
+  ): Promise<DagRunResult> {
+    const { result } = await this.#core.fires.pushFire(name, payload, () => [], options.kind);
     return result;
   }
 
