@@ -61,6 +61,10 @@ export interface Decision {
   readonly reason: string;
   /** The journal entry it comes from or was committed with, when there is one. */
   readonly seq: number | undefined;
+  /** For `activated`/`deactivated`: why, as given (`deactivate(name, { note })`). */
+  readonly note?: string;
+  /** For `activated`/`deactivated`: who, when given. */
+  readonly by?: string;
 }
 
 /**
@@ -184,7 +188,8 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           scheduledAt: undefined,
           runId: undefined,
           eventId: undefined,
-          reason,
+          reason: `${reason}${noted(event)}`,
+          ...noteFields(event),
         },
       ];
     }
@@ -200,7 +205,8 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           scheduledAt: undefined,
           runId: undefined,
           eventId: undefined,
-          reason: parts.join("; "),
+          reason: `${parts.join("; ")}${noted(event)}`,
+          ...noteFields(event),
         },
       ];
     }
@@ -222,6 +228,21 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
     default:
       return [];
   }
+}
+
+/** The note of a status change as the reason's tail: ` — "vendor API down" (by alice)`. */
+function noted(event: { readonly note?: string; readonly by?: string }): string {
+  if (event.note === undefined && event.by === undefined) return "";
+  const note = event.note === undefined ? "" : ` "${event.note}"`;
+  const by = event.by === undefined ? "" : ` (by ${event.by})`;
+  return ` — note${note}${by}`;
+}
+
+function noteFields(event: { readonly note?: string; readonly by?: string }) {
+  return {
+    ...(event.note === undefined ? {} : { note: event.note }),
+    ...(event.by === undefined ? {} : { by: event.by }),
+  };
 }
 
 function fromLedger(

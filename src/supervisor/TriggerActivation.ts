@@ -59,7 +59,7 @@ export class TriggerActivation {
     target.definition = definition;
     target.broken = undefined;
     await serial(target, async () => {
-      await core.fires.step(target, { type: "ACTIVATE" }, [
+      await core.fires.step(target, { type: "ACTIVATE", ...notePayload(options) }, [
         {
           kind: "upsertActivation",
           name,
@@ -104,7 +104,7 @@ export class TriggerActivation {
       const dropped = live.backlog.splice(0).map((entry) => entry.tick);
       live.draining = false;
       const changes = stateOf(live) !== "disabled";
-      await core.fires.step(live, { type: "DEACTIVATE" }, [
+      await core.fires.step(live, { type: "DEACTIVATE", ...notePayload(options) }, [
         { kind: "setStatus", name, status: "disabled" },
         ...noteWrites(name, options, changes, now),
         { kind: "nextRun", name, nextRunAt: null },
@@ -140,7 +140,9 @@ function noteWrites(
  * await store.requestCommand("hourly", "deactivate", notePayload({ note: "INC-42" }), now);
  * ```
  */
-export function notePayload(options: StatusChangeOptions): Record<string, unknown> | undefined {
+export function notePayload(
+  options: StatusChangeOptions,
+): { readonly note?: string; readonly by?: string } | undefined {
   if (options.note === undefined && options.by === undefined) return undefined;
   return {
     ...(options.note === undefined ? {} : { note: options.note }),

@@ -140,16 +140,17 @@ export class TriggerManager {
    * Writes the trigger's activation record with status `active`. Re-activating a
    * disabled trigger keeps its history. Nothing runs until `start()`. With shared
    * triggers, a trigger another supervisor owns is left to it: nothing to do when it is
-   * active, else an activate command is queued for the owner. Throws
+   * active, else an activate command is queued for the owner. `note` and `by` say why and
+   * who (kept with the time; shown by `status`, `explain` and `inspect()`). Throws
    * `TriggerNotFound`, `NsrefNotFound` (its DAG), or the store's errors.
    *
    * @example
    * ```ts
-   * await manager.activate("hourly_market");
+   * await manager.activate("hourly_market", { note: "vendor API back", by: "alice" });
    * ```
    */
-  activate(name: string): Promise<void> {
-    return this.#core.activation.activate(name);
+  activate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+    return this.#core.activation.activate(name, options);
   }
 
   /**
