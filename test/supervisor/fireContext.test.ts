@@ -12,6 +12,7 @@ import { DagProvenance } from "../../src/provenance/DagProvenance.js";
 import { TestClock } from "../../src/schedule/TestClock.js";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
+import { describePg, freshSchema } from "../store/pgAvailable.js";
 import { gate, Harness, HOUR, MINUTE, T0, until } from "./harness.js";
 
 let h: Harness;
@@ -282,5 +283,56 @@ describe("the poll function's context", () => {
     expect(signals[0]).toBeInstanceOf(AbortSignal);
     expect(signals[0]?.aborted).toBe(true);
     expect((signals[0] as PollContext).signal).toBe(signals[0]);
+  });
+});
+
+describePg("ctx.fire on PostgreSQL (a fresh schema)", () => {
+  it("a tick and a push see their context; the ledger rows carry their kinds", async () => {
+    h = new Harness();
+    const scratch = await freshSchema();
+    const store = new TriggerStore(scratch.url, { schema: scratch.schema });
+    const clock = new TestClock(T0);
+    const { nsref, seen } = recording(h, "pg");
+    h.poll("tick", nsref, "*/5 * * * *");
+    h.ns.registerTrigger({ name: "push", dagNsref: nsref, triggerType: "push" });
+    const manager = new TriggerManager({ namespace: h.ns, store, clock, onError: () => {} });
+    try {
+      await manager.start();
+      await manager.activate("tick");
+      await manager.activate("push");
+      await clock.advance(5 * MINUTE);
+      await until(async () => (await store.getEvents("tick"))[0]?.status === "completed", "tick");
+      await manager.fire("push", {});
+      expect(seen).toEqual([
+        {
+          trigger: "tick",
+          eventId: (await store.getEvents("tick"))[0]?.eventId,
+          scheduledAt: new Date(T0 + 5 * MINUTE),
+          firedAt: new Date(T0 + 5 * MINUTE),
+          kind: "tick",
+        },
+        {
+          trigger: "push",
+          eventId: (await store.getEvents("push"))[0]?.eventId,
+          scheduledAt: null,
+          firedAt: new Date(T0 + 5 * MINUTE),
+          kind: "push",
+        },
+      ]);
+      expect((await store.getEvents("tick"))[0]?.kind).toBe("tick");
+      expect((await store.getEvents("push"))[0]?.kind).toBe("push");
+      await manager.deactivate("tick", { note: "paused on pg", by: "carol" });
+      expect((await store.getActivation("tick"))?.statusNote).toEqual({
+        note: "paused on pg",
+        by: "carol",
+        at: new Date(T0 + 5 * MINUTE),
+      });
+    } finally {
+      const stopping = manager.stop({ graceMs: 0 });
+      await clock.advance(0);
+      await stopping;
+      await store.close();
+      await scratch.drop();
+    }
   });
 });
