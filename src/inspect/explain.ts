@@ -82,6 +82,12 @@ export interface ExplainOptions {
   readonly limit?: number;
 }
 
+/** Who fired a fire without a tick, by its ledger kind (rows before kinds: either). */
+const FIRED_BY: Readonly<Record<string, string>> = {
+  push: "fired by a push",
+  manual: "fired by hand",
+};
+
 /** Order of kinds decided in the same instant and the same journal step. */
 const RANK: Readonly<Record<DecisionKind, number>> = {
   activated: 0,
@@ -268,7 +274,7 @@ function fromLedger(
         ? `the ${row.scheduledAt ? `tick ${formatInstant(row.scheduledAt)}` : "push"} buffered at ${formatInstant(buffered.entry.at)} fired when the run before it ended`
         : row.scheduledAt
           ? lateness(row.scheduledAt, row.firedAt)
-          : "fired by a push or by hand";
+          : (FIRED_BY[row.kind ?? ""] ?? "fired by a push or by hand");
       return [
         {
           ...base,
