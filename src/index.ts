@@ -37,10 +37,21 @@ export type {
   NamespaceLike,
   NodeContext,
   NodeFn,
+  NodeOutput,
 } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
+export {
+  type ActivateError,
+  type DeactivateError,
+  type FireError,
+  type StartError,
+  Supervisor,
+  type SupervisorLayerOptions,
+  type SupervisorService,
+} from "./effect/Supervisor.js";
+export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
 export { TriggerNotInStore } from "./inspect/errors.js";
@@ -72,6 +83,12 @@ export {
   replayHistoryEffect,
 } from "./inspect/replayHistory.js";
 export { runToMermaid } from "./inspect/runToMermaid.js";
+export {
+  type OverdueTrigger,
+  type StoredHealth,
+  type StoredHealthOptions,
+  storedHealth,
+} from "./inspect/storedHealth.js";
 export {
   DuplicateNsref,
   DuplicateTrigger,
@@ -143,6 +160,10 @@ export {
 } from "./run/errors.js";
 export type { Logger } from "./run/Logger.js";
 export { type Clock, SystemClock, type SystemClockOptions } from "./schedule/Clock.js";
+export { InstantOutOfRange } from "./schedule/InstantOutOfRange.js";
+export { IntervalSchedule } from "./schedule/IntervalSchedule.js";
+export { parseDuration } from "./schedule/parseDuration.js";
+export { type PreviewEntry, preview } from "./schedule/preview.js";
 export {
   InvalidSchedule,
   InvalidTimezone,
@@ -152,7 +173,10 @@ export {
   type ScheduleOptions,
   ticksBetween,
 } from "./schedule/Schedule.js";
+export { type ScheduleShape, ShapedSchedule, type ShapedTick } from "./schedule/ShapedSchedule.js";
+export { parseTickSchedule, type ScheduleSpec, scheduleOf } from "./schedule/scheduleOf.js";
 export { TestClock } from "./schedule/TestClock.js";
+export type { TickSchedule } from "./schedule/TickSchedule.js";
 export {
   DatabaseCorrupt,
   DatabaseLocked,
@@ -181,6 +205,7 @@ export {
   TriggerNotActive,
 } from "./supervisor/errors.js";
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
+export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
   type FireOptions,

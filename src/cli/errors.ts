@@ -263,3 +263,20 @@ export class CommandNotApplied extends Data.TaggedError("CommandNotApplied")<{
     return `The running supervisor did not ${this.kind} "${this.trigger}": ${this.reason}. Check it with \`tickflow status\`.`;
   }
 }
+
+/**
+ * `tickflow health` found the supervisor unhealthy (exit code 1, for a container probe).
+ *
+ * @example
+ * ```ts
+ * throw new Unhealthy({ path: "/srv/data/triggers.db", reasons: ["no supervisor holds a lease"] });
+ * ```
+ */
+export class Unhealthy extends Data.TaggedError("Unhealthy")<{
+  readonly path: string;
+  readonly reasons: readonly string[];
+}> {
+  override get message() {
+    return `not healthy (${this.path}): ${this.reasons.join("; ")}. See \`tickflow status\` for each trigger.`;
+  }
+}

@@ -49,6 +49,20 @@ export const parseOption = {
     return n;
   },
 
+  /** A duration ("30s", "2m", "500ms", "1h"; a bare number is seconds), in ms. */
+  duration(option: string, text: string): number {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?$/.exec(text.trim());
+    if (match === null) {
+      throw new InvalidOption({
+        option,
+        value: text,
+        reason: "is not a duration",
+        example: `${option} 30s, ${option} 2m or ${option} 500ms`,
+      });
+    }
+    return Number(match[1]) * (UNITS[match[2] ?? "s"] as number);
+  },
+
   /** An ISO 8601 instant. */
   instant(option: string, text: string): Date {
     const at = new Date(text);

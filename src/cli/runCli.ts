@@ -3,6 +3,7 @@ import { CommandKit } from "./CommandKit.js";
 import { dagCommand } from "./commands/dag.js";
 import { eventsCommand } from "./commands/events.js";
 import { explainCommand } from "./commands/explain.js";
+import { healthCommand } from "./commands/health.js";
 import { previewCommand } from "./commands/preview.js";
 import { replayHistoryCommand } from "./commands/replayHistory.js";
 import { runCommand } from "./commands/run.js";
@@ -53,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
   startCommand(program, kit);
   statusCommand(program, kit);
+  healthCommand(program, kit);
   eventsCommand(program, kit);
   explainCommand(program, kit);
   runsCommand(program, kit);

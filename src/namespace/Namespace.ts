@@ -1,6 +1,6 @@
 import { Dag } from "../dag/Dag.js";
 import { InvalidDagFactory } from "../dag/errors.js";
-import type { NamespaceLike, NodeFn } from "../dag/NodeContext.js";
+import type { NamespaceLike, NodeFn, NodeOutput } from "../dag/NodeContext.js";
 import type { NodeOptions } from "../dag/NodeOptions.js";
 import type { DagRunResult } from "../run/DagRunner.js";
 import { DuplicateNsref, DuplicateTrigger, NsrefNotFound, TriggerNotFound } from "./errors.js";
@@ -50,7 +50,7 @@ export class Namespace implements NamespaceLike {
    * const fetch = ns.register(async () => ({ AAPL: 185 }), { nsref: "market:fetch" });
    * ```
    */
-  register<I, O>(fn: NodeFn<I, O>, options: RegisterOptions): NamespaceNode<I, Awaited<O>>;
+  register<I, O>(fn: NodeFn<I, O>, options: RegisterOptions): NamespaceNode<I, NodeOutput<O>>;
   register(dag: Dag, options: RegisterOptions): NamespaceNode<unknown, unknown, DagRunResult>;
   register(target: NodeFn<unknown, unknown> | Dag, options: RegisterOptions) {
     const { nsref, tags = [], ...nodeOptions } = options;

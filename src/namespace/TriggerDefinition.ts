@@ -1,5 +1,6 @@
 import type { FireKind } from "../dag/NodeContext.js";
-import { parseSchedule, type Schedule } from "../schedule/Schedule.js";
+import { type ScheduleSpec, scheduleOf } from "../schedule/scheduleOf.js";
+import type { TickSchedule } from "../schedule/TickSchedule.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
 import { validateTriggerSpec } from "./validateTriggerSpec.js";
@@ -60,10 +61,26 @@ export interface TriggerSpec {
    * `"poll"`) and refuses a `pollFn`. `"push"`: no schedule, fired by `manager.fire`.
    */
   readonly triggerType: "poll" | "cron" | "push";
-  /** Cron (5 fields, or 6 with seconds first). Required for poll, refused for push. */
+  /** Cron (5 fields, or 6 with seconds first). A poll trigger has this or `every`; push neither. */
   readonly schedule?: string;
+  /**
+   * An interval instead of cron: "15m", "1h30m", "90s", "500ms", "1d" (or ms). Ticks are
+   * `anchor + k × every` in real time, the anchor being `startAt` if given, else the Unix
+   * epoch — so a restart never shifts them ("15m" ticks at :00, :15, :30, :45 UTC).
+   */
+  readonly every?: string | number;
   /** IANA zone of the schedule (default: the process's zone). */
   readonly timezone?: string;
+  /**
+   * Fire each tick up to this much later ("30s", "5m", or ms), by an offset derived from
+   * the trigger's name and the tick (the same after a restart). Shorter than the time
+   * between ticks. The ledger's `scheduledAt` is the jittered instant.
+   */
+  readonly jitter?: string | number;
+  /** No tick before this instant (Date, ISO 8601 string or epoch ms); anchors `every`. */
+  readonly startAt?: Date | string | number;
+  /** No tick at or after this instant (Date, ISO 8601 string or epoch ms). */
+  readonly endAt?: Date | string | number;
   /**
    * Called at each tick with the tick's context (`ctx.scheduledAt`, `ctx.signal`, …; `ctx`
    * is also the AbortSignal itself): an object fires with it as payload,
@@ -97,7 +114,8 @@ export interface TriggerDefinition {
   readonly name: string;
   readonly dagNsref: string;
   readonly triggerType: "poll" | "push";
-  readonly schedule: Schedule | undefined;
+  /** When it ticks (cron or `every`, with `startAt`/`endAt`/`jitter`); none for push. */
+  readonly schedule: TickSchedule | undefined;
   readonly pollFn: TriggerSpec["pollFn"];
   readonly payload: Record<string, unknown> | undefined;
   readonly overlap: "skip" | "bufferOne";
@@ -138,19 +156,21 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
   }
   // "cron" is a synonym: what is stored, inspected and journaled is "poll".
   const triggerType = spec.triggerType === "push" ? "push" : "poll";
-  if (triggerType === "poll" && spec.schedule === undefined) {
+  if (triggerType === "poll" && spec.schedule === undefined && spec.every === undefined) {
     throw new ScheduleRequired({ name: spec.name });
   }
-  if (spec.triggerType === "push" && spec.schedule !== undefined) {
-    throw new ScheduleNotAllowed({ name: spec.name, schedule: spec.schedule });
+  if (spec.triggerType === "push") {
+    const timing = (["schedule", "every", "jitter", "startAt", "endAt"] as const).find(
+      (key) => spec[key] !== undefined,
+    );
+    if (timing !== undefined) {
+      // The schedule as written; another timing field by name and value.
+      const schedule =
+        timing === "schedule" ? String(spec.schedule) : `${timing}: ${String(spec[timing])}`;
+      throw new ScheduleNotAllowed({ name: spec.name, schedule });
+    }
   }
-  const schedule =
-    spec.schedule === undefined
-      ? undefined
-      : parseSchedule(
-          spec.schedule,
-          spec.timezone === undefined ? {} : { timezone: spec.timezone },
-        );
+  const schedule = triggerType === "push" ? undefined : scheduleOf(scheduleSpecOf(spec), spec.name);
   return {
     name: spec.name,
     dagNsref: spec.dagNsref,
@@ -163,5 +183,17 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
     catchUp: spec.catchUp ?? "latest",
     maxCatchUp: spec.maxCatchUp ?? 100,
     catchUpWindow: spec.catchUpWindow,
+  };
+}
+
+/** The schedule fields of a spec (what `scheduleOf` validates, naming each field). */
+function scheduleSpecOf(spec: TriggerSpec): ScheduleSpec {
+  return {
+    schedule: spec.schedule,
+    every: spec.every,
+    timezone: spec.timezone,
+    jitter: spec.jitter,
+    startAt: spec.startAt,
+    endAt: spec.endAt,
   };
 }

@@ -4,7 +4,8 @@ import type { TriggerSpec } from "./TriggerDefinition.js";
 
 /**
  * What one field of a trigger definition accepts: one of a list of strings, a number in
- * a range, a string, a plain object, a function, or an IANA time zone.
+ * a range, a string, a plain object, a function, an IANA time zone, a duration or an
+ * instant (the last two checked here for their type, by the schedule for their value).
  */
 export type TriggerFieldRule =
   | { readonly type: "enum"; readonly values: readonly string[]; readonly required?: true }
@@ -18,7 +19,11 @@ export type TriggerFieldRule =
   | { readonly type: "string"; readonly required?: true }
   | { readonly type: "object" }
   | { readonly type: "function" }
-  | { readonly type: "timezone" };
+  | { readonly type: "timezone" }
+  /** A string ("15m") or milliseconds; its grammar and range are the schedule's to check. */
+  | { readonly type: "duration" }
+  /** A Date, an ISO 8601 string or epoch ms; its validity is the schedule's to check. */
+  | { readonly type: "instant" };
 
 /**
  * Every field a trigger definition may have, and what it accepts: one entry per field,
@@ -32,7 +37,11 @@ export const TRIGGER_FIELDS = {
   dagNsref: { type: "string", required: true },
   triggerType: { type: "enum", values: ["poll", "cron", "push"], required: true },
   schedule: { type: "string" },
+  every: { type: "duration" },
   timezone: { type: "timezone" },
+  jitter: { type: "duration" },
+  startAt: { type: "instant" },
+  endAt: { type: "instant" },
   pollFn: { type: "function" },
   payload: { type: "object" },
   overlap: { type: "enum", values: ["skip", "bufferOne"] },
@@ -111,6 +120,14 @@ function acceptance(rule: TriggerFieldRule, value: unknown): string | undefined 
         : "an object (a JSON payload)";
     case "function":
       return typeof value === "function" ? undefined : "a function";
+    case "duration":
+      return typeof value === "string" || typeof value === "number"
+        ? undefined
+        : 'a duration such as "15m" or a number of milliseconds';
+    case "instant":
+      return value instanceof Date || typeof value === "string" || typeof value === "number"
+        ? undefined
+        : "a Date, an ISO 8601 string or epoch milliseconds";
     case "timezone":
       if (typeof value !== "string") return 'an IANA time zone id such as "Europe/Berlin"';
       // An unknown zone is InvalidTimezone, the error every other zone check gives.

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { ticksBetween } from "../schedule/Schedule.js";
+import { sameSchedule } from "../schedule/scheduleConfig.js";
 import type { StoredActivation } from "../trigger/records.js";
 import { storeUnreachable } from "./errorCauses.js";
 import { type BacklogEntry, type Live, serial, stateOf, tickKind } from "./Live.js";
@@ -39,12 +40,18 @@ export class Scheduler {
       live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
       live.activatedAt,
     );
-    const due = schedule.nextMs(base);
-    this.core.timers.set(live.name, due);
-    void this.core.fires.commitQuietly(live, [
-      { kind: "nextRun", name: live.name, nextRunAt: due },
-    ]);
+    this.#setNext(live, schedule.nextMs(base));
     this.arm();
+  }
+
+  /** Queues (and records) the trigger's next tick; a schedule past its `endAt` has none. */
+  #setNext(live: Live, due: number): void {
+    const finite = Number.isFinite(due);
+    if (finite) this.core.timers.set(live.name, due);
+    else this.core.timers.delete(live.name);
+    void this.core.fires.commitQuietly(live, [
+      { kind: "nextRun", name: live.name, nextRunAt: finite ? due : null },
+    ]);
   }
 
   /** Arms the one timer for the earliest due tick across all triggers. */
@@ -106,11 +113,7 @@ export class Scheduler {
     const ticks = ticksBetween(schedule, base, now, MAX_OWED_TICKS).map((d) => d.getTime());
     const last = ticks.at(-1);
     // The next tick is computed from the last owed one, so the schedule never drifts.
-    const next = schedule.nextMs(last ?? base);
-    this.core.timers.set(live.name, next);
-    void this.core.fires.commitQuietly(live, [
-      { kind: "nextRun", name: live.name, nextRunAt: next },
-    ]);
+    this.#setNext(live, schedule.nextMs(last ?? base));
     if (last === undefined) return;
     if (ticks.length === 1 && live.backlog.length === 0 && !live.draining && last > live.since) {
       this.#tick(live, last);
@@ -299,12 +302,7 @@ export class Scheduler {
       const definition = live?.definition;
       if (live === undefined || definition === undefined) continue;
       const config = configOf(definition);
-      if (
-        stored.record.config.schedule === config.schedule &&
-        stored.record.config.timezone === config.timezone
-      ) {
-        continue;
-      }
+      if (sameSchedule(stored.record.config, config)) continue;
       live.activatedAt = live.since;
       const record = {
         kind: "upsertActivation" as const,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FireRef, TriggerInput } from "../../machines/trigger.machine.js";
 import type { FireKind } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { scheduleConfig } from "../schedule/scheduleConfig.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 
 /**
@@ -26,8 +27,7 @@ export function machineInput(definition: TriggerDefinition): TriggerInput {
  */
 export function configOf(definition: TriggerDefinition): Record<string, unknown> {
   return {
-    schedule: definition.schedule?.expression ?? null,
-    timezone: definition.schedule?.timezone ?? null,
+    ...scheduleConfig(definition.schedule),
     overlap: definition.overlap,
     catchUp: definition.catchUp,
     maxCatchUp: definition.maxCatchUp,
