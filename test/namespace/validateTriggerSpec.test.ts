@@ -59,6 +59,10 @@ describe("unknown option values are refused at registerTrigger", () => {
     ["schedule", 5],
     ["payload", [1, 2]],
     ["payload", "x"],
+    ["every", true],
+    ["jitter", {}],
+    ["startAt", [2026]],
+    ["endAt", null],
     ["name", 7],
     ["dagNsref", null],
   ] as const)("%s = %j is InvalidTriggerOption on that field", (field, value) => {
