@@ -223,6 +223,66 @@ describe("ctx.fire of a resumed run", () => {
   });
 });
 
+describe("a fire buffered before a restart", () => {
+  it("starts after it from its own ledger row (updated, not inserted again) and sees its tick", async () => {
+    h = new Harness({ provenance: true });
+    const release = gate();
+    const seen: FireContext[] = [];
+    h.poll(
+      "b",
+      h.dag("b", async (_: unknown, ctx: NodeContext) => {
+        if (ctx.fire) seen.push(ctx.fire);
+        if (seen.length === 1) {
+          // The first run is interrupted by the stop below.
+          await new Promise<void>((resolve) =>
+            ctx.signal.addEventListener("abort", () => resolve()),
+          );
+          throw new Error("interrupted");
+        }
+        await release.promise;
+        return "ok";
+      }),
+      "* * * * *",
+      { overlap: "bufferOne" },
+    );
+    const first = h.manager();
+    await first.activate("b");
+    await first.start();
+    await h.testClock.advance(MINUTE);
+    await until(() => seen.length === 1, "the first run");
+    await h.testClock.advance(MINUTE); // the 00:02 tick is buffered behind it
+    await until(
+      async () => (await h.store.getEvents("b")).some((e) => e.status === "buffered"),
+      "a buffered row",
+    );
+    const stopping = first.stop({ graceMs: 10 });
+    await h.testClock.advance(10);
+    await stopping;
+
+    const second = h.manager();
+    await second.start();
+    release.open();
+    await h.testClock.advance(0);
+    await until(
+      async () => (await h.store.getEvents("b")).every((e) => e.status === "completed"),
+      "both runs completed",
+    );
+    const rows = [...(await h.store.getEvents("b"))].reverse();
+    expect(rows.map((r) => [r.scheduledAt?.getTime(), r.status, r.kind])).toEqual([
+      [T0 + MINUTE, "completed", "tick"],
+      [T0 + 2 * MINUTE, "completed", "tick"],
+    ]);
+    // The resumed first run, then the buffered one, each with its own tick.
+    expect(seen.map((f) => f.scheduledAt?.getTime())).toEqual([
+      T0 + MINUTE,
+      T0 + MINUTE,
+      T0 + 2 * MINUTE,
+    ]);
+    expect(seen[2]?.eventId).toBe(rows[1]?.eventId);
+    expect(h.errors).toEqual([]);
+  });
+});
+
 describe("the poll function's context", () => {
   it("gets scheduledAt, kind, the event id of the row its answer leads to, and its signal", async () => {
     h = new Harness();
