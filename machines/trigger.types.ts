@@ -82,7 +82,9 @@ export interface TriggerInput {
 
 /**
  * Every event the machine accepts. Each carries all it needs (ids and instants come
- * from the supervisor), so that a journal of events replays to the same state.
+ * from the supervisor), so that a journal of events replays to the same state. The
+ * `note` and `by` of an (de)activation are not used by the machine: journaled with it,
+ * they are the history of why (`explain`).
  *
  * @example
  * ```ts
@@ -92,8 +94,8 @@ export interface TriggerInput {
  * ```
  */
 export type TriggerEvent =
-  | { readonly type: "ACTIVATE" }
-  | { readonly type: "DEACTIVATE" }
+  | { readonly type: "ACTIVATE"; readonly note?: string; readonly by?: string }
+  | { readonly type: "DEACTIVATE"; readonly note?: string; readonly by?: string }
   | {
       readonly type: "TICK";
       readonly scheduledAt: number;

@@ -32,7 +32,14 @@ export {
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
 export type { CacheOptions, NodeCachePolicy } from "./dag/NodeCachePolicy.js";
-export type { NamespaceLike, NodeContext, NodeFn, NodeOutput } from "./dag/NodeContext.js";
+export type {
+  FireContext,
+  FireKind,
+  NamespaceLike,
+  NodeContext,
+  NodeFn,
+  NodeOutput,
+} from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
@@ -90,6 +97,7 @@ export {
   InvalidNsref,
   InvalidTagQuery,
   InvalidTriggerDefinition,
+  InvalidTriggerOption,
   NsrefNotFound,
   ScheduleNotAllowed,
   ScheduleRequired,
@@ -100,10 +108,16 @@ export { type CallOptions, NamespaceNode } from "./namespace/NamespaceNode.js";
 export { type Nsref, parseNsref } from "./namespace/nsref.js";
 export {
   defineTrigger,
+  type PollContext,
   type PollResult,
   type TriggerDefinition,
   type TriggerSpec,
 } from "./namespace/TriggerDefinition.js";
+export {
+  TRIGGER_FIELDS,
+  type TriggerFieldRule,
+  validateTriggerSpec,
+} from "./namespace/validateTriggerSpec.js";
 export {
   DagProvenance,
   type NodeRecord,
@@ -196,8 +210,10 @@ export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultS
 export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
+  type FireOptions,
   type MachineInspectionEvent,
   type ManagerEvent,
+  type StatusChangeOptions,
   type StopOptions,
   TriggerManager,
   type TriggerManagerOptions,
@@ -215,6 +231,7 @@ export {
   type EventStatus,
   type EventsQuery,
   type JournalEntry,
+  type StatusNote,
   type TriggerCommand,
   type TriggerEventRecord,
   TriggerStore,

@@ -21,6 +21,40 @@ export interface NamespaceLike {
 }
 
 /**
+ * Why a run was fired: `"tick"` (a scheduled tick, on time), `"catchUp"` (a tick that fell
+ * due while no supervisor was firing the trigger, fired by its catch-up policy),
+ * `"backfill"` (a tick of a past range fired on request), `"push"` (`manager.fire()` on a
+ * push trigger), `"manual"` (`manager.fire()` on a scheduled trigger, or `tickflow fire`).
+ */
+export type FireKind = "tick" | "catchUp" | "backfill" | "push" | "manual";
+
+/**
+ * The fire a run stands for, as every node (and a poll function) sees it. Read from the
+ * fire ledger, so a run resumed after a crash sees the same values as before it.
+ *
+ * @example
+ * ```ts
+ * dag.node(async (_: unknown, ctx: NodeContext) => {
+ *   // The hour that just ended, for this tick (also when caught up later).
+ *   const end = ctx.fire?.scheduledAt ?? new Date();
+ *   return loadOrders(new Date(end.getTime() - 3_600_000), end);
+ * });
+ * ```
+ */
+export interface FireContext {
+  /** The trigger's name. */
+  readonly trigger: string;
+  /** The fire's ledger row (`store.getEvents(trigger)`). */
+  readonly eventId: string;
+  /** The tick's scheduled instant; `null` for a push or manual fire. */
+  readonly scheduledAt: Date | null;
+  /** When the run was started (the ledger row's `firedAt`). */
+  readonly firedAt: Date;
+  /** Why it fired; `undefined` only for a fire recorded before tickflow recorded kinds. */
+  readonly kind: FireKind | undefined;
+}
+
+/**
  * The context a node function is called with: `fn(input, ctx)`.
  *
  * @example
@@ -44,6 +78,11 @@ export interface NodeContext {
   readonly signal: AbortSignal;
   /** The namespace the DAG runs in, when it was run through one. */
   readonly namespace: NamespaceLike | undefined;
+  /**
+   * The trigger fire this run stands for (also in the nodes of its sub-DAG runs);
+   * `undefined` for a run started outside a trigger (`dag.run()`, `runner.run()`, a replay).
+   */
+  readonly fire: FireContext | undefined;
   /** Ask the run to pause once the nodes in flight finish (resume it with `restart`). */
   pause(): void;
 }

@@ -61,6 +61,10 @@ export interface Decision {
   readonly reason: string;
   /** The journal entry it comes from or was committed with, when there is one. */
   readonly seq: number | undefined;
+  /** For `activated`/`deactivated`: why, as given (`deactivate(name, { note })`). */
+  readonly note?: string;
+  /** For `activated`/`deactivated`: who, when given. */
+  readonly by?: string;
 }
 
 /**
@@ -77,6 +81,12 @@ export interface ExplainOptions {
   /** Only the most recent `limit` decisions. */
   readonly limit?: number;
 }
+
+/** Who fired a fire without a tick, by its ledger kind (rows before kinds: either). */
+const FIRED_BY: Readonly<Record<string, string>> = {
+  push: "fired by a push",
+  manual: "fired by hand",
+};
 
 /** Order of kinds decided in the same instant and the same journal step. */
 const RANK: Readonly<Record<DecisionKind, number>> = {
@@ -184,7 +194,8 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           scheduledAt: undefined,
           runId: undefined,
           eventId: undefined,
-          reason,
+          reason: `${reason}${noted(event)}`,
+          ...noteFields(event),
         },
       ];
     }
@@ -200,7 +211,8 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           scheduledAt: undefined,
           runId: undefined,
           eventId: undefined,
-          reason: parts.join("; "),
+          reason: `${parts.join("; ")}${noted(event)}`,
+          ...noteFields(event),
         },
       ];
     }
@@ -222,6 +234,21 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
     default:
       return [];
   }
+}
+
+/** The note of a status change as the reason's tail: ` — "vendor API down" (by alice)`. */
+function noted(event: { readonly note?: string; readonly by?: string }): string {
+  if (event.note === undefined && event.by === undefined) return "";
+  const note = event.note === undefined ? "" : ` "${event.note}"`;
+  const by = event.by === undefined ? "" : ` (by ${event.by})`;
+  return ` — note${note}${by}`;
+}
+
+function noteFields(event: { readonly note?: string; readonly by?: string }) {
+  return {
+    ...(event.note === undefined ? {} : { note: event.note }),
+    ...(event.by === undefined ? {} : { by: event.by }),
+  };
 }
 
 function fromLedger(
@@ -247,7 +274,7 @@ function fromLedger(
         ? `the ${row.scheduledAt ? `tick ${formatInstant(row.scheduledAt)}` : "push"} buffered at ${formatInstant(buffered.entry.at)} fired when the run before it ended`
         : row.scheduledAt
           ? lateness(row.scheduledAt, row.firedAt)
-          : "fired by a push or by hand";
+          : (FIRED_BY[row.kind ?? ""] ?? "fired by a push or by hand");
       return [
         {
           ...base,

@@ -5,7 +5,7 @@ import type { RunStatus } from "../provenance/Provenance.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
-import type { TriggerStore } from "../trigger/TriggerStore.js";
+import type { StatusNote, TriggerStore } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 
 /**
@@ -148,6 +148,8 @@ export interface TriggerInspection {
   readonly activatedAt: Date | undefined;
   /** The supervisor that owns it, when one holds a lease (see {@link TriggerOwner}). */
   readonly owner: TriggerOwner | undefined;
+  /** Why it was last activated or deactivated, by whom and when, if that was said. */
+  readonly statusNote: StatusNote | undefined;
 }
 
 const fireView = (fire: FireRef | null | undefined): FireView | undefined =>
@@ -251,6 +253,7 @@ export function inspectEffect(
         activatedAt:
           activation.activatedAt === undefined ? undefined : new Date(activation.activatedAt),
         owner: ownerOf(record.name),
+        statusNote: record.statusNote,
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -274,6 +277,7 @@ export function inspectEffect(
         definitionPresent: true,
         activatedAt: undefined,
         owner: undefined,
+        statusNote: undefined,
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -1,10 +1,41 @@
+import type { FireKind } from "../dag/NodeContext.js";
 import { type ScheduleSpec, scheduleOf } from "../schedule/scheduleOf.js";
 import type { TickSchedule } from "../schedule/TickSchedule.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
+import { validateTriggerSpec } from "./validateTriggerSpec.js";
 
 /** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
 export type PollResult = Record<string, unknown> | null | undefined;
+
+/**
+ * What a poll function is called with: the tick it is asked about, and the signal that
+ * aborts at its `pollTimeout` or when the supervisor stops. It *is* that `AbortSignal`
+ * (with the fields added), so a poll function that takes a signal keeps working.
+ *
+ * @example
+ * ```ts
+ * pollFn: async (ctx) => {
+ *   const since = new Date(ctx.scheduledAt.getTime() - 10 * 60_000);
+ *   const res = await fetch(`${url}?since=${since.toISOString()}`, { signal: ctx.signal });
+ *   const rows = await res.json();
+ *   return rows.length > 0 ? { rows } : null;
+ * },
+ * ```
+ */
+export interface PollContext extends AbortSignal {
+  /** Aborts at the poll's timeout, or when the supervisor stops (the same object as `ctx`). */
+  readonly signal: AbortSignal;
+  readonly trigger: string;
+  /** The ledger row this tick gets (a fire, or `poll_empty`/`poll_failed`). */
+  readonly eventId: string;
+  /** The tick's scheduled instant. */
+  readonly scheduledAt: Date;
+  /** When the poll was called. */
+  readonly firedAt: Date;
+  /** `"tick"` on time, `"catchUp"` for a tick owed from downtime. */
+  readonly kind: FireKind;
+}
 
 /**
  * What `ns.registerTrigger(...)` takes.
@@ -53,8 +84,12 @@ export interface TriggerSpec {
   readonly startAt?: Date | string | number;
   /** No tick at or after this instant (Date, ISO 8601 string or epoch ms). */
   readonly endAt?: Date | string | number;
-  /** Called at each tick: an object fires with it as payload, `null`/`undefined` skips the tick. */
-  readonly pollFn?: (signal: AbortSignal) => PollResult | Promise<PollResult>;
+  /**
+   * Called at each tick with the tick's context (`ctx.scheduledAt`, `ctx.signal`, …; `ctx`
+   * is also the AbortSignal itself): an object fires with it as payload,
+   * `null`/`undefined` skips the tick.
+   */
+  readonly pollFn?: (ctx: PollContext) => PollResult | Promise<PollResult>;
   /** Payload of scheduled fires when there is no `pollFn`. */
   readonly payload?: Record<string, unknown>;
   /** A tick that comes while the last fire still runs: `"skip"` (default, recorded) or `"bufferOne"`. */
@@ -96,28 +131,26 @@ export interface TriggerDefinition {
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 
 /**
- * Checks a trigger spec and applies its defaults. Throws `ScheduleRequired`,
- * `ScheduleNotAllowed`, `InvalidSchedule`, `InvalidTimezone`, `InvalidNsref` or
- * `InvalidTriggerDefinition`.
+ * Checks a trigger spec and applies its defaults. Throws `InvalidTriggerOption` (a field
+ * the definition does not know, or a value its field does not accept: see
+ * `validateTriggerSpec`), `ScheduleRequired`, `ScheduleNotAllowed`, `InvalidSchedule`,
+ * `InvalidTimezone`, `InvalidNsref` or `InvalidTriggerDefinition`.
  *
  * @example
  * ```ts
  * const def = defineTrigger({ name: "t", dagNsref: "p:x", triggerType: "poll", schedule: "* * * * *" });
  * ```
  */
-export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
+export function defineTrigger(input: TriggerSpec): TriggerDefinition {
+  // Every enum and number against its table entry first: nothing unknown is taken as
+  // something else.
+  const spec = validateTriggerSpec(input);
   const invalid = (field: string, reason: string) =>
     new InvalidTriggerDefinition({ name: spec.name, field, reason });
-  if (typeof spec.name !== "string" || !NAME.test(spec.name)) {
+  if (!NAME.test(spec.name)) {
     throw invalid("name", "must be letters, digits, _, -, . or : (at least one)");
   }
   parseNsref(spec.dagNsref);
-  if (spec.triggerType !== "poll" && spec.triggerType !== "push" && spec.triggerType !== "cron") {
-    throw invalid(
-      "triggerType",
-      `must be "poll" (on a schedule, optionally asking a pollFn), "cron" (the same without a pollFn) or "push", not ${JSON.stringify(spec.triggerType)}`,
-    );
-  }
   if (spec.triggerType === "cron" && spec.pollFn !== undefined) {
     throw invalid(
       "pollFn",
@@ -140,14 +173,6 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
       throw new ScheduleNotAllowed({ name: spec.name, schedule });
     }
   }
-  if (spec.pollFn !== undefined && typeof spec.pollFn !== "function") {
-    throw invalid("pollFn", "must be a function");
-  }
-  const positive = (field: string, value: number | undefined, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0) throw invalid(field, "must be a positive number");
-    return value;
-  };
   const schedule = triggerType === "push" ? undefined : scheduleOf(scheduleSpecOf(spec), spec.name);
   return {
     name: spec.name,
@@ -157,13 +182,10 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
     pollFn: spec.pollFn,
     payload: spec.payload,
     overlap: spec.overlap ?? "skip",
-    pollTimeout: positive("pollTimeout", spec.pollTimeout, 30_000),
+    pollTimeout: spec.pollTimeout ?? 30_000,
     catchUp: spec.catchUp ?? "latest",
-    maxCatchUp: positive("maxCatchUp", spec.maxCatchUp, 100),
-    catchUpWindow:
-      spec.catchUpWindow === undefined
-        ? undefined
-        : positive("catchUpWindow", spec.catchUpWindow, 0),
+    maxCatchUp: spec.maxCatchUp ?? 100,
+    catchUpWindow: spec.catchUpWindow,
   };
 }
 

@@ -183,3 +183,37 @@ export class InvalidCacheOptions extends Data.TaggedError("InvalidCacheOptions")
     return `Cache of "${this.nsref}": ${this.field} ${this.reason}. Write it like { cache: { ttl: "1h" } } (units ms, s, m, h, d; or a number of ms).`;
   }
 }
+
+/**
+ * A trigger definition field whose value is not one the definition knows: an enum
+ * outside its accepted values (`overlap: "allowAll"`), a number out of range, a value
+ * of the wrong type, or a field that does not exist (`field` names it, `value` is what was
+ * given, `accepted` says what would be).
+ *
+ * @example
+ * ```ts
+ * ns.registerTrigger({ ...spec, overlap: "allowALL" });
+ * // InvalidTriggerOption { field: "overlap", value: "allowALL", accepted: '"skip" or "bufferOne"' }
+ * ```
+ */
+export class InvalidTriggerOption extends Data.TaggedError("InvalidTriggerOption")<{
+  readonly name: string;
+  readonly field: string;
+  readonly value: unknown;
+  readonly accepted: string;
+}> {
+  override get message() {
+    return `Trigger "${this.name}": ${this.field} ${describeValue(this.value)} is not accepted; ${this.field} takes ${this.accepted}.`;
+  }
+}
+
+/** A value as a person reads it in a message: JSON when it can be, else its type. */
+function describeValue(value: unknown): string {
+  if (typeof value === "function") return "(a function)";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return `(a ${typeof value})`;
+  }
+}

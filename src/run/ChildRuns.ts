@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Dag } from "../dag/Dag.js";
 import type { SubDagRef } from "../dag/DagNode.js";
 import { fingerprint } from "../dag/fingerprint.js";
+import type { FireContext } from "../dag/NodeContext.js";
 import type { StoredChildRun } from "../provenance/Provenance.js";
 import type { DagRunResult, RestartOptions, RunOptions } from "./DagRunner.js";
 
@@ -61,6 +62,8 @@ export class ChildRuns {
     /** The parent's children recorded before, by expansion key. */
     readonly recorded: ReadonlyMap<string, StoredChildRun>,
     readonly runnerFor: (ref: SubDagRef) => ChildRunner,
+    /** The parent's trigger fire, handed to every child run (`ctx.fire`). */
+    readonly fire: FireContext | undefined = undefined,
   ) {}
 
   /** Runs, resumes or reuses the child run of `key`; rejects only if the runner does. */
@@ -89,7 +92,11 @@ export class ChildRuns {
       await settling.get(runId);
       // allowRunning: after a crash the child is still marked `running`; its parent,
       // being resumed now, is the one that owns it.
-      running = runner.restart(runId, { allowRunning: true, signal });
+      running = runner.restart(runId, {
+        allowRunning: true,
+        signal,
+        ...(this.fire ? { fire: this.fire } : {}),
+      });
     } else {
       runId = randomUUID();
       running = runner.run(input, {
@@ -97,6 +104,7 @@ export class ChildRuns {
         parentRunId: this.parentRunId,
         expansionKey: key,
         signal,
+        ...(this.fire ? { fire: this.fire } : {}),
       });
     }
     settling.set(runId, running);

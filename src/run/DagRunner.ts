@@ -231,6 +231,7 @@ export class DagRunner {
         attemptsSpent,
         parentRunId: undefined,
         expansionKey: undefined,
+        fire: options.fire,
       };
     });
   }
@@ -306,6 +307,7 @@ export class DagRunner {
       attemptsSpent: new Map(),
       parentRunId: options.parentRunId,
       expansionKey: options.expansionKey,
+      fire: options.fire,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Dag } from "../dag/Dag.js";
 import type { NodeSpec, SubDagRef } from "../dag/DagNode.js";
 import { InvalidSubDag } from "../dag/errors.js";
+import type { FireContext } from "../dag/NodeContext.js";
 import { mappedShapeProblem } from "../dag/subDagProblems.js";
 import type { ProvenanceService, StoredChildRun } from "../provenance/Provenance.js";
 import { runTyped } from "../store/runTyped.js";
@@ -35,6 +36,8 @@ export interface CompositeCall {
   /** The node's signal: aborting it interrupts every child run in flight. */
   readonly signal: AbortSignal;
   readonly parentRunId: string;
+  /** The trigger fire of the parent run: its children's nodes see it too. */
+  readonly fire: FireContext | undefined;
   /** Whether children may already be recorded (a resumed run or a retry): then look. */
   readonly mayHaveChildren: boolean;
   readonly provenance: ProvenanceService;
@@ -60,7 +63,7 @@ export interface CompositeCall {
  */
 export async function runComposite(call: CompositeCall): Promise<unknown> {
   const recorded = await recordedChildren(call);
-  const children = new ChildRuns(call.parentRunId, recorded, call.runnerFor);
+  const children = new ChildRuns(call.parentRunId, recorded, call.runnerFor, call.fire);
   const { spec, label } = call;
   if (spec.kind === "map") return runMap(call, spec, children);
   const route: Route =

@@ -173,6 +173,7 @@ async function invoke(
       attempt,
       signal: signal.get(),
       parentRunId: plan.runId,
+      fire: plan.fire,
       // Children can be on record only if this node ran before: a resume or a retry.
       mayHaveChildren: plan.resume || attempt > 1,
       provenance,
@@ -195,6 +196,7 @@ async function invoke(
       return signal.get();
     },
     namespace: options.namespace,
+    fire: plan.fire,
     pause: () => {
       state.pauseRequested = true;
     },

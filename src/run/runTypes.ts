@@ -1,6 +1,6 @@
 import type * as Context from "effect/Context";
 import type { DagInvalid } from "../dag/errors.js";
-import type { NamespaceLike } from "../dag/NodeContext.js";
+import type { FireContext, NamespaceLike } from "../dag/NodeContext.js";
 import type { ProvenanceError } from "../provenance/Provenance.js";
 import type {
   DagChanged,
@@ -53,6 +53,8 @@ export interface RestartOptions {
   /** Also resume a run still marked `running` (the supervisor, after a crash). */
   readonly allowRunning?: boolean;
   readonly signal?: AbortSignal;
+  /** The trigger fire the run stands for, given to its nodes as `ctx.fire` (the supervisor). */
+  readonly fire?: FireContext;
 }
 
 /**
@@ -117,6 +119,8 @@ export interface RunOptions {
   readonly parentRunId?: string;
   /** Which expansion of the parent this run is (e.g. `"label[3]"`). */
   readonly expansionKey?: string;
+  /** The trigger fire the run stands for, given to its nodes as `ctx.fire` (the supervisor). */
+  readonly fire?: FireContext;
 }
 
 /** @internal What one execution starts from: nothing for a new run, stored state for a resume. */
@@ -130,4 +134,6 @@ export interface ExecutionPlan {
   readonly attemptsSpent: ReadonlyMap<string, number>;
   readonly parentRunId: string | undefined;
   readonly expansionKey: string | undefined;
+  /** The trigger fire the run stands for (`ctx.fire`), passed on to its child runs. */
+  readonly fire: FireContext | undefined;
 }

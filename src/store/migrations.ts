@@ -223,11 +223,16 @@ ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
   },
   {
     version: 7,
-    name: "reserved (issue 17)",
-    // Number 7 belongs to another branch of issue 17 (merged separately); this empty
-    // placeholder keeps the list gapless on this branch. At merge, keep the other
-    // branch's migration 7 and drop this one.
-    sql: "",
+    name: "fire kinds and status notes",
+    // Tick context and pause notes (issue 16): each ledger row says why it fired (kind:
+    // tick, catchUp, backfill, push, manual; NULL for rows written before), and each
+    // activation the note of its last status change (who, why, when; NULL when none).
+    sql: `
+ALTER TABLE trigger_events ADD COLUMN kind TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_note TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_by TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_at TEXT NULL;
+`,
   },
   {
     version: 8,

@@ -185,8 +185,13 @@ ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
   },
   {
     version: 7,
-    name: "reserved (issue 17)",
-    sql: "",
+    name: "fire kinds and status notes",
+    sql: `
+ALTER TABLE trigger_events ADD COLUMN kind TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_note TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_by TEXT NULL;
+ALTER TABLE trigger_activations ADD COLUMN status_at TEXT NULL;
+`,
   },
   {
     version: 8,

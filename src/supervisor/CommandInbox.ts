@@ -1,5 +1,6 @@
 import type { TriggerCommand } from "../trigger/records.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
+import { noteOf } from "./TriggerActivation.js";
 
 /** A queued command older than this is never applied (recorded `expired`). */
 export const COMMAND_TTL_MS = 60_000;
@@ -124,12 +125,16 @@ export class CommandInbox {
                   "skipped_overlap: the trigger was still running its previous fire (overlap: skip)",
                 ),
           ],
+          // A command comes from a person (tickflow fire): a manual fire.
+          "manual",
         );
         result.catch(() => {});
       } else {
+        // The note travels with the command (its payload).
+        const note = noteOf(command.payload);
         await (command.kind === "activate"
-          ? core.activation.activate(command.triggerName)
-          : core.activation.deactivate(command.triggerName));
+          ? core.activation.activate(command.triggerName, note)
+          : core.activation.deactivate(command.triggerName, note));
         await core.fires.group.commit([done("done", null, null)], () => {}, command.triggerName);
       }
     } catch (error) {

@@ -19,7 +19,7 @@ import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { NotOwner, PayloadInvalid, TriggerBusy, TriggerNotActive } from "./errors.js";
 import { GroupCommit } from "./GroupCommit.js";
-import { type Live, rejectWaiter, serial, stateOf } from "./Live.js";
+import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
 import { fireRow } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
@@ -58,6 +58,7 @@ export class FirePath {
     name: string,
     payload: Record<string, unknown>,
     extra: (runId: string, runs: boolean) => readonly TriggerWrite[],
+    kind?: "push" | "manual",
   ): Promise<{ readonly runId: string; readonly result: Promise<DagRunResult> }> {
     const core = this.core;
     core.activation.refuseStandby();
@@ -85,6 +86,9 @@ export class FirePath {
     const result = new Promise<DagRunResult>((resolve, reject) =>
       live.waiters.set(fire.runId, { resolve, reject }),
     );
+    // A fire from code is a push on a push trigger and manual on a scheduled one, unless
+    // the caller says (the CLI's fire is always manual).
+    live.kinds.set(fire.eventId, kind ?? (definition.triggerType === "push" ? "push" : "manual"));
     // If the fire's own commit fails, the caller gets that error and `result` is never
     // handed out: its later rejection (the trigger dropped) must not go unhandled.
     result.catch(() => {});
@@ -104,6 +108,7 @@ export class FirePath {
       });
     } catch (error) {
       live.waiters.delete(fire.runId);
+      live.kinds.delete(fire.eventId);
       throw error;
     }
     return { runId: fire.runId, result };
@@ -170,6 +175,7 @@ export class FirePath {
       );
     }
     const effects: (() => void)[] = [];
+    this.#forgetUnused(live, event, actions);
     for (const action of actions) {
       const params = (action.params ?? {}) as { fire?: FireRef; runId?: string; status?: string };
       const fire = params.fire;
@@ -179,10 +185,18 @@ export class FirePath {
           writes.push(
             live.buffered.has(fire.eventId)
               ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
-              : fireRow(live.name, fire, now, "running"),
+              : fireRow(live.name, fire, now, "running", live.kinds.get(fire.eventId)),
           );
           effects.push(() => {
             live.buffered.delete(fire.eventId);
+            // Its kind as its ledger row holds it; unknown here (a fire buffered before a
+            // restart), the run reads it from that row.
+            const kind = live.kinds.get(fire.eventId);
+            live.kinds.delete(fire.eventId);
+            const context =
+              kind === undefined
+                ? undefined
+                : fireContext(live.name, fire.eventId, fire.scheduledAt, now, kind);
             if (core.abandoning) {
               // stop() (or a step-down) began while this fire's commit was in flight: it
               // is on disk as running and its machine is firing, so the stop records it
@@ -195,13 +209,17 @@ export class FirePath {
               core.runs.committedDuringStop(live, fire);
               return;
             }
-            core.runs.start(live, fire, false);
+            core.runs.start(live, fire, false, context);
           });
           break;
         case "recordOverlapSkip":
           if (fire === undefined) break;
-          writes.push({ ...fireRow(live.name, fire, now, "skipped_overlap"), runId: null });
+          writes.push({
+            ...fireRow(live.name, fire, now, "skipped_overlap", live.kinds.get(fire.eventId)),
+            runId: null,
+          });
           effects.push(() => {
+            live.kinds.delete(fire.eventId);
             core.emit(live, "skipped_overlap", fire.scheduledAt, {});
             rejectWaiter(
               live,
@@ -212,7 +230,7 @@ export class FirePath {
           break;
         case "bufferTick":
           if (fire === undefined) break;
-          writes.push(fireRow(live.name, fire, now, "buffered"));
+          writes.push(fireRow(live.name, fire, now, "buffered", live.kinds.get(fire.eventId)));
           effects.push(() => {
             live.buffered.add(fire.eventId);
             core.emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
@@ -228,6 +246,7 @@ export class FirePath {
           });
           effects.push(() => {
             live.buffered.delete(fire.eventId);
+            live.kinds.delete(fire.eventId);
             rejectWaiter(
               live,
               fire.runId,
@@ -268,6 +287,23 @@ export class FirePath {
     // Invariant 1: everything below happens only after the commit.
     if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
     for (const effect of effects) effect();
+  }
+
+  /**
+   * A TICK or FIRE the machine takes no action on (a duplicate tick, say) never reaches
+   * the ledger: its kind is forgotten now.
+   */
+  #forgetUnused(
+    live: Live,
+    event: TriggerEvent,
+    actions: readonly { readonly params?: unknown }[],
+  ) {
+    if (event.type !== "TICK" && event.type !== "FIRE") return;
+    const used = actions.some(
+      (action) =>
+        (action.params as { fire?: FireRef } | undefined)?.fire?.eventId === event.eventId,
+    );
+    if (!used) live.kinds.delete(event.eventId);
   }
 
   /** Commits writes that nothing waits on; a failure is reported, not thrown. */

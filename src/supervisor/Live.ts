@@ -5,6 +5,7 @@ import {
   type triggerMachine,
   triggerStateOf,
 } from "../../machines/trigger.machine.js";
+import type { FireContext, FireKind } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { DagRunResult } from "../run/DagRunner.js";
 
@@ -66,6 +67,11 @@ export interface Live {
   chain: Promise<void>;
   /** Fires kept as `buffered` in the ledger (their row exists). */
   readonly buffered: Set<string>;
+  /**
+   * The kind of each fire stepped whose run has not started yet, by event id: written to
+   * its ledger row, from which a run started later (or resumed) reads it back.
+   */
+  readonly kinds: Map<string, FireKind>;
   readonly runs: Map<string, RunInFlight>;
   readonly waiters: Map<
     string,
@@ -109,6 +115,7 @@ export function newLive(
     dueWhilePolling: false,
     chain: Promise.resolve(),
     buffered: new Set(),
+    kinds: new Map(),
     runs: new Map(),
     waiters: new Map(),
     runErrors: new Map(),
@@ -155,4 +162,40 @@ export function serial<T>(live: Live, task: () => Promise<T>): Promise<T> {
 export function rejectWaiter(live: Live, runId: string, error: unknown): void {
   live.waiters.get(runId)?.reject(error);
   live.waiters.delete(runId);
+}
+
+/**
+ * The kind of a scheduled tick: `catchUp` when it fell due while nobody fired the trigger
+ * (at or before `since`, the rule the catch-up policy applies), else `tick`.
+ *
+ * @example
+ * ```ts
+ * live.kinds.set(eventId, tickKind(live, scheduledAt));
+ * ```
+ */
+export const tickKind = (live: Live, tick: number): FireKind =>
+  tick <= live.since ? "catchUp" : "tick";
+
+/**
+ * The fire context of a run, from what its ledger row holds.
+ *
+ * @example
+ * ```ts
+ * fireContext(live.name, fire.eventId, fire.scheduledAt, now, "tick");
+ * ```
+ */
+export function fireContext(
+  trigger: string,
+  eventId: string,
+  scheduledAt: number | null,
+  firedAt: number,
+  kind: FireKind | undefined,
+): FireContext {
+  return {
+    trigger,
+    eventId,
+    scheduledAt: scheduledAt === null ? null : new Date(scheduledAt),
+    firedAt: new Date(firedAt),
+    kind,
+  };
 }

@@ -138,3 +138,33 @@ export interface StopOptions {
   /** How long runs in flight may finish before they are interrupted (default 10 000 ms). */
   readonly graceMs?: number;
 }
+
+/**
+ * Options of `manager.fire`.
+ *
+ * @example
+ * ```ts
+ * await manager.fire("hourly_market", {}, { kind: "manual" });
+ * ```
+ */
+export interface FireOptions {
+  /**
+   * What the run's `ctx.fire.kind` and ledger row say: default `"push"` on a push trigger,
+   * `"manual"` on a scheduled one (`tickflow fire` always says `"manual"`).
+   */
+  readonly kind?: "push" | "manual";
+}
+
+/**
+ * Options of `manager.activate` and `manager.deactivate`: why, and who, recorded with the
+ * status change and shown by `status`, `explain` and `inspect()`.
+ *
+ * @example
+ * ```ts
+ * await manager.deactivate("hourly_market", { note: "vendor API down, INC-42", by: "alice" });
+ * ```
+ */
+export interface StatusChangeOptions {
+  readonly note?: string;
+  readonly by?: string;
+}

@@ -1,4 +1,5 @@
-import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import type { FireKind } from "../dag/NodeContext.js";
+import type { PollContext, TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { jsonProblem } from "../store/jsonProblem.js";
 import { PollFailed } from "./errors.js";
 import type { Live } from "./Live.js";
@@ -9,6 +10,13 @@ export type PollOutcome =
   | { readonly payload: Record<string, unknown> }
   | { readonly error: PollFailed | undefined };
 
+/** The tick a poll is asked about: its ledger row's event id, instant and kind. */
+export interface PolledTick {
+  readonly eventId: string;
+  readonly scheduledAt: number;
+  readonly kind: FireKind;
+}
+
 /**
  * Calls poll functions with their timeout (measured on the injected clock), and
  * abandons the polls in flight when the supervisor stops or steps down (their ticks stay
@@ -16,7 +24,7 @@ export type PollOutcome =
  *
  * @example
  * ```ts
- * const outcome = await core.poller.poll(live, definition);
+ * const outcome = await core.poller.poll(live, definition, { eventId, scheduledAt, kind: "tick" });
  * ```
  */
 export class Poller {
@@ -35,7 +43,7 @@ export class Poller {
    * `PollFailed` naming the place: the tick is recorded `poll_failed`, never fired with a
    * payload its snapshot and ledger could not hold.
    */
-  async poll(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
+  async poll(live: Live, definition: TriggerDefinition, tick: PolledTick): Promise<PollOutcome> {
     const pollFn = definition.pollFn;
     if (pollFn === undefined) return this.#carried(live, definition.payload ?? {}, "has a payload");
     const clock = this.core.clock;
@@ -65,7 +73,7 @@ export class Poller {
     });
     try {
       const value = await Promise.race([
-        Promise.resolve().then(() => pollFn(controller.signal)),
+        Promise.resolve().then(() => pollFn(pollContext(live.name, tick, clock.now(), controller))),
         timeout,
         abandoned,
       ]);
@@ -107,4 +115,32 @@ export class Poller {
       }),
     };
   }
+}
+
+/**
+ * What a poll function is called with: its AbortSignal itself, carrying the tick's fire
+ * context — so a poll function written for the signal (`(signal) => fetch(url, { signal })`)
+ * keeps working, and a new one reads `ctx.scheduledAt` and `ctx.signal`.
+ */
+function pollContext(
+  trigger: string,
+  tick: PolledTick,
+  now: number,
+  controller: AbortController,
+): PollContext {
+  const signal = controller.signal;
+  const fields = {
+    signal,
+    trigger,
+    eventId: tick.eventId,
+    scheduledAt: new Date(tick.scheduledAt),
+    firedAt: new Date(now),
+    kind: tick.kind,
+  };
+  return Object.defineProperties(
+    signal,
+    Object.fromEntries(
+      Object.entries(fields).map(([key, value]) => [key, { value, enumerable: true }]),
+    ),
+  ) as PollContext;
 }

@@ -1,4 +1,5 @@
 import type { FireRef } from "../../machines/trigger.machine.js";
+import type { FireContext } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { DagRunner, type DagRunResult } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
@@ -6,7 +7,7 @@ import { dagOfTrigger } from "./dagOfTrigger.js";
 import { finalStatus, findLeaseLost, storeWriteFailed } from "./errorCauses.js";
 import { NotOwner, TriggerNotActive } from "./errors.js";
 import { fencedProvenance } from "./fencedProvenance.js";
-import { type Live, rejectWaiter, serial } from "./Live.js";
+import { fireContext, type Live, rejectWaiter, serial } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /** After the grace, how long an interrupted run may take to wind down before it is cut off. */
@@ -47,7 +48,7 @@ export class RunsInFlight {
    * then commits its end. A resumed run keeps its run id: completed nodes are not run
    * again and the node that was cut off runs with a higher attempt.
    */
-  start(live: Live, fire: FireRef, resume: boolean): void {
+  start(live: Live, fire: FireRef, resume: boolean, context?: FireContext): void {
     const core = this.core;
     const controller = new AbortController();
     const done = (async () => {
@@ -56,7 +57,7 @@ export class RunsInFlight {
       let result: DagRunResult;
       let thrown: unknown;
       try {
-        result = await this.#run(live, fire, resume, controller.signal);
+        result = await this.#run(live, fire, resume, controller.signal, context);
       } catch (error) {
         thrown = error;
         core.onError(error, live.name);
@@ -120,23 +121,41 @@ export class RunsInFlight {
     fire: FireRef,
     resume: boolean,
     signal: AbortSignal,
+    given: FireContext | undefined,
   ): Promise<DagRunResult> {
     const definition = live.definition;
     if (definition === undefined) throw new Error(`trigger "${live.name}" has no definition`);
     const runner = this.#runnerOf(definition, live);
-    if (!resume) return runner.run(fire.payload, { runId: fire.runId, signal });
+    const context = given ?? (await this.#recordedContext(live, fire));
+    if (!resume) return runner.run(fire.payload, { runId: fire.runId, signal, fire: context });
     return runner
-      .restart(fire.runId, { allowRunning: true, allowChangedDag: true, signal })
+      .restart(fire.runId, { allowRunning: true, allowChangedDag: true, signal, fire: context })
       .catch((error: unknown): Promise<DagRunResult> | DagRunResult => {
         // The crash came before the run's first commit: nothing ran, start it now.
         if (error instanceof RunNotFound)
-          return runner.run(fire.payload, { runId: fire.runId, signal });
+          return runner.run(fire.payload, { runId: fire.runId, signal, fire: context });
         // The run ended but its end was not yet in the ledger: record that end.
         if (error instanceof RunNotRestartable) {
           return { runId: fire.runId, status: finalStatus(error.status), outputs: {} };
         }
         throw error;
       });
+  }
+
+  /**
+   * The fire context as the fire's ledger row holds it (kind, fired-at): what a resumed
+   * run (or one buffered before a restart) sees, the same as before the crash. A row that
+   * is missing (it never is: the row is written ahead) gives what the fire itself holds.
+   */
+  async #recordedContext(live: Live, fire: FireRef): Promise<FireContext> {
+    const row = await this.core.store.loadEvent(fire.eventId);
+    return fireContext(
+      live.name,
+      fire.eventId,
+      fire.scheduledAt,
+      row?.firedAt.getTime() ?? this.core.clock.now(),
+      row?.kind,
+    );
   }
 
   /**

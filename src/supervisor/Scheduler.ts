@@ -4,9 +4,9 @@ import { ticksBetween } from "../schedule/Schedule.js";
 import { sameSchedule } from "../schedule/scheduleConfig.js";
 import type { StoredActivation } from "../trigger/records.js";
 import { storeUnreachable } from "./errorCauses.js";
-import { type BacklogEntry, type Live, serial, stateOf } from "./Live.js";
+import { type BacklogEntry, type Live, serial, stateOf, tickKind } from "./Live.js";
 import { configOf, missedRow, skippedRow } from "./ledgerRows.js";
-import type { PollOutcome } from "./Poller.js";
+import type { PolledTick, PollOutcome } from "./Poller.js";
 import { planOwedTicks } from "./planOwedTicks.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
@@ -147,7 +147,9 @@ export class Scheduler {
       live.draining = true;
       void serial(live, () =>
         core.fires.step(live, { type: "TICK_SKIPPED", scheduledAt: latest, reason: "missed" }, [
-          ...skipped.map((entry) => missedRow(live.name, entry.tick, now, entry.reason)),
+          ...skipped.map((entry) =>
+            missedRow(live.name, entry.tick, now, entry.reason, tickKind(live, entry.tick)),
+          ),
         ]),
       ).then(
         () => {
@@ -194,15 +196,21 @@ export class Scheduler {
     const definition = live.definition as TriggerDefinition;
     live.tickedUpTo = Math.max(live.tickedUpTo, scheduledAt);
     let owed = false;
+    let eventId: string | undefined;
     void serial(live, async () => {
       // Stopped (or stepped down) while this tick waited its turn: it is not even polled.
       if (!core.owns(live)) {
         live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
         return;
       }
+      // One event id for the tick whatever comes of it: the poll function sees the id of
+      // the ledger row its answer leads to (a fire, or why not).
+      const kind = tickKind(live, scheduledAt);
+      const tick = { eventId: randomUUID(), scheduledAt, kind };
+      eventId = tick.eventId;
       const polled = definition.pollFn
-        ? await this.#pollOnce(live, definition)
-        : await core.poller.poll(live, definition);
+        ? await this.#pollOnce(live, definition, tick)
+        : await core.poller.poll(live, definition, tick);
       if (!core.owns(live)) {
         // Stopped (or stepped down, or the trigger was given up) while this tick waited its
         // turn or polled: no new fire. Nothing was written, so the tick stays owed.
@@ -211,18 +219,20 @@ export class Scheduler {
       }
       const now = core.clock.now();
       if ("payload" in polled) {
+        live.kinds.set(tick.eventId, kind);
         await core.fires.step(live, {
           type: "TICK",
           scheduledAt,
           runId: randomUUID(),
-          eventId: randomUUID(),
+          eventId: tick.eventId,
           payload: polled.payload,
         });
         return;
       }
       const reason = polled.error === undefined ? "poll_empty" : "poll_failed";
+      const error = polled.error?.message ?? null;
       await core.fires.step(live, { type: "TICK_SKIPPED", scheduledAt, reason }, [
-        skippedRow(live.name, scheduledAt, now, reason, polled.error?.message ?? null),
+        skippedRow(live.name, scheduledAt, now, reason, error, kind, tick.eventId),
       ]);
       core.emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
     })
@@ -230,6 +240,7 @@ export class Scheduler {
         // The commit failed (unreachable, locked, full or read-only): nothing was written,
         // so this tick and the backlog after it are owed again from the next wake.
         owed = true;
+        if (eventId !== undefined) live.kinds.delete(eventId);
         this.#owedAgain(live, scheduledAt, error);
         core.onError(error, live.name);
       })
@@ -251,10 +262,14 @@ export class Scheduler {
    * Polls with the trigger marked `polling`; when the poll settles, the ticks that came
    * due meanwhile are planned at once (after this tick, which is stepped first).
    */
-  async #pollOnce(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
+  async #pollOnce(
+    live: Live,
+    definition: TriggerDefinition,
+    tick: PolledTick,
+  ): Promise<PollOutcome> {
     live.polling = true;
     try {
-      return await this.core.poller.poll(live, definition);
+      return await this.core.poller.poll(live, definition, tick);
     } finally {
       live.polling = false;
       if (live.dueWhilePolling) {

@@ -1,9 +1,11 @@
 import { TriggerNotFound } from "../namespace/errors.js";
 import { nearest } from "../namespace/nearest.js";
+import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { NotLeader, NotOwner } from "./errors.js";
-import { serial, stateOf } from "./Live.js";
+import { serial, stateOf, tickKind } from "./Live.js";
 import { configOf, machineInput, missedRow } from "./ledgerRows.js";
+import type { StatusChangeOptions } from "./ManagerOptions.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /**
@@ -25,7 +27,7 @@ export class TriggerActivation {
   }
 
   /** See `TriggerManager.activate`. */
-  async activate(name: string): Promise<void> {
+  async activate(name: string, options: StatusChangeOptions = {}): Promise<void> {
     const core = this.core;
     this.refuseStandby();
     const definition = core.namespace.getTrigger(name);
@@ -36,8 +38,9 @@ export class TriggerActivation {
       // instance of a service may activate its triggers at boot). Otherwise it may be
       // activating it this very moment, or it was deactivated: its owner applies an
       // activate command within about a second (activation is idempotent).
-      if ((await core.store.getActivation(name))?.status === "active") return;
-      await core.store.requestCommand(name, "activate", undefined, core.clock.now());
+      const noted = options.note !== undefined || options.by !== undefined;
+      if (!noted && (await core.store.getActivation(name))?.status === "active") return;
+      await core.store.requestCommand(name, "activate", notePayload(options), core.clock.now());
       return;
     }
     const now = core.clock.now();
@@ -56,7 +59,7 @@ export class TriggerActivation {
     target.definition = definition;
     target.broken = undefined;
     await serial(target, async () => {
-      await core.fires.step(target, { type: "ACTIVATE" }, [
+      await core.fires.step(target, { type: "ACTIVATE", ...notePayload(options) }, [
         {
           kind: "upsertActivation",
           name,
@@ -66,6 +69,7 @@ export class TriggerActivation {
           config: configOf(definition),
           at: now,
         },
+        ...noteWrites(name, options, !wasActive, now),
       ]);
       if (!wasActive) target.activatedAt = now;
     });
@@ -73,7 +77,7 @@ export class TriggerActivation {
   }
 
   /** See `TriggerManager.deactivate`. */
-  async deactivate(name: string): Promise<void> {
+  async deactivate(name: string, options: StatusChangeOptions = {}): Promise<void> {
     const core = this.core;
     this.refuseStandby();
     await core.loader.ensureLoaded();
@@ -99,13 +103,66 @@ export class TriggerActivation {
       const now = core.clock.now();
       const dropped = live.backlog.splice(0).map((entry) => entry.tick);
       live.draining = false;
-      await core.fires.step(live, { type: "DEACTIVATE" }, [
+      const changes = stateOf(live) !== "disabled";
+      await core.fires.step(live, { type: "DEACTIVATE", ...notePayload(options) }, [
         { kind: "setStatus", name, status: "disabled" },
+        ...noteWrites(name, options, changes, now),
         { kind: "nextRun", name, nextRunAt: null },
         ...dropped.map((tick) =>
-          missedRow(name, tick, now, "deactivated before its catch-up fire"),
+          missedRow(name, tick, now, "deactivated before its catch-up fire", tickKind(live, tick)),
         ),
       ]);
     });
   }
+}
+
+/**
+ * The note of a status change: written when the status changes (a change without a note
+ * clears the previous one, which no longer explains the status) or a note is given; an
+ * activate of an active trigger without a note (every service instance at boot) keeps it.
+ */
+function noteWrites(
+  name: string,
+  options: StatusChangeOptions,
+  changes: boolean,
+  at: number,
+): TriggerWrite[] {
+  if (!changes && options.note === undefined && options.by === undefined) return [];
+  return [{ kind: "statusNote", name, note: options.note ?? null, by: options.by ?? null, at }];
+}
+
+/**
+ * The note as a queued command's payload (the owner applies it with the command), or
+ * nothing.
+ *
+ * @example
+ * ```ts
+ * await store.requestCommand("hourly", "deactivate", notePayload({ note: "INC-42" }), now);
+ * ```
+ */
+export function notePayload(
+  options: StatusChangeOptions,
+): { readonly note?: string; readonly by?: string } | undefined {
+  if (options.note === undefined && options.by === undefined) return undefined;
+  return {
+    ...(options.note === undefined ? {} : { note: options.note }),
+    ...(options.by === undefined ? {} : { by: options.by }),
+  };
+}
+
+/**
+ * The note a queued activate or deactivate command carries (see `notePayload`).
+ *
+ * @example
+ * ```ts
+ * await core.activation.deactivate(command.triggerName, noteOf(command.payload));
+ * ```
+ */
+export function noteOf(payload: Record<string, unknown> | undefined): StatusChangeOptions {
+  const note = payload?.note;
+  const by = payload?.by;
+  return {
+    ...(typeof note === "string" ? { note } : {}),
+    ...(typeof by === "string" ? { by } : {}),
+  };
 }

@@ -102,6 +102,11 @@ export class TriggerLoader {
       ) as TriggerSnapshot;
       triggerStateOf(snapshot);
       live.snapshot = snapshot;
+      // A buffered fire's ledger row was committed with the snapshot that holds it: when
+      // it starts, that row is updated, not inserted again (a second row for its tick
+      // would be refused and wedge the trigger's run end).
+      const pending = snapshot.context.pending;
+      if (pending !== null) live.buffered.add(pending.eventId);
     } catch (cause) {
       return broken(cause instanceof Error ? cause.message : String(cause));
     }

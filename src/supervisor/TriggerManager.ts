@@ -9,7 +9,13 @@ import { DatabaseLease } from "./DatabaseLease.js";
 import { ManagerAlreadyStarted } from "./errors.js";
 import { FirePath } from "./FirePath.js";
 import { stateOf } from "./Live.js";
-import type { ManagerStatus, StopOptions, TriggerManagerOptions } from "./ManagerOptions.js";
+import type {
+  FireOptions,
+  ManagerStatus,
+  StatusChangeOptions,
+  StopOptions,
+  TriggerManagerOptions,
+} from "./ManagerOptions.js";
 import { Poller } from "./Poller.js";
 import { RunsInFlight } from "./RunsInFlight.js";
 import { Scheduler } from "./Scheduler.js";
@@ -21,9 +27,11 @@ import { TriggerLoader } from "./TriggerLoader.js";
 import { TriggerShares } from "./TriggerShares.js";
 
 export type {
+  FireOptions,
   MachineInspectionEvent,
   ManagerEvent,
   ManagerStatus,
+  StatusChangeOptions,
   StopOptions,
   TriggerManagerOptions,
 } from "./ManagerOptions.js";
@@ -149,29 +157,31 @@ export class TriggerManager {
    * Writes the trigger's activation record with status `active`. Re-activating a
    * disabled trigger keeps its history. Nothing runs until `start()`. With shared
    * triggers, a trigger another supervisor owns is left to it: nothing to do when it is
-   * active, else an activate command is queued for the owner. Throws
+   * active, else an activate command is queued for the owner. `note` and `by` say why and
+   * who (kept with the time; shown by `status`, `explain` and `inspect()`). Throws
    * `TriggerNotFound`, `NsrefNotFound` (its DAG), or the store's errors.
    *
    * @example
    * ```ts
-   * await manager.activate("hourly_market");
+   * await manager.activate("hourly_market", { note: "vendor API back", by: "alice" });
    * ```
    */
-  activate(name: string): Promise<void> {
-    return this.#core.activation.activate(name);
+  activate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+    return this.#core.activation.activate(name, options);
   }
 
   /**
    * Stops a trigger from firing, at once; it stays in the database as `disabled` (a run
-   * in flight finishes). Throws `TriggerNotFound` if it was never activated.
+   * in flight finishes). `note` and `by` say why and who (a pause with a note). Throws
+   * `TriggerNotFound` if it was never activated.
    *
    * @example
    * ```ts
-   * await manager.deactivate("hourly_market");
+   * await manager.deactivate("hourly_market", { note: "vendor API down, INC-42", by: "alice" });
    * ```
    */
-  deactivate(name: string): Promise<void> {
-    return this.#core.activation.deactivate(name);
+  deactivate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+    return this.#core.activation.deactivate(name, options);
   }
 
   /**
@@ -280,7 +290,8 @@ export class TriggerManager {
 
   /**
    * Fires a trigger now (a push trigger, or a poll trigger by hand) with a payload, and
-   * resolves to the run's result. Rejects with `TriggerNotActive`, `PayloadInvalid`,
+   * resolves to the run's result. Its nodes see `ctx.fire.kind` `"push"` (push trigger)
+   * or `"manual"` (scheduled trigger; or as `options.kind` says). Rejects with `TriggerNotActive`, `PayloadInvalid`,
    * `TriggerBusy` (overlap `skip` while a fire runs; recorded `skipped_overlap`) or
    * `TriggerNotFound`.
    *
@@ -289,8 +300,12 @@ export class TriggerManager {
    * const result = await manager.fire("orders", { orderId: 42 });
    * ```
    */
-  async fire(name: string, payload: Record<string, unknown> = {}): Promise<DagRunResult> {
-    const { result } = await this.#core.fires.pushFire(name, payload, () => []);
+  async fire(
+    name: string,
+    payload: Record<string, unknown> = {},
+    options: FireOptions = {},
+  ): Promise<DagRunResult> {
+    const { result } = await this.#core.fires.pushFire(name, payload, () => [], options.kind);
     return result;
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FireRef, TriggerInput } from "../../machines/trigger.machine.js";
+import type { FireKind } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { scheduleConfig } from "../schedule/scheduleConfig.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
@@ -42,7 +43,7 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
  *
  * @example
  * ```ts
- * writes.push(fireRow("hourly", fire, now, "running"));
+ * writes.push(fireRow("hourly", fire, now, "running", "tick"));
  * ```
  */
 export function fireRow(
@@ -50,6 +51,7 @@ export function fireRow(
   fire: FireRef,
   now: number,
   status: "running" | "skipped_overlap" | "buffered",
+  kind: FireKind | undefined,
 ): TriggerWrite & { kind: "insertEvent" } {
   return {
     kind: "insertEvent",
@@ -61,6 +63,7 @@ export function fireRow(
     payload: fire.payload,
     status,
     error: null,
+    fireKind: kind ?? null,
   };
 }
 
@@ -69,7 +72,7 @@ export function fireRow(
  *
  * @example
  * ```ts
- * writes.push(skippedRow("hourly", tick, now, "poll_failed", "threw: boom"));
+ * writes.push(skippedRow("hourly", tick, now, "poll_failed", "threw: boom", "tick"));
  * ```
  */
 export function skippedRow(
@@ -78,10 +81,12 @@ export function skippedRow(
   now: number,
   status: "missed" | "poll_empty" | "poll_failed",
   reason: string | null,
+  kind: FireKind,
+  eventId: string = randomUUID(),
 ): TriggerWrite {
   return {
     kind: "insertEvent",
-    eventId: randomUUID(),
+    eventId,
     name,
     firedAt: now,
     scheduledAt: tick,
@@ -89,6 +94,7 @@ export function skippedRow(
     payload: null,
     status,
     error: reason,
+    fireKind: kind,
   };
 }
 
@@ -97,9 +103,15 @@ export function skippedRow(
  *
  * @example
  * ```ts
- * writes.push(missedRow("hourly", tick, now, "deactivated before its catch-up fire"));
+ * writes.push(missedRow("hourly", tick, now, "deactivated before its catch-up fire", "catchUp"));
  * ```
  */
-export function missedRow(name: string, tick: number, now: number, reason: string): TriggerWrite {
-  return skippedRow(name, tick, now, "missed", reason);
+export function missedRow(
+  name: string,
+  tick: number,
+  now: number,
+  reason: string,
+  kind: FireKind,
+): TriggerWrite {
+  return skippedRow(name, tick, now, "missed", reason, kind);
 }

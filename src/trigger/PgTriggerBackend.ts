@@ -91,6 +91,13 @@ const shapes: WriteShapes = {
     ordered: false,
     columns: (w) => [w.name, w.status],
   },
+  statusNote: {
+    operation: "note status",
+    sql: sql.writeStatusNotes,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, w.note, w.by, iso(w.at)],
+  },
   snapshot: {
     operation: "save snapshot",
     sql: sql.writeSnapshots,
@@ -119,6 +126,7 @@ const shapes: WriteShapes = {
       encodeJson(w.payload),
       w.status,
       w.error,
+      w.fireKind ?? null,
     ],
   },
   updateEvent: {

@@ -448,6 +448,14 @@ export class SqliteTriggerBackend implements TriggerBackend {
       case "setStatus":
         s.run("set status", sql.setStatus, { name: write.name, status: write.status });
         return;
+      case "statusNote":
+        s.run("note status", sql.setStatusNote, {
+          name: write.name,
+          note: write.note,
+          by: write.by,
+          at: iso(write.at),
+        });
+        return;
       case "snapshot":
         s.run("save snapshot", sql.saveSnapshot, {
           name: write.name,
@@ -474,6 +482,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
           payload: encodeJson(write.payload),
           status: write.status,
           error: write.error,
+          fireKind: write.fireKind ?? null,
         });
         return;
       case "updateEvent":

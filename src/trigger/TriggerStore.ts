@@ -22,6 +22,7 @@ export type {
   EventStatus,
   EventsQuery,
   JournalEntry,
+  StatusNote,
   StoredActivation,
   TriggerCommand,
   TriggerEventRecord,

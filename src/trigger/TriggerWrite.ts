@@ -47,6 +47,8 @@ export type TriggerWrite =
       readonly payload: unknown;
       readonly status: string;
       readonly error: string | null;
+      /** Why it fired (`FireKind`): the ledger's `kind` column; absent or `null` for none. */
+      readonly fireKind?: string | null;
     }
   | {
       readonly kind: "updateEvent";
@@ -60,6 +62,14 @@ export type TriggerWrite =
       readonly kind: "runEnded";
       readonly name: string;
       readonly runId: string;
+      readonly at: number;
+    }
+  | {
+      /** The note of a status change (activate/deactivate): why, by whom, when. */
+      readonly kind: "statusNote";
+      readonly name: string;
+      readonly note: string | null;
+      readonly by: string | null;
       readonly at: number;
     }
   | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null }

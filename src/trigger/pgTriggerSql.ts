@@ -43,6 +43,11 @@ export const pgTriggerSql = {
   /** $1 name, $2 status. */
   writeStatuses: `UPDATE trigger_activations a SET status = w.status
     FROM unnest($1::text[], $2::text[]) AS w(name, status) WHERE a.name = w.name`,
+  /** $1 name, $2 note, $3 by, $4 at. */
+  writeStatusNotes: `UPDATE trigger_activations a SET status_note = w.note, status_by = w.by,
+      status_at = w.at
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS w(name, note, by, at)
+    WHERE a.name = w.name`,
   /** $1 name, $2 snapshot_json, $3 machine_version (int[]), $4 state. */
   writeSnapshots: `UPDATE trigger_activations a SET snapshot_json = w.snapshot_json,
       machine_version = w.machine_version, state = w.state
@@ -66,13 +71,13 @@ export const pgTriggerSql = {
    * $7 status, $8 error. A second row for one (trigger, scheduled_at) fails (unique tick).
    */
   writeEvents: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
-      payload_json, status, error)
+      payload_json, status, error, kind)
     SELECT w.event_id, w.trigger_name, w.fired_at, w.scheduled_at, w.run_id, w.payload_json,
-      w.status, w.error
+      w.status, w.error, w.kind
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::text[])
+        $8::text[], $9::text[])
       WITH ORDINALITY AS w(event_id, trigger_name, fired_at, scheduled_at, run_id, payload_json,
-        status, error, n)
+        status, error, kind, n)
     ORDER BY w.n`,
   /** $1 event_id, $2 status, $3 error, $4 fired_at, $5 finished_at (null keeps the old value). */
   writeEventUpdates: `UPDATE trigger_events e SET status = w.status, error = COALESCE(w.error, e.error),

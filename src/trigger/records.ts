@@ -1,3 +1,4 @@
+import type { FireKind } from "../dag/NodeContext.js";
 import { decodeJson } from "../store/jsonValue.js";
 import type { ActivationRow, CommandRow, EventRow, JournalRow } from "./triggerSql.js";
 
@@ -20,6 +21,26 @@ export interface ActivationRecord {
   readonly lastRunId: string | undefined;
   readonly createdAt: Date;
   readonly config: Readonly<Record<string, unknown>>;
+  /** Why the trigger was last activated or deactivated, if that was said (`--note`). */
+  readonly statusNote: StatusNote | undefined;
+}
+
+/**
+ * The note of a trigger's last status change: `manager.deactivate(name, { note, by })`.
+ *
+ * @example
+ * ```ts
+ * const { statusNote } = (await store.getActivation("hourly"))!;
+ * statusNote?.note; // "paused: upstream API down"
+ * ```
+ */
+export interface StatusNote {
+  /** Why (as given). */
+  readonly note: string | undefined;
+  /** Who, when given. */
+  readonly by: string | undefined;
+  /** When the change was made (the manager's clock). */
+  readonly at: Date;
 }
 
 /**
@@ -60,6 +81,12 @@ export interface TriggerEventRecord {
   readonly payload: unknown;
   readonly error: string | undefined;
   readonly finishedAt: Date | undefined;
+  /**
+   * Why it fired (`tick`, `catchUp`, `backfill`, `push`, `manual`); for a tick that did not
+   * fire, the kind it would have had. `undefined` for rows written before tickflow
+   * recorded kinds.
+   */
+  readonly kind: FireKind | undefined;
 }
 
 /**
@@ -148,6 +175,14 @@ export function toActivation(row: ActivationRow): ActivationRecord {
     createdAt: new Date(row.created_at),
     config:
       row.config_json === null ? {} : (JSON.parse(row.config_json) as Record<string, unknown>),
+    statusNote:
+      row.status_at === null || row.status_at === undefined
+        ? undefined
+        : {
+            note: orUndefined(row.status_note ?? null),
+            by: orUndefined(row.status_by ?? null),
+            at: new Date(row.status_at),
+          },
   };
 }
 
@@ -162,6 +197,7 @@ export function toEvent(row: EventRow): TriggerEventRecord {
     payload: decodeJson(row.payload_json),
     error: orUndefined(row.error),
     finishedAt: dateOf(row.finished_at),
+    kind: orUndefined(row.kind ?? null) as FireKind | undefined,
   };
 }
 

@@ -14,6 +14,8 @@ export const triggerSql = {
     ON CONFLICT (name) DO UPDATE SET dag_nsref = excluded.dag_nsref, trigger_type = excluded.trigger_type,
       status = excluded.status, activated_at = excluded.activated_at, config_json = excluded.config_json`,
   setStatus: `UPDATE trigger_activations SET status = @status WHERE name = @name`,
+  setStatusNote: `UPDATE trigger_activations SET status_note = @note, status_by = @by, status_at = @at
+    WHERE name = @name`,
   saveSnapshot: `UPDATE trigger_activations SET snapshot_json = @snapshot, machine_version = @version,
     state = @state WHERE name = @name`,
   setNextRun: `UPDATE trigger_activations SET next_run_at = @nextRunAt WHERE name = @name`,
@@ -21,8 +23,8 @@ export const triggerSql = {
   appendJournal: `INSERT INTO trigger_journal (trigger_name, event_json, state_after, at)
     VALUES (@name, @event, @stateAfter, @at)`,
   insertEvent: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
-      payload_json, status, error)
-    VALUES (@eventId, @name, @firedAt, @scheduledAt, @runId, @payload, @status, @error)`,
+      payload_json, status, error, kind)
+    VALUES (@eventId, @name, @firedAt, @scheduledAt, @runId, @payload, @status, @error, @fireKind)`,
   updateEvent: `UPDATE trigger_events SET status = @status, error = COALESCE(@error, error),
     fired_at = COALESCE(@firedAt, fired_at), finished_at = COALESCE(@finishedAt, finished_at)
     WHERE event_id = @eventId`,
@@ -110,6 +112,10 @@ export interface ActivationRow {
   readonly snapshot_json: string | null;
   readonly machine_version: number | null;
   readonly state: string | null;
+  /** Since migration 7. */
+  readonly status_note?: string | null;
+  readonly status_by?: string | null;
+  readonly status_at?: string | null;
 }
 
 /** A `trigger_commands` row. */
@@ -179,6 +185,8 @@ export interface EventRow {
   readonly status: string;
   readonly error: string | null;
   readonly finished_at: string | null;
+  /** Since migration 7 (`NULL` in rows written before). */
+  readonly kind?: string | null;
 }
 
 /** A `trigger_journal` row. */

@@ -565,6 +565,60 @@ describe("commands that write", () => {
   );
 });
 
+describe("pause with a note (issue 16, item 6)", () => {
+  it(
+    "deactivate --note --by: kept and shown by status, explain and their --json; fire is manual",
+    async () => {
+      const dir = copyData("noted");
+      const at = (...args: string[]) => tickflow(["--data", dir, ...args]);
+      const off = await at(
+        "deactivate",
+        "market_summary",
+        "--note",
+        "vendor API down",
+        "--by",
+        "alice",
+      );
+      expect(off).toMatchObject({
+        code: 0,
+        stdout: "deactivated market_summary: vendor API down (by alice)\n",
+      });
+      const row = json(await at("status", "--json")).find((t: any) => t.name === "market_summary");
+      expect(row).toMatchObject({
+        status: "disabled",
+        statusNote: { note: "vendor API down", by: "alice" },
+      });
+      expect((await at("status")).stdout).toContain('"vendor API down" by alice');
+      const explained = json(await at("explain", "market_summary", "--limit", "1", "--json"));
+      expect(explained.now.statusNote).toMatchObject({ note: "vendor API down", by: "alice" });
+      expect(explained.decisions[0]).toMatchObject({
+        kind: "deactivated",
+        note: "vendor API down",
+        by: "alice",
+      });
+      expect((await at("explain", "market_summary", "--limit", "1")).stdout).toContain(
+        'paused: "vendor API down" by alice',
+      );
+      const on = json(
+        await at("activate", "market_summary", "--module", MODULE, "--note", "back", "--json"),
+      );
+      expect(on).toEqual({
+        trigger: "market_summary",
+        status: "active",
+        note: "back",
+        viaSupervisor: false,
+      });
+      // A fire by hand is recorded (and seen by its nodes) as manual.
+      expect(
+        (await at("fire", "orders", "--module", MODULE, "--payload", '{"orderId":1}')).code,
+      ).toBe(0);
+      const [event] = json(await at("events", "orders", "--json")).events;
+      expect(event.kind).toBe("manual");
+    },
+    SLOW,
+  );
+});
+
 describe("bad input: one line on stderr, a non-zero exit, no stack", () => {
   it(
     "a module path that does not exist, or a module with no Namespace, or one that throws",

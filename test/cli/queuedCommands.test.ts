@@ -65,15 +65,21 @@ describe("commands handed to a running supervisor", () => {
     expect(fired.stdout).toMatch(/fired orders: run [0-9a-f-]{36} completed/);
     expect(fired.stdout).toContain('process: "processed order 5"');
 
-    const off = cli(["deactivate", "market_summary"]);
+    // The note travels with the command (issue 16, item 6).
+    const off = cli(["deactivate", "market_summary", "--note", "maintenance", "--by", "ops"]);
     expect(off.status, off.stderr).toBe(0);
     expect(off.stderr).toContain("handed deactivate to it");
     const conn = new Database(db, { readonly: true });
     const row = conn
-      .prepare("SELECT status FROM trigger_activations WHERE name = 'market_summary'")
-      .get() as {
-      status: string;
-    };
+      .prepare(
+        "SELECT status, status_note, status_by FROM trigger_activations WHERE name = 'market_summary'",
+      )
+      .get() as { status: string; status_note: string; status_by: string };
+    expect(row).toMatchObject({ status_note: "maintenance", status_by: "ops" });
+    // A fire handed to the supervisor by the CLI is a manual fire.
+    expect(
+      conn.prepare("SELECT kind FROM trigger_events WHERE trigger_name = 'orders'").all(),
+    ).toEqual([{ kind: "manual" }]);
     const commands = conn.prepare("SELECT kind, state FROM trigger_commands ORDER BY seq").all();
     conn.close();
     expect(row.status).toBe("disabled");

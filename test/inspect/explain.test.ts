@@ -119,7 +119,7 @@ describe("explain(store, name)", () => {
       scheduledAt: undefined,
       status: "completed",
     });
-    expect(pushed?.reason).toMatch(/^fired by a push or by hand; run .* completed at /);
+    expect(pushed?.reason).toMatch(/^fired by a push; run .* completed at /);
 
     const failing = await explain(open(), "failing");
     expect(failing.find((d) => d.kind === "fired")?.reason).toMatch(

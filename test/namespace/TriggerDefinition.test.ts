@@ -4,6 +4,7 @@ import {
   DuplicateTrigger,
   InvalidNsref,
   InvalidTriggerDefinition,
+  InvalidTriggerOption,
   ScheduleNotAllowed,
   ScheduleRequired,
   TriggerNotFound,
@@ -11,16 +12,7 @@ import {
 import { Namespace } from "../../src/namespace/Namespace.js";
 import { defineTrigger, type TriggerSpec } from "../../src/namespace/TriggerDefinition.js";
 import { InvalidSchedule, InvalidTimezone } from "../../src/schedule/Schedule.js";
-
-/** What `fn` throws (fails the test if it returns). */
-const thrown = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw, none happened");
-};
+import { thrown } from "./thrown.js";
 
 /** The seed's namespace: fetch → summarize registered as pipelines:market_summary. */
 const seedNamespace = () => {
@@ -234,13 +226,13 @@ describe("bad definitions are refused and not stored", () => {
     expect((error as InvalidNsref).part).toBe("bad-name");
   });
 
-  it("an unknown triggerType is InvalidTriggerDefinition on field triggerType", () => {
+  it("an unknown triggerType is InvalidTriggerOption on field triggerType", () => {
     const error = thrown(() =>
       defineTrigger({ ...hourly, triggerType: "schedule" as unknown as "poll" }),
     );
-    expect(error).toBeInstanceOf(InvalidTriggerDefinition);
-    expect((error as InvalidTriggerDefinition).field).toBe("triggerType");
-    expect((error as InvalidTriggerDefinition).message).toContain('"schedule"');
+    expect(error).toBeInstanceOf(InvalidTriggerOption);
+    expect((error as InvalidTriggerOption).field).toBe("triggerType");
+    expect((error as InvalidTriggerOption).message).toContain('"schedule"');
   });
 
   it('"cron" is a poll trigger without a pollFn, stored as "poll"', () => {
@@ -270,14 +262,14 @@ describe("bad definitions are refused and not stored", () => {
     ["catchUpWindow", { catchUpWindow: -1 }],
   ] as const)("%s must be a positive number (%j)", (field, extra) => {
     const error = thrown(() => defineTrigger({ ...hourly, ...extra }));
-    expect(error).toBeInstanceOf(InvalidTriggerDefinition);
-    expect((error as InvalidTriggerDefinition).field).toBe(field);
+    expect(error).toBeInstanceOf(InvalidTriggerOption);
+    expect((error as InvalidTriggerOption).field).toBe(field);
   });
 
   it("a pollFn that is not a function is refused", () => {
     const error = thrown(() => defineTrigger({ ...hourly, pollFn: 42 as unknown as () => null }));
-    expect(error).toBeInstanceOf(InvalidTriggerDefinition);
-    expect((error as InvalidTriggerDefinition).field).toBe("pollFn");
+    expect(error).toBeInstanceOf(InvalidTriggerOption);
+    expect((error as InvalidTriggerOption).field).toBe("pollFn");
   });
 });
 

@@ -159,8 +159,11 @@ describePg("PgStore on a real server", () => {
         const actual = pgColumns
           .filter((c) => c.table_name === table)
           .map((c) => `${c.column_name}:${family(c.data_type)}`);
-        if (table === "trigger_events") expect(actual).toEqual([...expected, "ord:integer"]);
-        else expect(actual, table).toEqual(expected);
+        if (table === "trigger_events") {
+          // `ord` (PostgreSQL only) came in a migration before columns added later.
+          expect(actual.filter((c) => c !== "ord:integer")).toEqual(expected);
+          expect(actual).toContain("ord:integer");
+        } else expect(actual, table).toEqual(expected);
       }
     } finally {
       sqlite.close();
@@ -318,7 +321,8 @@ describePg("PgStore on a real server", () => {
     const name = `${scratch.schema}_kill`;
     const url = `${pgUrl}${pgUrl.includes("?") ? "&" : "?"}application_name=${name}`;
     const store = connect(url, { schema: scratch.schema, max: 2 });
-    const killer = connect(pgUrl);
+    // In the scratch schema too: the public one is not this test's (and may hold any version).
+    const killer = connect(pgUrl, { schema: scratch.schema });
     const error = await rejection(
       store.transaction("long work", async (tx) => {
         const [row] = await tx.query<{ pid: number }>("pid", "SELECT pg_backend_pid() AS pid");

@@ -1,4 +1,5 @@
 import path from "node:path";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isStoreFailure } from "../../src/store/errors.js";
 import { PgStore } from "../../src/store/PgStore.js";
@@ -71,11 +72,14 @@ const postgresFactory: Factory = {
       },
       cleanup: async () => {
         for (const backend of opened.splice(0)) await backend.close().catch(() => {});
-        const admin = PgStore.connect(url, { max: 1 });
+        // A plain client: a PgStore would first check (and migrate) the public schema,
+        // which is not this test's to touch (and may hold another version).
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
         try {
-          await admin.query("drop test schema", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         } finally {
-          await admin.close();
+          await admin.end();
         }
       },
     };
@@ -101,6 +105,7 @@ const fire = (
   name: string,
   firedAt: number,
   scheduledAt: number | null = firedAt,
+  fireKind?: string,
 ): TriggerWrite => ({
   kind: "insertEvent",
   eventId,
@@ -111,6 +116,7 @@ const fire = (
   payload: { eventId },
   status: "running",
   error: null,
+  ...(fireKind === undefined ? {} : { fireKind }),
 });
 
 const journal = (name: string, type: string, at = T0): TriggerWrite => ({
@@ -317,6 +323,58 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     expect(updated?.firedAt.getTime()).toBe(T0 + 5);
     expect(updated?.finishedAt?.getTime()).toBe(T0 + 10);
     expect(await b.loadEvent("nope")).toBeUndefined();
+  });
+
+  it("records why a fire fired (kind) and reads rows written without one as undefined", async () => {
+    await b.commit(
+      "fire",
+      [
+        activation("t"),
+        fire("tick", "t", T0, T0, "catchUp"),
+        fire("push", "t", T0 + 1, null, "push"),
+        fire("old", "t", T0 + 2, T0 + MINUTE),
+      ],
+      {},
+    );
+    expect((await b.loadEvent("tick"))?.kind).toBe("catchUp");
+    expect((await b.loadEvent("old"))?.kind).toBeUndefined();
+    const events = await b.getEvents("t", {});
+    expect(events.map((e) => [e.eventId, e.kind])).toEqual([
+      ["old", undefined],
+      ["push", "push"],
+      ["tick", "catchUp"],
+    ]);
+  });
+
+  it("keeps the note of a status change with its activation, and replaces it", async () => {
+    await b.commit("activate", [activation("t")], {});
+    expect((await b.getActivation("t"))?.statusNote).toBeUndefined();
+    await b.commit(
+      "deactivate",
+      [
+        { kind: "setStatus", name: "t", status: "disabled" },
+        { kind: "statusNote", name: "t", note: "INC-42", by: "alice", at: T0 + MINUTE },
+      ],
+      {},
+    );
+    expect(await b.getActivation("t")).toMatchObject({
+      status: "disabled",
+      statusNote: { note: "INC-42", by: "alice", at: new Date(T0 + MINUTE) },
+    });
+    // In one commit with the activation's own upsert (a group commit orders them).
+    await b.commit(
+      "activate",
+      [
+        activation("t", T0 + 2 * MINUTE),
+        { kind: "statusNote", name: "t", note: null, by: null, at: T0 + 2 * MINUTE },
+      ],
+      {},
+    );
+    expect((await b.getActivation("t"))?.statusNote).toEqual({
+      note: undefined,
+      by: undefined,
+      at: new Date(T0 + 2 * MINUTE),
+    });
   });
 
   it("pages events most recent first without skipping rows that share fired_at", async () => {

@@ -37,7 +37,10 @@ export async function eventsAction(
         ["RECORDED", "TICK", "STATUS", "RUN", "DETAIL"],
         page.events.map((e) => [
           when(e.firedAt),
-          e.scheduledAt === undefined ? out.color.dim("push") : when(e.scheduledAt),
+          // Why it fired: push or manual for a fire without a tick; a catch-up is marked.
+          e.scheduledAt === undefined
+            ? out.color.dim(e.kind ?? "push")
+            : `${when(e.scheduledAt)}${e.kind === "catchUp" ? out.color.dim(" (catch-up)") : ""}`,
           out.status(e.status),
           e.runId ?? out.color.dim("-"),
           e.error ?? (e.scheduledAt === undefined ? JSON.stringify(e.payload) : ""),

@@ -5,6 +5,7 @@ import { inspect } from "../../inspect/inspect.js";
 import type { CommandKit } from "../CommandKit.js";
 import { parseOption } from "../parseOption.js";
 import { when } from "../when.js";
+import { noteLine } from "./status.js";
 
 /** The `explain` command's work, loaded when the command runs (see ../commands/explain.ts). */
 export async function explainAction(
@@ -40,6 +41,9 @@ export async function explainAction(
           : `schedule "${now.schedule}"${now.timezone ? ` ${now.timezone}` : ""}`,
         now.nextFireAt === undefined ? undefined : `next fire ${when(now.nextFireAt, Date.now())}`,
         now.inFlight === undefined ? undefined : `run ${now.inFlight.runId} in flight`,
+        now.statusNote === undefined
+          ? undefined
+          : `${now.status === "disabled" ? "paused" : "note"}: ${noteLine(now.statusNote, Date.now())}`,
       ];
       out.line(parts.filter((p) => p !== undefined).join(" · "));
     }

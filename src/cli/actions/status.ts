@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { inspect, type TriggerInspection } from "../../inspect/inspect.js";
+import type { StatusNote } from "../../trigger/records.js";
 import type { CommandKit } from "../CommandKit.js";
 import { loadNamespace } from "../loadNamespace.js";
 import { when } from "../when.js";
@@ -48,6 +49,8 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     let state = t.state === undefined ? c.red("unreadable") : out.status(t.state);
     if (t.status === "not activated") state = out.status("not activated");
     if (t.definitionPresent === false) state += c.yellow(" (not in module)");
+    // Why it is paused (or was resumed), by whom, since when.
+    if (t.statusNote !== undefined) state += `\n${c.dim(noteLine(t.statusNote, now))}`;
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
@@ -95,4 +98,20 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
       rows,
     ),
   );
+}
+
+/**
+ * A status note in one line: `"vendor API down" by alice, 2 h ago`.
+ *
+ * @example
+ * ```ts
+ * noteLine({ note: "INC-42", by: "alice", at }, Date.now()); // '"INC-42" by alice, 5 min ago'
+ * ```
+ */
+export function noteLine(note: StatusNote, now: number): string {
+  const parts = [
+    note.note === undefined ? undefined : JSON.stringify(note.note),
+    note.by === undefined ? undefined : `by ${note.by}`,
+  ].filter((part) => part !== undefined);
+  return `${parts.join(" ") || "changed"}, ${when(note.at, now)}`;
 }

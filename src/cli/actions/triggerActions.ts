@@ -19,35 +19,78 @@ async function directOrQueued<T, U>(
   }
 }
 
-/** `activate`'s work, loaded when the command runs (see ../commands/triggerActions.ts). */
-export async function activateAction(
+/** The flags `activate` and `deactivate` share: the note of the change, and `--json`. */
+export interface StatusChangeFlags {
+  readonly note?: string;
+  readonly by?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `activate` and `deactivate`: in process, or queued for the running supervisor with the
+ * note in the command's payload; then what happened, as a line or as JSON.
+ */
+async function changeStatus(
   kit: CommandKit,
+  kind: "activate" | "deactivate",
   trigger: string,
-  options: { module: string },
+  options: StatusChangeFlags & { module?: string },
   command: Command,
 ): Promise<void> {
-  await directOrQueued(
-    () =>
-      withManager(kit, command, options.module, (m) => m.activate(trigger), {
-        createDatabase: true,
-      }),
-    () => viaSupervisor(kit, command, "activate", trigger),
+  const note = {
+    ...(options.note === undefined ? {} : { note: options.note }),
+    ...(options.by === undefined ? {} : { by: options.by }),
+  };
+  const queued = await directOrQueued(
+    async () => {
+      await withManager(
+        kit,
+        command,
+        options.module,
+        (m) => (kind === "activate" ? m.activate(trigger, note) : m.deactivate(trigger, note)),
+        { createDatabase: kind === "activate" },
+      );
+      return false;
+    },
+    async () => {
+      await viaSupervisor(
+        kit,
+        command,
+        kind,
+        trigger,
+        Object.keys(note).length > 0 ? note : undefined,
+      );
+      return true;
+    },
   );
-  kit.out.line(`activated ${trigger}`);
+  const status = kind === "activate" ? "active" : "disabled";
+  if (options.json) {
+    kit.out.json({ trigger, status, ...note, viaSupervisor: queued });
+    return;
+  }
+  const why = options.note === undefined ? "" : `: ${options.note}`;
+  const who = options.by === undefined ? "" : ` (by ${options.by})`;
+  kit.out.line(`${kind}d ${trigger}${why}${who}`);
+}
+
+/** `activate`'s work, loaded when the command runs (see ../commands/triggerActions.ts). */
+export function activateAction(
+  kit: CommandKit,
+  trigger: string,
+  options: StatusChangeFlags & { module: string },
+  command: Command,
+): Promise<void> {
+  return changeStatus(kit, "activate", trigger, options, command);
 }
 
 /** `deactivate`'s work, loaded when the command runs. */
-export async function deactivateAction(
+export function deactivateAction(
   kit: CommandKit,
   trigger: string,
-  options: { module?: string },
+  options: StatusChangeFlags & { module?: string },
   command: Command,
 ): Promise<void> {
-  await directOrQueued(
-    () => withManager(kit, command, options.module, (m) => m.deactivate(trigger)),
-    () => viaSupervisor(kit, command, "deactivate", trigger),
-  );
-  kit.out.line(`deactivated ${trigger}`);
+  return changeStatus(kit, "deactivate", trigger, options, command);
 }
 
 /** `fire`'s work, loaded when the command runs. */
@@ -60,7 +103,12 @@ export async function fireAction(
   const payload = parseOption.payload("--payload", options.payload);
   const result: RunOutcome = await directOrQueued(
     async () =>
-      outcomeOf(await withManager(kit, command, options.module, (m) => m.fire(trigger, payload))),
+      outcomeOf(
+        await withManager(kit, command, options.module, (m) =>
+          // Fired by a person: a manual fire, whatever the trigger's type.
+          m.fire(trigger, payload, { kind: "manual" }),
+        ),
+      ),
     async () => {
       const outcome = await viaSupervisor(kit, command, "fire", trigger, payload);
       return {

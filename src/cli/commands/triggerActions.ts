@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { StatusChangeFlags } from "../actions/triggerActions.js";
 import type { CommandKit } from "../CommandKit.js";
 
 const LIMITATION = `
@@ -8,7 +9,8 @@ queued for it (trigger_commands): it applies it within about a second, and this 
 waits for the outcome (for fire: the run's end).`;
 
 /**
- * `tickflow activate <trigger> --module <path>`, `tickflow deactivate <trigger>` and
+ * `tickflow activate <trigger> --module <path> [--note TEXT] [--by WHO]`,
+ * `tickflow deactivate <trigger> [--note TEXT] [--by WHO]` and
  * `tickflow fire <trigger> --module <path> [--payload JSON]`: the three writes a person
  * makes by hand, each through an in-process manager (see `withManager`).
  *
@@ -25,7 +27,10 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
     .addHelpText("after", LIMITATION)
     .argument("<trigger>", "trigger name")
     .requiredOption("--module <path>", "the module that defines the trigger")
-    .action(async (trigger: string, options: { module: string }, command: Command) =>
+    .option("--note <text>", "why (kept with the change; shown by status and explain)")
+    .option("--by <who>", "who makes the change")
+    .option("--json", "print the outcome as JSON")
+    .action(async (trigger: string, options: StatusChangeFlags & { module: string }, command) =>
       (await actions()).activateAction(kit, trigger, options, command),
     );
 
@@ -35,7 +40,10 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
     .addHelpText("after", LIMITATION)
     .argument("<trigger>", "trigger name")
     .option("--module <path>", "the module that defines the trigger (not needed)")
-    .action(async (trigger: string, options: { module?: string }, command: Command) =>
+    .option("--note <text>", 'why, e.g. "vendor API down, INC-42" (shown by status and explain)')
+    .option("--by <who>", "who pauses it")
+    .option("--json", "print the outcome as JSON")
+    .action(async (trigger: string, options: StatusChangeFlags & { module?: string }, command) =>
       (await actions()).deactivateAction(kit, trigger, options, command),
     );
 
