@@ -1,11 +1,20 @@
 import pino from "pino";
+import { traceIds } from "../telemetry/traceIds.js";
 import type { LogLevel } from "./logLevels.js";
+
+const NONE = Object.freeze({});
+
+/** pino's mixin: the active span's ids, unless the line names its own (a run's lines). */
+function activeTraceIds(line: object): object {
+  return "trace_id" in line ? NONE : (traceIds() ?? NONE);
+}
 
 /**
  * The CLI's structured logger: JSON lines (pino) on stderr, so stdout stays the human
  * (or `--json`) output. Written synchronously, so nothing is lost when the process
  * exits right after an error. The library itself logs nothing; the CLI passes this
- * logger where the library accepts one.
+ * logger where the library accepts one. A line written while an OpenTelemetry span is
+ * active carries its `trace_id` and `span_id` (a run's own lines carry its run span's).
  *
  * @example
  * ```ts
@@ -21,5 +30,5 @@ export function createLogger(
     typeof destination === "number"
       ? pino.destination({ dest: destination, sync: true })
       : destination;
-  return pino({ level, base: { name: "tickflow" } }, stream);
+  return pino({ level, base: { name: "tickflow" }, mixin: activeTraceIds }, stream);
 }

@@ -1,5 +1,6 @@
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { jsonProblem } from "../store/jsonProblem.js";
+import { tracePoll } from "../telemetry/pollSpan.js";
 import { PollFailed } from "./errors.js";
 import type { Live } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
@@ -35,7 +36,11 @@ export class Poller {
    * `PollFailed` naming the place: the tick is recorded `poll_failed`, never fired with a
    * payload its snapshot and ledger could not hold.
    */
-  async poll(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
+  poll(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
+    return tracePoll(live.name, this.core.clock, () => this.#poll(live, definition));
+  }
+
+  async #poll(live: Live, definition: TriggerDefinition): Promise<PollOutcome> {
     const pollFn = definition.pollFn;
     if (pollFn === undefined) return this.#carried(live, definition.payload ?? {}, "has a payload");
     const clock = this.core.clock;
