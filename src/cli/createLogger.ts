@@ -2,11 +2,12 @@ import pino from "pino";
 import { traceIds } from "../telemetry/traceIds.js";
 import type { LogLevel } from "./logLevels.js";
 
-const NONE = Object.freeze({});
-
-/** pino's mixin: the active span's ids, unless the line names its own (a run's lines). */
+/**
+ * pino's mixin: the active span's ids, unless the line names its own (a run's lines).
+ * A new object each time: pino merges the line into it.
+ */
 function activeTraceIds(line: object): object {
-  return "trace_id" in line ? NONE : (traceIds() ?? NONE);
+  return ("trace_id" in line ? undefined : traceIds()) ?? {};
 }
 
 /**
