@@ -144,6 +144,8 @@ export async function dagOverhead(options: DagOverheadOptions): Promise<Metrics>
       // With the OpenTelemetry SDK registered (a span per run and per node, to memory).
       otel_us_per_node: round(us("otel_chain")),
       otel_us_per_node_fanout: round(us("otel_fanout")),
+      otel_cpu_us_per_node: round(cpuUs("otel_chain")),
+      otel_cpu_us_per_node_fanout: round(cpuUs("otel_fanout")),
     };
   } finally {
     provenance.close();
