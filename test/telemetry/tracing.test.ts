@@ -1,7 +1,9 @@
 import { SpanStatusCode, trace } from "@opentelemetry/api";
+import * as Effect from "effect/Effect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Dag } from "../../src/dag/Dag.js";
 import type { NodeContext } from "../../src/dag/NodeContext.js";
+import { NullProvenance } from "../../src/provenance/NullProvenance.js";
 import { DagRunner } from "../../src/run/DagRunner.js";
 import { gate, Harness, until } from "../supervisor/harness.js";
 import { isChildOf, named, registerTestSdk, type TestSdk } from "./otelTestSdk.js";
@@ -215,5 +217,35 @@ describe("traces of a fire", () => {
     expect(
       nodes.map((n) => [n.attributes["tickflow.node"], n.attributes["tickflow.node.attempt"]]),
     ).toEqual([["b", 2]]);
+  });
+
+  it("the Effect form traces too: a run called inside a span is its child, a sub-DAG's run the calling node's", async () => {
+    const inner = new Dag();
+    inner.node((n: number) => n * 10, { label: "times10" });
+    const dag = new Dag();
+    dag.node(() => 1, { label: "one" }).to(dag.node(inner, { label: "call" }));
+    const result = await trace
+      .getTracer("the-caller")
+      .startActiveSpan("job", (span) =>
+        Effect.runPromise(
+          new DagRunner(dag, { dagNsref: "otel:outer" })
+            .runEffect({})
+            .pipe(Effect.provide(NullProvenance.layer)),
+        ).finally(() => span.end()),
+      );
+    expect(result.outputs).toEqual({ call: 10 });
+    const spans = sdk.spans();
+    const [job] = named(spans, "job");
+    const runs = named(spans, "tickflow.run");
+    const outer = runs.find((run) => run.attributes["tickflow.dag"] === "otel:outer");
+    const child = runs.find((run) => run !== outer);
+    const call = named(spans, "tickflow.node").find(
+      (n) => n.attributes["tickflow.node"] === "call",
+    );
+    if (job === undefined || outer === undefined || child === undefined || call === undefined) {
+      throw new Error("missing spans");
+    }
+    expect(isChildOf(outer, job)).toBe(true);
+    expect(isChildOf(child, call)).toBe(true);
   });
 });
