@@ -6,6 +6,7 @@ import { DagProvenance } from "../src/provenance/DagProvenance.js";
 import { NullProvenance } from "../src/provenance/NullProvenance.js";
 import { DagRunner } from "../src/run/DagRunner.js";
 import { type Metrics, median, round, tempDir } from "./lib.js";
+import { benchOtelSdk } from "./otelSdk.js";
 
 /**
  * How long and how often `dagOverhead` measures.
@@ -44,6 +45,8 @@ type Contender = {
   readonly name: string;
   readonly nodes: number;
   readonly run: () => Promise<unknown>;
+  /** Runs with the OpenTelemetry SDK registered (spans exported to memory). */
+  readonly otel?: boolean;
 };
 
 /**
@@ -85,9 +88,20 @@ export async function dagOverhead(options: DagOverheadOptions): Promise<Metrics>
       { name: "null_fanout", nodes: WIDTH + 1, run: () => nullFan.run(0) },
       { name: "durable_chain", nodes: WIDTH, run: () => durableChain.run(0) },
       { name: "durable_fanout", nodes: WIDTH + 1, run: () => durableFan.run(0) },
+      { name: "otel_chain", nodes: WIDTH, run: () => nullChain.run(0), otel: true },
+      { name: "otel_fanout", nodes: WIDTH + 1, run: () => nullFan.run(0), otel: true },
     ];
+    const sdk = benchOtelSdk();
     const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
     const once = async (contender: Contender, ms: number) => {
+      if (contender.otel) sdk.on();
+      try {
+        return await measure(contender, ms);
+      } finally {
+        if (contender.otel) await sdk.off();
+      }
+    };
+    const measure = async (contender: Contender, ms: number) => {
       const cpuStart = process.cpuUsage();
       const start = performance.now();
       const deadline = start + ms;
@@ -127,6 +141,11 @@ export async function dagOverhead(options: DagOverheadOptions): Promise<Metrics>
       bare_us_per_node_fanout: round(us("bare_fanout"), 3),
       ratio_to_bare: round(us("null_chain") / us("bare_chain"), 1),
       ratio_to_bare_fanout: round(us("null_fanout") / us("bare_fanout"), 1),
+      // With the OpenTelemetry SDK registered (a span per run and per node, to memory).
+      otel_us_per_node: round(us("otel_chain")),
+      otel_us_per_node_fanout: round(us("otel_fanout")),
+      otel_cpu_us_per_node: round(cpuUs("otel_chain")),
+      otel_cpu_us_per_node_fanout: round(cpuUs("otel_fanout")),
     };
   } finally {
     provenance.close();

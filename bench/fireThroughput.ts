@@ -17,6 +17,7 @@ import {
   round,
   tempDir,
 } from "./lib.js";
+import { benchOtelSdk } from "./otelSdk.js";
 
 /**
  * How many fires `fireThroughput` makes, and how often.
@@ -237,11 +238,29 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
   if (postgres !== undefined) skipped.pgboss = postgres;
 
   const raw = rawCommits(path.join(dir, "raw.db"));
-  const systems: { readonly key: string; readonly system: System; readonly lanes: number }[] = [];
+  const systems: {
+    readonly key: string;
+    readonly system: System;
+    readonly lanes: number;
+    readonly otel?: boolean;
+  }[] = [];
+  // The same tickflow with the OpenTelemetry SDK registered for its turn (in-memory export).
+  const sdk = benchOtelSdk();
+  let spans = 0;
+  const turn = async (entry: (typeof systems)[number], run: () => Promise<void>) => {
+    if (entry.otel) sdk.on();
+    try {
+      await run();
+    } finally {
+      if (entry.otel) spans += await sdk.off();
+    }
+  };
   try {
     const tickflow = await tickflowSystem(dir, lanes);
     systems.push({ key: "tickflow", system: tickflow, lanes: 1 });
     systems.push({ key: "tickflow_16", system: tickflow, lanes });
+    systems.push({ key: "tickflow_otel", system: tickflow, lanes: 1, otel: true });
+    systems.push({ key: "tickflow_otel_16", system: tickflow, lanes, otel: true });
     if (redis === undefined) {
       systems.push({ key: "bullmq", system: await bullmqSystem(1), lanes: 1 });
       systems.push({ key: "bullmq_16", system: await bullmqSystem(lanes), lanes });
@@ -252,8 +271,11 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
     }
 
     // Warm-up: JIT, page cache, connections.
-    for (const { system, lanes: n } of systems)
-      await drive(system, Math.min(200, options.fires), n);
+    for (const entry of systems) {
+      await turn(entry, async () => {
+        await drive(entry.system, Math.min(200, options.fires), entry.lanes);
+      });
+    }
 
     const rates = new Map<string, number[]>(systems.map((s) => [s.key, []]));
     const commits = new Map<string, number[]>();
@@ -271,7 +293,9 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
         const before = entry.system.commits();
         const msBefore = entry.system.commitMs();
         const t0 = performance.now();
-        rates.get(entry.key)?.push(await drive(entry.system, options.fires, entry.lanes));
+        await turn(entry, async () => {
+          rates.get(entry.key)?.push(await drive(entry.system, options.fires, entry.lanes));
+        });
         const wall = performance.now() - t0;
         const perFire = (entry.system.commits() - before) / options.fires;
         commits.set(entry.key, [...(commits.get(entry.key) ?? []), perFire]);
@@ -305,6 +329,16 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
       commits_per_fire_16: round(cpf16, 2),
       ratio_to_limit_16: round((conc * cpf16) / limitPerS, 3),
       commit_time_share_16: round(median(shares.get("tickflow_16") ?? []), 3),
+      // With the OpenTelemetry SDK registered (spans to memory); the figures above run
+      // with none, the hooks then returning at their first check.
+      otel_fires_per_s: rate("tickflow_otel"),
+      otel_fires_per_s_16: rate("tickflow_otel_16"),
+      otel_overhead_pct: round(100 * (1 - median(rates.get("tickflow_otel") ?? []) / seq), 1),
+      otel_overhead_pct_16: round(
+        100 * (1 - median(rates.get("tickflow_otel_16") ?? []) / conc),
+        1,
+      ),
+      otel_spans: spans,
       bullmq_fires_per_s: rate("bullmq"),
       bullmq_fires_per_s_16: rate("bullmq_16"),
       pgboss_fires_per_s: rate("pgboss"),

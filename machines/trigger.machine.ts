@@ -78,6 +78,7 @@ const fireOf = (event: FireEvent): FireRef => ({
   eventId: event.eventId,
   scheduledAt: event.type === "TICK" ? event.scheduledAt : null,
   payload: event.payload,
+  ...(event.trace === undefined ? {} : { trace: event.trace }),
 });
 
 /** The instant a TICK/TICK_SKIPPED moves `lastScheduledAt` to; other events leave it. */

@@ -37,6 +37,11 @@ export interface FireRef {
   /** The scheduled instant (epoch ms) of a tick; `null` for a push or manual fire. */
   readonly scheduledAt: number | null;
   readonly payload: unknown;
+  /**
+   * The W3C traceparent of the span that decided this fire, when tracing is on: durable
+   * with the snapshot, so a run resumed after a crash links to the interrupted trace.
+   */
+  readonly trace?: string;
 }
 
 /**
@@ -102,6 +107,7 @@ export type TriggerEvent =
       readonly runId: string;
       readonly eventId: string;
       readonly payload: unknown;
+      readonly trace?: string;
     }
   | {
       readonly type: "TICK_SKIPPED";
@@ -113,6 +119,7 @@ export type TriggerEvent =
       readonly runId: string;
       readonly eventId: string;
       readonly payload: unknown;
+      readonly trace?: string;
     }
   | { readonly type: "RUN_FINISHED"; readonly runId: string; readonly status: string }
   | { readonly type: "CONFIGURE"; readonly overlap: Overlap };

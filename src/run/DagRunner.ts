@@ -23,6 +23,8 @@ import {
   type StoredRunState,
 } from "../provenance/Provenance.js";
 import { runTyped } from "../store/runTyped.js";
+import { traceRun } from "../telemetry/runSpan.js";
+import { tracedLogger } from "../telemetry/tracedLogger.js";
 import {
   DagChanged,
   type NodeError,
@@ -347,7 +349,7 @@ export class DagRunner {
       return yield* Effect.scoped(this.#loop(provenance, plan, state)).pipe(
         Effect.onInterrupt(() => this.#recordInterrupted(provenance, plan, state)),
       );
-    });
+    }).pipe(traceRun(plan, this.options.dagNsref));
   }
 
   #initialState(order: readonly DagNode<any, any>[], plan: ExecutionPlan): RunState {
@@ -417,10 +419,8 @@ export class DagRunner {
           );
         }
       }
-      const log = this.options.logger?.child({
-        runId: plan.runId,
-        dagNsref: this.options.dagNsref,
-      });
+      const bindings = { runId: plan.runId, dagNsref: this.options.dagNsref };
+      const log = tracedLogger(plan, this.options.logger?.child(bindings));
       log?.info({ resume: plan.resume }, plan.resume ? "run resumed" : "run started");
       for (const start of starting)
         log?.debug({ nodeLabel: start.label, attempt: start.attempt }, "node started");

@@ -13,6 +13,7 @@ import {
   type ProvenanceError,
   type ProvenanceService,
 } from "../provenance/Provenance.js";
+import { inNodeContext, traceNode } from "../telemetry/nodeSpan.js";
 import type { ChildRunner } from "./ChildRuns.js";
 import {
   DagPause,
@@ -62,7 +63,7 @@ export function runNode(call: NodeCall, start: NodeStart): Effect.Effect<Message
   const maxTries = Math.max(1, retry?.attempts ?? 1);
   const firstAttempt = start.attempt;
   const attemptOnce = (attempt: number): Effect.Effect<Message, ProvenanceError> =>
-    callOnce(call, node, start.input, attempt).pipe(
+    traceNode(plan, node.label, attempt, callOnce(call, node, start.input, attempt)).pipe(
       Effect.map((output): Message => ({ kind: "done", label: node.label, output })),
       Effect.catchAll((error): Effect.Effect<Message, ProvenanceError> => {
         if (error instanceof DagPause) return Effect.succeed({ kind: "paused", label: node.label });
@@ -118,7 +119,7 @@ function callOnce(
     // makes it born aborted when read later.
     const signal = lazySignal();
     const invoked = Effect.tryPromise({
-      try: () => invoke(call, node, input, attempt, signal),
+      try: () => inNodeContext(call.plan, label, () => invoke(call, node, input, attempt, signal)),
       catch: (cause): NodeError | DagPause =>
         cause instanceof DagPause
           ? cause

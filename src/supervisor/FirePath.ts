@@ -13,6 +13,8 @@ import {
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { DagRunResult } from "../run/DagRunner.js";
 import { jsonProblem } from "../store/jsonProblem.js";
+import { fireCommitted, startFireSpan } from "../telemetry/fireSpan.js";
+import { groupCommitted } from "../telemetry/supervisorMetrics.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
 import type { Fence } from "../trigger/TriggerBackend.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
@@ -151,12 +153,17 @@ export class FirePath {
    * (and `extra`) in the group transaction, and only then acted on. Call it inside
    * `serial(live, …)` (invariant 3).
    */
-  async step(live: Live, event: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
+  async step(live: Live, input: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
     const core = this.core;
     if (live.lost) {
       // Given up (another supervisor owns the trigger now): this copy writes nothing more.
       throw new NotOwner({ ownerId: core.ownerId, trigger: live.name, holder: undefined });
     }
+    // The fire's kind as its ledger row will say (tick, catchUp, push, manual…).
+    const kind =
+      input.type === "TICK" || input.type === "FIRE" ? live.kinds.get(input.eventId) : undefined;
+    const traced = startFireSpan(live.name, input, core.clock.now(), extra, kind);
+    const event = traced?.event ?? input;
     const before = live.snapshot;
     const [next, actions] = core.stepper.step(before, event);
     const now = core.clock.now();
@@ -273,17 +280,12 @@ export class FirePath {
         }
       }
     }
-    if (writes.length === 0) return;
+    if (writes.length === 0) return traced?.end(actions);
     // Invariant 2: the snapshot moves now (later steps build on it) and moves back if
     // the commit fails.
     live.snapshot = next;
-    await this.group.commit(
-      writes,
-      () => {
-        live.snapshot = before;
-      },
-      live.name,
-    );
+    const commit = this.group.commit(writes, () => (live.snapshot = before), live.name);
+    await fireCommitted(traced, actions, commit);
     // Invariant 1: everything below happens only after the commit.
     if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
     for (const effect of effects) effect();
@@ -332,6 +334,7 @@ export class FirePath {
     } else if (core.state !== "stopped") {
       fence = { kind: "database", owner: core.ownerId, epoch: core.epoch ?? -1 };
     }
+    const startedAt = core.clock.now();
     try {
       await core.store.backend.commit("trigger transition", writes, {
         ...(fence ? { fence } : {}),
@@ -345,6 +348,7 @@ export class FirePath {
       }
       throw error;
     }
+    groupCommitted(writes.length, core.clock.now() - startedAt);
     core.fault("commit:after", triggers);
   }
 

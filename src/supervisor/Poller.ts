@@ -1,6 +1,7 @@
 import type { FireKind } from "../dag/NodeContext.js";
 import type { PollContext, TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { jsonProblem } from "../store/jsonProblem.js";
+import { tracePoll } from "../telemetry/pollSpan.js";
 import { PollFailed } from "./errors.js";
 import type { Live } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
@@ -43,7 +44,11 @@ export class Poller {
    * `PollFailed` naming the place: the tick is recorded `poll_failed`, never fired with a
    * payload its snapshot and ledger could not hold.
    */
-  async poll(live: Live, definition: TriggerDefinition, tick: PolledTick): Promise<PollOutcome> {
+  poll(live: Live, definition: TriggerDefinition, tick: PolledTick): Promise<PollOutcome> {
+    return tracePoll(live.name, this.core.clock, () => this.#poll(live, definition, tick));
+  }
+
+  async #poll(live: Live, definition: TriggerDefinition, tick: PolledTick): Promise<PollOutcome> {
     const pollFn = definition.pollFn;
     if (pollFn === undefined) return this.#carried(live, definition.payload ?? {}, "has a payload");
     const clock = this.core.clock;

@@ -3,6 +3,7 @@ import type { FireContext } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { DagRunner, type DagRunResult } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
+import { expectRun } from "../telemetry/runParents.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { finalStatus, findLeaseLost, storeWriteFailed } from "./errorCauses.js";
 import { NotOwner, TriggerNotActive } from "./errors.js";
@@ -54,6 +55,7 @@ export class RunsInFlight {
     const done = (async () => {
       core.fault("run:before", [live.name], fire.runId);
       core.emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
+      expectRun(fire.runId, fire.trace, resume);
       let result: DagRunResult;
       let thrown: unknown;
       try {

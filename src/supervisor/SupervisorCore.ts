@@ -13,6 +13,7 @@ import { NullProvenance } from "../provenance/NullProvenance.js";
 import type { ProvenanceProvider } from "../run/DagRunner.js";
 import type { Logger } from "../run/Logger.js";
 import { type Clock, SystemClock } from "../schedule/Clock.js";
+import { lifecycleChanged } from "../telemetry/supervisorMetrics.js";
 import type { TriggerLease } from "../trigger/TriggerBackend.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import type { CommandInbox } from "./CommandInbox.js";
@@ -127,6 +128,7 @@ export class SupervisorCore {
    */
   send(event: SupervisorEvent): SupervisorStateValue {
     const [next, actions] = transition(supervisorMachine, this.#life, event);
+    if (next.value !== this.#life.value) lifecycleChanged(this, supervisorStateOf(next));
     this.#life = next;
     for (const action of actions) {
       if (action.type === "stepDown") this.#effects.stepDown();

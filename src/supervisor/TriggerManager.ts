@@ -3,6 +3,7 @@ import type { RunLookup, TriggerInspection } from "../inspect/inspect.js";
 import type { Namespace } from "../namespace/Namespace.js";
 import type { DagRunResult, ProvenanceProvider } from "../run/DagRunner.js";
 import type { Clock } from "../schedule/Clock.js";
+import { loadOtelApi } from "../telemetry/otelApi.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import { CommandInbox } from "./CommandInbox.js";
 import { DatabaseLease } from "./DatabaseLease.js";
@@ -210,6 +211,7 @@ export class TriggerManager {
 
   async #start(): Promise<void> {
     const core = this.#core;
+    await loadOtelApi(); // an optional peer: telemetry stays off without it
     try {
       // A PostgreSQL store connects and migrates here: a wrong URL fails start() with a
       // typed error naming the host and the reason.
