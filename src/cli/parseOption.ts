@@ -1,13 +1,5 @@
+import { durationMs } from "../schedule/durationMs.js";
 import { InvalidOption } from "./errors.js";
-
-const UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
 
 /**
  * Parsers for option values that commander hands over as text: each returns the value
@@ -51,8 +43,8 @@ export const parseOption = {
 
   /** A duration ("30s", "2m", "500ms", "1h"; a bare number is seconds), in ms. */
   duration(option: string, text: string): number {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?$/.exec(text.trim());
-    if (match === null) {
+    const ms = durationMs(text);
+    if (ms === undefined) {
       throw new InvalidOption({
         option,
         value: text,
@@ -60,7 +52,7 @@ export const parseOption = {
         example: `${option} 30s, ${option} 2m or ${option} 500ms`,
       });
     }
-    return Number(match[1]) * (UNITS[match[2] ?? "s"] as number);
+    return ms;
   },
 
   /** An ISO 8601 instant. */
@@ -79,8 +71,9 @@ export const parseOption = {
 
   /** An ISO 8601 instant, or a duration back from `now` ("90s", "30m", "2h", "1d"). */
   since(option: string, text: string, now: number): Date {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)$/.exec(text.trim());
-    if (match) return new Date(now - Number(match[1]) * (UNITS[match[2] as string] as number));
+    // A unit is required here: a bare number is more likely a typo than seconds.
+    const ms = /\d\s*[a-z]+$/.test(text.trim()) ? durationMs(text) : undefined;
+    if (ms !== undefined) return new Date(now - ms);
     const at = new Date(text);
     if (Number.isNaN(at.getTime())) {
       throw new InvalidOption({

@@ -5,6 +5,7 @@ import { eventsCommand } from "./commands/events.js";
 import { explainCommand } from "./commands/explain.js";
 import { healthCommand } from "./commands/health.js";
 import { previewCommand } from "./commands/preview.js";
+import { pruneCommand } from "./commands/prune.js";
 import { replayHistoryCommand } from "./commands/replayHistory.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
@@ -60,6 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   runsCommand(program, kit);
   runCommand(program, kit);
   previewCommand(program, kit);
+  pruneCommand(program, kit);
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);

@@ -221,4 +221,60 @@ ALTER TABLE supervisors ADD COLUMN holder_pid INTEGER NULL;
 ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
 `,
   },
+  {
+    version: 7,
+    name: "reserved 7",
+    // PLACEHOLDER (retention branch): versions 7–11 belong to another branch merged in
+    // parallel; the lead drops these placeholders and renumbers at merge.
+    sql: "SELECT 1;",
+  },
+  {
+    version: 8,
+    name: "reserved 8",
+    // PLACEHOLDER (retention branch): versions 7–11 belong to another branch merged in
+    // parallel; the lead drops these placeholders and renumbers at merge.
+    sql: "SELECT 1;",
+  },
+  {
+    version: 9,
+    name: "reserved 9",
+    // PLACEHOLDER (retention branch): versions 7–11 belong to another branch merged in
+    // parallel; the lead drops these placeholders and renumbers at merge.
+    sql: "SELECT 1;",
+  },
+  {
+    version: 10,
+    name: "reserved 10",
+    // PLACEHOLDER (retention branch): versions 7–11 belong to another branch merged in
+    // parallel; the lead drops these placeholders and renumbers at merge.
+    sql: "SELECT 1;",
+  },
+  {
+    version: 11,
+    name: "reserved 11",
+    // PLACEHOLDER (retention branch): versions 7–11 belong to another branch merged in
+    // parallel; the lead drops these placeholders and renumbers at merge.
+    sql: "SELECT 1;",
+  },
+  {
+    version: 12,
+    name: "retention checkpoints",
+    // Journal compaction: before a trigger's old journal rows are deleted, the machine
+    // snapshot at the last deleted sequence is stored here, so a replay starts from it
+    // and still ends at the stored snapshot. One row per trigger (the latest
+    // compaction). The run-history index serves pruning runs by age.
+    sql: `
+CREATE TABLE trigger_checkpoints (
+  trigger_name TEXT NOT NULL PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  snapshot_json TEXT NOT NULL,
+  machine_version INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NULL,
+  pruned_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_dag_runs_finished ON dag_runs (finished_at);
+`,
+  },
 ];
