@@ -1,9 +1,4 @@
-import {
-  type PrunableHistory,
-  type PruneReport,
-  type PruneTarget,
-  pruneHistory,
-} from "../retention/pruneHistory.js";
+import type { PrunableHistory, PruneReport, PruneTarget } from "../retention/pruneHistory.js";
 import { type ResolvedRetention, resolveRetention } from "../retention/RetentionOptions.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
 import type { Fence } from "../trigger/TriggerBackend.js";
@@ -66,12 +61,15 @@ export class Pruner {
   }
 
   /** One pass now, with the configured ages (also `manager.prune()` without options). */
-  runOnce(cut?: {
+  async runOnce(cut?: {
     readonly olderThanMs?: number;
     readonly dryRun?: boolean;
     /** A background pass: it ends early when the pruner is cancelled. */
     readonly background?: boolean;
   }): Promise<PruneReport> {
+    // retention/ sits above supervisor/ (it folds the journal as inspect/ does): a lazy
+    // import keeps the module graph one-way, as `manager.inspect()` does.
+    const { pruneHistory } = await import("../retention/pruneHistory.js");
     const now = this.core.clock.now();
     const r = this.retention;
     const before = (age: number | undefined) =>
