@@ -29,6 +29,8 @@ export interface WindowFigures {
   readonly fires: number;
   readonly missed_ticks: number;
   readonly doubled_ticks: number;
+  /** Of the missed ticks, those the supervisor recorded `missed` (too late to fire). */
+  readonly reported_missed: number;
 }
 
 export interface PruneChildResult {
@@ -83,12 +85,17 @@ const seedMs = performance.now() - seedStart;
 
 /** Every fire: trigger, scheduled instant, lateness; classified by window afterwards. */
 const fires: { key: string; scheduled: number; late: number }[] = [];
+/** Ticks the supervisor reported `missed` (late past its catch-up policy), by instant. */
+const reportedMissed: number[] = [];
 const manager = new TriggerManager({
   namespace: ns,
   store,
   provenance,
   retention: false,
   onEvent: (event) => {
+    if (event.kind === "missed" && event.scheduledAt !== undefined) {
+      reportedMissed.push(event.scheduledAt.getTime());
+    }
     if (event.kind !== "fired" || event.scheduledAt === undefined) return;
     const scheduled = event.scheduledAt.getTime();
     fires.push({
@@ -127,6 +134,7 @@ const window = (from: number, to: number) => {
     fires: inside.length,
     missed_ticks: (names.length * (to - from)) / 1000 - keys.size,
     doubled_ticks: inside.length - keys.size,
+    reported_missed: reportedMissed.filter((at) => at >= from && at < to).length,
   };
 };
 const result: PruneChildResult = {

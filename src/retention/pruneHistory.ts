@@ -6,7 +6,7 @@ import {
 import { checkpointSnapshot, replayInputOf, replayJournal } from "../inspect/replayJournal.js";
 import type { WriteGuard } from "../provenance/Provenance.js";
 import type { Fence } from "../trigger/TriggerBackend.js";
-import type { TriggerStore } from "../trigger/TriggerStore.js";
+import type { StoredActivation, TriggerStore } from "../trigger/TriggerStore.js";
 
 /** The run history as retention needs it (`DagProvenance` has it; `NullProvenance` not). */
 export interface PrunableHistory {
@@ -85,6 +85,12 @@ export async function pruneHistory(
   let runs = 0;
   const checkpoints: { trigger: string; seq: number }[] = [];
   const activations = await backend.listActivations();
+  // Snapshots once per pass (the machine input of a first compaction), not per batch.
+  let stored: Map<string, StoredActivation> | undefined;
+  const storedOf = async (name: string) => {
+    stored ??= new Map((await backend.loadActivations()).map((a) => [a.record.name, a]));
+    return stored.get(name);
+  };
   for (const { name } of activations) {
     const fence = target.fenceFor(name);
     if (fence === null) continue;
@@ -113,7 +119,7 @@ export async function pruneHistory(
       const entries = await backend.prunableJournal(name, cut.journal, options.batchSize);
       const last = entries.at(-1);
       if (last === undefined) break;
-      const snapshot = await snapshotAfter(target.store, name, entries);
+      const snapshot = await snapshotAfter(target.store, name, await storedOf(name), entries);
       if (snapshot === undefined) break;
       await backend.commit(
         "compact journal",
@@ -168,9 +174,9 @@ export async function pruneHistory(
 async function snapshotAfter(
   store: TriggerStore,
   name: string,
+  stored: StoredActivation | undefined,
   entries: Parameters<typeof replayJournal>[1],
 ) {
-  const [stored] = await store.backend.loadActivations([name]);
   const previous = await store.backend.getCheckpoint(name);
   const from = previous === undefined ? undefined : checkpointSnapshot(previous);
   if (typeof from === "string") return undefined;

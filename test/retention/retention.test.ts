@@ -140,6 +140,16 @@ describe("retention: pruning by age", () => {
     expect(error).toBeInstanceOf(LeaseLost);
     expect(await h.store.getEvents("t", { limit: 100 })).toHaveLength(before.length);
   });
+  it("a standby prunes nothing: only the lease holder deletes rows", async () => {
+    const h = harness();
+    await history(h, 5);
+    const standby = h.manager({ retention: false });
+    await standby.start();
+    expect(standby.status().role).toBe("standby");
+    const report = await standby.prune({ olderThan: "1m" });
+    expect(report).toMatchObject({ events: 0, journal: 0, runs: 0 });
+    expect(await h.store.getEvents("t", { limit: 100 })).toHaveLength(5);
+  });
 });
 
 describe("retention: the background pruner", () => {
