@@ -51,6 +51,12 @@ describe("tickflow prune", () => {
     expect(done.stdout).toMatch(/t: journal compacted into a checkpoint at seq \d+/);
     expect(await h.store.getEvents("t", { limit: 100 })).toHaveLength(1);
     expect((await replayHistory(h.store, "t")).matchesSnapshot).toBe(true);
+    const replayed = await tickflow(["--data", h.dir, "replay-history", "t"]);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(
+      /journal pruned through seq \d+ .*replayed from its checkpoint/,
+    );
+    expect(replayed.stdout).toMatch(/matches/);
     const explained = await tickflow(["--data", h.dir, "explain", "t"]);
     expect(explained.stdout).toMatch(/pruned .*history up to here was pruned/);
   });
