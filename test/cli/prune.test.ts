@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { replayHistory } from "../../src/inspect/replayHistory.js";
+import { SystemClock } from "../../src/schedule/Clock.js";
 import { harnessPerTest, MINUTE } from "../supervisor/harness.js";
 import { tickflow } from "./fixtures/tickflow.js";
 
@@ -59,5 +60,30 @@ describe("tickflow prune", () => {
     expect(replayed.stdout).toMatch(/matches/);
     const explained = await tickflow(["--data", h.dir, "explain", "t"]);
     expect(explained.stdout).toMatch(/pruned .*history up to here was pruned/);
+  });
+
+  it("beside a running supervisor: refuses to prune by hand (it prunes itself) but counts", {
+    timeout: 120_000,
+  }, async () => {
+    // The real clock: the supervisor's lease must be live by the CLI's clock too.
+    const h = harness({ clock: new SystemClock({ unref: true }) });
+    h.poll(
+      "t",
+      h.dag("quick", () => 1),
+      "0 0 1 1 *",
+    );
+    const m = h.manager({ retention: false });
+    await m.start();
+    await m.activate("t");
+    for (let i = 0; i < 3; i++) await m.fire("t");
+    expect(m.status().role).toBe("leader");
+
+    const refused = await tickflow(["--data", h.dir, "prune", "--older-than", "1d"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/A supervisor .* is running on .*nothing was changed/);
+    const counted = await tickflow(["--data", h.dir, "prune", "--older-than", "1m", "--dry-run"]);
+    expect(counted.stderr).toBe("");
+    expect(counted.stdout).toMatch(/would prune 0 ledger rows, 0 journal entries, 0 runs/);
+    expect(await h.store.getEvents("t", { limit: 100 })).toHaveLength(3);
   });
 });
