@@ -188,7 +188,7 @@ function prunedAt(checkpoint: JournalCheckpoint): Ordered {
     runId: undefined,
     eventId: undefined,
     status: undefined,
-    reason: `history up to here was pruned on ${formatInstant(checkpoint.prunedAt)} (retention): the journal through seq ${checkpoint.seq} is kept as a checkpoint (state ${checkpoint.state}); older ledger rows and runs are gone`,
+    reason: `journal pruned by retention on ${formatInstant(checkpoint.prunedAt)}: the machine's history up to here is a checkpoint at seq ${checkpoint.seq} (state ${checkpoint.state}); older ledger rows and runs go by their own retention`,
     seq: checkpoint.seq,
     order: checkpoint.seq,
   };

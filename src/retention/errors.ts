@@ -14,6 +14,10 @@ export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
   readonly value: unknown;
 }> {
   override get message() {
-    return `retention.${this.kind} ${JSON.stringify(this.value)} is not a duration. Write it like "30d", "12h" or "90m", or false to keep that history forever.`;
+    const value = JSON.stringify(this.value);
+    if (this.kind === "everyMs" || this.kind === "batchSize") {
+      return `retention.${this.kind} ${value} is not a whole number of at least 1. Write it like ${this.kind === "everyMs" ? "600000" : "500"}.`;
+    }
+    return `retention.${this.kind} ${value} is not a duration. Write it like "30d", "12h" or "90m", or false to keep that history forever.`;
   }
 }
