@@ -19,6 +19,7 @@ import { pgFireThroughput } from "./pgFireThroughput.js";
 import { pgTickPrecision } from "./pgTickPrecision.js";
 import { pollCost } from "./pollCost.js";
 import { provenanceOverhead } from "./provenanceOverhead.js";
+import { pruneLateness } from "./pruneLateness.js";
 import { report } from "./report.js";
 import { restart } from "./restart.js";
 import { startup } from "./startup.js";
@@ -40,6 +41,7 @@ const SCENARIOS = [
   "provenance_overhead",
   "fire_throughput",
   "tick_precision",
+  "prune_lateness",
   "idle_cost",
   "restart",
   "startup",
@@ -89,6 +91,13 @@ const runners: Record<ScenarioId, () => Promise<Metrics>> = {
       triggers: quick ? 200 : 1000,
       seconds: quick ? 5 : 10,
       repeats: quick ? 1 : 3,
+      ...dir,
+    }),
+  prune_lateness: () =>
+    pruneLateness({
+      triggers: 100,
+      rows: quick ? 200_000 : 1_000_000,
+      seconds: quick ? 5 : 10,
       ...dir,
     }),
   idle_cost: () =>

@@ -245,6 +245,35 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
     }
   }
 
+  // Retention beside tick_precision: the same lateness while old history is pruned.
+  const prune = s("prune_lateness");
+  if (prune) {
+    const n = `${show(prune.triggers)} triggers, ${show(prune.rows)} rows pruned`;
+    const pair = (a: Value, b: Value) => `${show(a)} → ${show(b)}`;
+    rows.push(
+      {
+        scenario: "prune_lateness",
+        label: `lateness p50 ms, quiet → pruning (${n})`,
+        tickflow: pair(prune.quiet_p50_ms, prune.pruning_p50_ms),
+      },
+      {
+        scenario: "prune_lateness",
+        label: "lateness p99 / max ms while pruning",
+        tickflow: `${show(prune.pruning_p99_ms)} / ${show(prune.pruning_max_ms)}`,
+      },
+      {
+        scenario: "prune_lateness",
+        label: "missed / doubled ticks while pruning",
+        tickflow: `${show(prune.pruning_missed_ticks)} / ${show(prune.doubled_ticks)}`,
+        goal: {
+          text: "= 0",
+          met: check((m, d) => m === 0 && d === 0, prune.pruning_missed_ticks, prune.doubled_ticks),
+        },
+      },
+      { scenario: "prune_lateness", label: "rows pruned per s", tickflow: prune.rows_pruned_per_s },
+    );
+  }
+
   const idle = s("idle_cost");
   if (idle) {
     rows.push(

@@ -55,7 +55,7 @@ export {
 export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
-export { TriggerNotInStore } from "./inspect/errors.js";
+export { HistoryPruned, TriggerNotInStore } from "./inspect/errors.js";
 export {
   type Decision,
   type DecisionKind,
@@ -134,6 +134,12 @@ export {
   type RunStatus,
   type WriteGuard,
 } from "./provenance/Provenance.js";
+export { InvalidRetention } from "./retention/errors.js";
+export type { PruneReport } from "./retention/pruneHistory.js";
+export {
+  RETENTION_DEFAULTS,
+  type RetentionOptions,
+} from "./retention/RetentionOptions.js";
 export type { ReplayOptions, RestartOptions, ResumeError } from "./run/DagRunner.js";
 export {
   DagRunner,
@@ -218,6 +224,7 @@ export {
   TriggerManager,
   type TriggerManagerOptions,
 } from "./supervisor/TriggerManager.js";
+export type { JournalCheckpoint } from "./trigger/JournalCheckpoint.js";
 export { LeaseLost } from "./trigger/LeaseLost.js";
 export type {
   DatabaseLease,

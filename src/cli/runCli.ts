@@ -6,6 +6,7 @@ import { execCommands } from "./commands/exec.js";
 import { explainCommand } from "./commands/explain.js";
 import { healthCommand } from "./commands/health.js";
 import { previewCommand } from "./commands/preview.js";
+import { pruneCommand } from "./commands/prune.js";
 import { replayHistoryCommand } from "./commands/replayHistory.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
@@ -61,6 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   runsCommand(program, kit);
   runCommand(program, kit);
   previewCommand(program, kit);
+  pruneCommand(program, kit);
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);

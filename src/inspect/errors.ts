@@ -22,3 +22,22 @@ export class TriggerNotInStore extends Data.TaggedError("TriggerNotInStore")<{
     return `No trigger named "${this.name}" in ${this.path}.${hint} List the stored triggers with \`tickflow status\` (or store.listActivations()).`;
   }
 }
+
+/**
+ * A replay asked for a point in a trigger's history that retention has pruned: the
+ * journal before `seq` was compacted into a checkpoint on `prunedAt`.
+ *
+ * @example
+ * ```ts
+ * await replayHistory(store, "hourly", { until: 3 }); // HistoryPruned { seq: 120 }
+ * ```
+ */
+export class HistoryPruned extends Data.TaggedError("HistoryPruned")<{
+  readonly name: string;
+  readonly seq: number;
+  readonly prunedAt: Date;
+}> {
+  override get message() {
+    return `The journal of "${this.name}" before seq ${this.seq} was pruned on ${this.prunedAt.toISOString()} (retention). Replay from seq ${this.seq} on, or keep the journal longer with the manager's retention option.`;
+  }
+}

@@ -3,13 +3,19 @@ import type { FireRef, TriggerContext } from "../../machines/trigger.machine.js"
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
+import type { JournalCheckpoint } from "../trigger/JournalCheckpoint.js";
 import type { TriggerEventRecord, TriggerStore } from "../trigger/TriggerStore.js";
 import type { TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
 import { formatDuration } from "./formatDuration.js";
 import { formatInstant } from "./formatInstant.js";
 import { readLedgerEffect } from "./ledgerPage.js";
-import { type ReplayedEntry, replayInputOf, replayJournal } from "./replayJournal.js";
+import {
+  checkpointSnapshot,
+  type ReplayedEntry,
+  replayInputOf,
+  replayJournal,
+} from "./replayJournal.js";
 
 /**
  * What was decided about a trigger at one moment.
@@ -21,7 +27,9 @@ import { type ReplayedEntry, replayInputOf, replayJournal } from "./replayJourna
  * - `cancelled`: a buffered fire dropped by deactivation;
  * - `missed`: not fired, the supervisor was down (or late) and the catch-up policy
  *   did not fire it;
- * - `poll_empty`, `poll_failed`: the poll function returned nothing, or failed.
+ * - `poll_empty`, `poll_failed`: the poll function returned nothing, or failed;
+ * - `pruned`: history before this point was pruned by retention (the journal was
+ *   compacted into a checkpoint there); decisions before it are gone.
  *
  * @example
  * ```ts
@@ -37,7 +45,8 @@ export type DecisionKind =
   | "cancelled"
   | "missed"
   | "poll_empty"
-  | "poll_failed";
+  | "poll_failed"
+  | "pruned";
 
 /**
  * One decision, with why it was taken.
@@ -90,6 +99,7 @@ const FIRED_BY: Readonly<Record<string, string>> = {
 
 /** Order of kinds decided in the same instant and the same journal step. */
 const RANK: Readonly<Record<DecisionKind, number>> = {
+  pruned: -1,
   activated: 0,
   deactivated: 1,
   cancelled: 2,
@@ -125,11 +135,20 @@ export function explainEffect(
     );
     // The whole journal is replayed even with `since`: the context of a decision (which
     // run was in flight) depends on everything before it.
-    const steps = replayJournal(replayInputOf(name, stored), journal);
+    const checkpoint = yield* storePromise(store.location, "get checkpoint", () =>
+      store.backend.getCheckpoint(name),
+    );
+    const from = checkpoint === undefined ? undefined : checkpointSnapshot(checkpoint);
+    const steps = replayJournal(
+      replayInputOf(name, stored),
+      journal,
+      typeof from === "string" ? undefined : from,
+    );
     const index = new JournalIndex(steps);
     const ledger = yield* readLedgerEffect(store, name, options.since);
     const config = stored.record.config;
     const decisions = [
+      ...(checkpoint === undefined ? [] : [prunedAt(checkpoint)]),
       ...steps.flatMap((step) => fromJournal(step, config)),
       ...ledger.flatMap((row) => fromLedger(row, index, config)),
     ]
@@ -167,6 +186,22 @@ export function explain(
   options: ExplainOptions = {},
 ): Promise<readonly Decision[]> {
   return runTyped(explainEffect(store, name, options));
+}
+
+/** Where retention cut the history: the journal's checkpoint. */
+function prunedAt(checkpoint: JournalCheckpoint): Ordered {
+  const at = checkpoint.at ?? checkpoint.prunedAt;
+  return {
+    at,
+    kind: "pruned",
+    scheduledAt: undefined,
+    runId: undefined,
+    eventId: undefined,
+    status: undefined,
+    reason: `journal pruned by retention on ${formatInstant(checkpoint.prunedAt)}: the machine's history up to here is a checkpoint at seq ${checkpoint.seq} (state ${checkpoint.state}); older ledger rows and runs go by their own retention`,
+    seq: checkpoint.seq,
+    order: checkpoint.seq,
+  };
 }
 
 function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknown>>): Ordered[] {

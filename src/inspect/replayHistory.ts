@@ -10,10 +10,15 @@ import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
-import type { TriggerNotInStore } from "./errors.js";
+import { HistoryPruned, type TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
-import { initialSnapshotOf, replayInputOf, replayJournal } from "./replayJournal.js";
+import {
+  checkpointSnapshot,
+  initialSnapshotOf,
+  replayInputOf,
+  replayJournal,
+} from "./replayJournal.js";
 
 /**
  * Options of {@link replayHistory}.
@@ -79,6 +84,13 @@ export interface ReplayReport {
   readonly events: readonly ReplayStep[];
   /** The last journal sequence number replayed (`undefined`: none). */
   readonly lastSeq: number | undefined;
+  /**
+   * Where retention compacted the journal: the replay started from this checkpoint
+   * (the snapshot after entry `seq`) instead of the initial state.
+   */
+  readonly checkpoint:
+    | { readonly seq: number; readonly at: Date | undefined; readonly prunedAt: Date }
+    | undefined;
 }
 
 /**
@@ -93,7 +105,7 @@ export function replayHistoryEffect(
   store: TriggerStore,
   name: string,
   options: ReplayHistoryOptions = {},
-): Effect.Effect<ReplayReport, StoreFailure | TriggerNotInStore> {
+): Effect.Effect<ReplayReport, StoreFailure | TriggerNotInStore | HistoryPruned> {
   return Effect.gen(function* () {
     const stored = yield* findStoredTrigger(store, name);
     const until = options.until;
@@ -101,11 +113,29 @@ export function replayHistoryEffect(
       store.getJournal(name, typeof until === "number" ? { untilSeq: until } : {}),
     );
     const entries = until instanceof Date ? journal.filter((entry) => entry.at <= until) : journal;
+    const checkpoint = yield* storePromise(store.location, "get checkpoint", () =>
+      store.backend.getCheckpoint(name),
+    );
+    if (
+      checkpoint !== undefined &&
+      (typeof until === "number"
+        ? until < checkpoint.seq
+        : until instanceof Date && checkpoint.at !== undefined && until < checkpoint.at)
+    ) {
+      return yield* Effect.fail(
+        new HistoryPruned({ name, seq: checkpoint.seq, prunedAt: checkpoint.prunedAt }),
+      );
+    }
+    // A compacted journal replays from its checkpoint (the snapshot at its last pruned
+    // entry); a checkpoint this tickflow cannot read is reported as the snapshot problem.
+    const from = checkpoint === undefined ? undefined : checkpointSnapshot(checkpoint);
     const input = replayInputOf(name, stored);
-    const steps = replayJournal(input, entries);
-    const final = steps.at(-1)?.after ?? initialSnapshotOf(input);
+    const start = from === undefined || typeof from === "string" ? initialSnapshotOf(input) : from;
+    const steps = replayJournal(input, entries, start);
+    const final = steps.at(-1)?.after ?? start;
     const state = triggerStateOf(final);
-    const snapshot = readStoredSnapshot(stored);
+    const read = readStoredSnapshot(stored);
+    const snapshot: typeof read = typeof from === "string" ? { ok: false, problem: from } : read;
     const differences: string[] = [];
     let matchesSnapshot: boolean | undefined;
     if (snapshot.ok && until === undefined) {
@@ -149,7 +179,11 @@ export function replayHistoryEffect(
           actions: step.actions.map((action) => action.type),
         };
       }),
-      lastSeq: entries.at(-1)?.seq,
+      lastSeq: entries.at(-1)?.seq ?? checkpoint?.seq,
+      checkpoint:
+        checkpoint === undefined
+          ? undefined
+          : { seq: checkpoint.seq, at: checkpoint.at, prunedAt: checkpoint.prunedAt },
     };
   });
 }
@@ -157,7 +191,8 @@ export function replayHistoryEffect(
 /**
  * Rebuilds a trigger's machine state from its journal alone: every journaled event is
  * fed through the trigger machine (up to `until`, a journal sequence number or an
- * instant), and the result is compared with the stored snapshot. A mismatch means the
+ * instant), and the result is compared with the stored snapshot. A journal compacted by
+ * retention replays from its checkpoint; `until` before it fails with `HistoryPruned`. A mismatch means the
  * journal and the snapshot disagree — the report says where.
  *
  * @example

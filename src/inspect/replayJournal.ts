@@ -1,10 +1,13 @@
 import { initialTransition, transition } from "xstate";
 import {
+  TRIGGER_MACHINE_VERSION,
   type TriggerEvent,
   type TriggerInput,
   type TriggerSnapshot,
   triggerMachine,
+  triggerStateOf,
 } from "../../machines/trigger.machine.js";
+import type { JournalCheckpoint } from "../trigger/JournalCheckpoint.js";
 import type { JournalEntry, StoredActivation } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 
@@ -48,7 +51,7 @@ export function replayInputOf(name: string, stored: StoredActivation | undefined
 
 /**
  * Folds journal entries through the trigger machine with XState's pure `transition`,
- * keeping every step. Nothing is executed: the actions are only reported.
+ * keeping every step; from `from` (a compaction checkpoint) or the initial state. Nothing is executed: the actions are only reported.
  *
  * @example
  * ```ts
@@ -59,8 +62,9 @@ export function replayInputOf(name: string, stored: StoredActivation | undefined
 export function replayJournal(
   input: TriggerInput,
   entries: readonly JournalEntry[],
+  from?: TriggerSnapshot,
 ): readonly ReplayedEntry[] {
-  let [snapshot] = initialTransition(triggerMachine, input);
+  let snapshot = from ?? initialTransition(triggerMachine, input)[0];
   const out: ReplayedEntry[] = [];
   for (const entry of entries) {
     const event = entry.event as TriggerEvent;
@@ -80,4 +84,30 @@ export function replayJournal(
 /** @internal The initial snapshot for `input`: the state before any journal entry. */
 export function initialSnapshotOf(input: TriggerInput): TriggerSnapshot {
   return initialTransition(triggerMachine, input)[0];
+}
+
+/**
+ * The machine snapshot a compaction checkpoint holds (where a replay of a pruned journal
+ * starts), or why it cannot be used (another machine version, bad JSON).
+ *
+ * @example
+ * ```ts
+ * const start = checkpointSnapshot(checkpoint);
+ * if (typeof start !== "string") replayJournal(input, entries, start);
+ * ```
+ */
+export function checkpointSnapshot(checkpoint: JournalCheckpoint): TriggerSnapshot | string {
+  if (checkpoint.machineVersion !== TRIGGER_MACHINE_VERSION) {
+    return `the checkpoint was written by machine version ${checkpoint.machineVersion}, this tickflow runs version ${TRIGGER_MACHINE_VERSION}`;
+  }
+  try {
+    const persisted = JSON.parse(checkpoint.snapshotJson) as unknown;
+    const snapshot = triggerMachine.resolveState(
+      persisted as Parameters<typeof triggerMachine.resolveState>[0],
+    ) as TriggerSnapshot;
+    triggerStateOf(snapshot);
+    return snapshot;
+  } catch (error) {
+    return `the checkpoint cannot be read (${error instanceof Error ? error.message : String(error)})`;
+  }
 }

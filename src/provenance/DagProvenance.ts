@@ -36,6 +36,12 @@ import {
   runRecordOf,
   storedRunStateOf,
 } from "./records.js";
+import {
+  countPrunableRunsPg,
+  countPrunableRunsSqlite,
+  pruneRunsPg,
+  pruneRunsSqlite,
+} from "./runRetention.js";
 
 export type { NodeRecord, RecentRunsQuery, RunRecord } from "./records.js";
 
@@ -308,6 +314,40 @@ export class DagProvenance {
           store
             .all<DagRunRow>("find unfinished runs", sql.selectUnfinished)
             .map((row) => this.#toRecord(store, row, false)),
+      }),
+    );
+  }
+
+  /**
+   * Retention: deletes up to `limit` whole runs that finished before `before` (never one
+   * in flight, nor one of `keep`) in one transaction checked by `guard` (the
+   * supervisor's fence); resolves to how many top-level runs went.
+   *
+   * @example
+   * ```ts
+   * await provenance.pruneRuns(Date.now() - 30 * 86_400_000, 500);
+   * ```
+   */
+  pruneRuns(
+    before: number,
+    limit: number,
+    keep: readonly string[] = [],
+    guard?: WriteGuard,
+  ): Promise<number> {
+    return runTyped(
+      this.#read("prune runs", {
+        pg: (history) => pruneRunsPg(history.store, before, limit, keep, guard),
+        sqlite: (store) => pruneRunsSqlite(store, before, limit, keep, guard),
+      }),
+    );
+  }
+
+  /** How many top-level runs {@link DagProvenance.pruneRuns} would delete, without a limit. */
+  countPrunableRuns(before: number, keep: readonly string[] = []): Promise<number> {
+    return runTyped(
+      this.#read("count prunable runs", {
+        pg: (history) => countPrunableRunsPg(history.store, before, keep),
+        sqlite: (store) => countPrunableRunsSqlite(store, before, keep),
       }),
     );
   }

@@ -257,4 +257,25 @@ CREATE INDEX idx_node_cache_expires ON node_cache (expires_at);
 ALTER TABLE node_executions ADD COLUMN cached_from_run_id TEXT NULL;
 `,
   },
+  {
+    version: 9,
+    name: "retention checkpoints",
+    // Journal compaction: before a trigger's old journal rows are deleted, the machine
+    // snapshot at the last deleted sequence is stored here, so a replay starts from it
+    // and still ends at the stored snapshot. One row per trigger (the latest
+    // compaction). The run-history index serves pruning runs by age.
+    sql: `
+CREATE TABLE trigger_checkpoints (
+  trigger_name TEXT NOT NULL PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  snapshot_json TEXT NOT NULL,
+  machine_version INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NULL,
+  pruned_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_dag_runs_finished ON dag_runs (finished_at);
+`,
+  },
 ];

@@ -212,4 +212,21 @@ CREATE INDEX idx_node_cache_expires ON node_cache (expires_at);
 ALTER TABLE node_executions ADD COLUMN cached_from_run_id TEXT NULL;
 `,
   },
+  {
+    version: 9,
+    name: "retention checkpoints",
+    sql: `
+CREATE TABLE trigger_checkpoints (
+  trigger_name TEXT NOT NULL PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  snapshot_json TEXT NOT NULL,
+  machine_version INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NULL,
+  pruned_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_dag_runs_finished ON dag_runs (finished_at);
+`,
+  },
 ];

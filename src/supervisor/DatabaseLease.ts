@@ -91,6 +91,7 @@ export class DatabaseLease {
     for (const live of core.live.values()) core.scheduler.resumeAndSchedule(live);
     core.scheduler.arm();
     core.commands.watch();
+    core.pruner.start();
   }
 
   #heartbeat(): void {

@@ -1,5 +1,6 @@
 import type * as Context from "effect/Context";
 import type { Namespace } from "../namespace/Namespace.js";
+import type { RetentionOptions } from "../retention/RetentionOptions.js";
 import type { ProvenanceProvider } from "../run/DagRunner.js";
 import type { Logger } from "../run/Logger.js";
 import type { Clock } from "../schedule/Clock.js";
@@ -61,6 +62,12 @@ export interface TriggerManagerOptions {
    * the triggers, each claiming a fair share (the default on PostgreSQL).
    */
   readonly leases?: "database" | "trigger";
+  /**
+   * How long history is kept; the supervisor prunes older rows in the background
+   * (default `{ events: "30d", runs: "30d", journal: "7d" }`; `false` keeps everything).
+   * An invalid duration throws `InvalidRetention` here.
+   */
+  readonly retention?: RetentionOptions | false;
   /** Called at each step of the fire path: a testing aid (see `tickflow/testing`). */
   readonly faults?: FaultHook;
   /** Structured log lines (a pino logger fits); nothing is logged without one. */

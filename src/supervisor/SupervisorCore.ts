@@ -24,6 +24,7 @@ import type { Live } from "./Live.js";
 import { MachineStepper } from "./MachineStepper.js";
 import type { ManagerEvent, ManagerStatus, TriggerManagerOptions } from "./ManagerOptions.js";
 import type { Poller } from "./Poller.js";
+import type { Pruner } from "./Pruner.js";
 import type { RunsInFlight } from "./RunsInFlight.js";
 import type { Scheduler } from "./Scheduler.js";
 import { TimerQueue } from "./TimerQueue.js";
@@ -63,6 +64,7 @@ export class SupervisorCore {
   readonly onError: (error: unknown, trigger: string | undefined) => void;
   readonly #onEvent: (event: ManagerEvent) => void;
   readonly #faults: FaultHook;
+  readonly retentionOptions: TriggerManagerOptions["retention"];
 
   readonly live = new Map<string, Live>();
   readonly timers = new TimerQueue();
@@ -87,6 +89,7 @@ export class SupervisorCore {
   lease!: DatabaseLease;
   shares!: TriggerShares;
   commands!: CommandInbox;
+  pruner!: Pruner;
 
   constructor(options: TriggerManagerOptions) {
     this.namespace = options.namespace;
@@ -114,6 +117,7 @@ export class SupervisorCore {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.mode = options.leases ?? (this.store.kind === "postgres" ? "trigger" : "database");
     this.#faults = options.faults ?? (() => {});
+    this.retentionOptions = options.retention;
     [this.#life] = initialTransition(supervisorMachine, { mode: this.mode });
   }
 

@@ -1,9 +1,12 @@
 import type { TriggerStateValue } from "../../machines/trigger.types.js";
 import type { RunLookup, TriggerInspection } from "../inspect/inspect.js";
 import type { Namespace } from "../namespace/Namespace.js";
+import { InvalidRetention } from "../retention/errors.js";
+import type { PruneReport } from "../retention/pruneHistory.js";
 import type { DagRunResult, ProvenanceProvider } from "../run/DagRunner.js";
 import type { Clock } from "../schedule/Clock.js";
 import { loadOtelApi } from "../telemetry/otelApi.js";
+import { readDuration } from "../schedule/parseDuration.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
 import { CommandInbox } from "./CommandInbox.js";
 import { DatabaseLease } from "./DatabaseLease.js";
@@ -18,6 +21,7 @@ import type {
   TriggerManagerOptions,
 } from "./ManagerOptions.js";
 import { Poller } from "./Poller.js";
+import { Pruner } from "./Pruner.js";
 import { RunsInFlight } from "./RunsInFlight.js";
 import { Scheduler } from "./Scheduler.js";
 import { SupervisorCore } from "./SupervisorCore.js";
@@ -79,6 +83,7 @@ export class TriggerManager {
     core.lease = new DatabaseLease(core);
     core.shares = new TriggerShares(core);
     core.commands = new CommandInbox(core);
+    core.pruner = new Pruner(core);
     core.setEffects({
       stepDown: () => core.lease.onStepDown(),
       beginStop: () => haltSupervisor(core),
@@ -253,6 +258,7 @@ export class TriggerManager {
     for (const live of busy) if (core.owns(live)) core.scheduler.schedule(live);
     core.scheduler.arm();
     core.commands.watch();
+    core.pruner.start();
   }
 
   /**
@@ -320,6 +326,37 @@ export class TriggerManager {
    * for (const t of await manager.inspect()) console.log(t.name, t.state, t.nextFireAt);
    * ```
    */
+  /**
+   * Prunes history now, as the background pruner does (see the `retention` option):
+   * every kind older than its retention, or everything older than `olderThan`; with
+   * `dryRun` it only counts. A running supervisor prunes what it owns, fenced by its
+   * leases; a manager not started (the CLI's `tickflow prune`) prunes everything, its
+   * caller holding the database lease. Throws `InvalidRetention` for a bad `olderThan`.
+   *
+   * @example
+   * ```ts
+   * const report = await manager.prune({ olderThan: "30d", dryRun: true });
+   * console.log(`${report.events} ledger rows would go`);
+   * ```
+   */
+  prune(
+    options: { readonly olderThan?: string; readonly dryRun?: boolean } = {},
+  ): Promise<PruneReport> {
+    let olderThanMs: number | undefined;
+    if (options.olderThan !== undefined) {
+      olderThanMs = readDuration(options.olderThan);
+      if (olderThanMs === undefined) {
+        return Promise.reject(
+          new InvalidRetention({ kind: "olderThan", value: options.olderThan }),
+        );
+      }
+    }
+    return this.#core.pruner.runOnce({
+      ...(olderThanMs === undefined ? {} : { olderThanMs }),
+      dryRun: options.dryRun ?? false,
+    });
+  }
+
   async inspect(): Promise<readonly TriggerInspection[]> {
     // The one reach from supervisor/ to inspect/ (which sits above it and reads the same
     // stores): a lazy import keeps the module graph one-way.

@@ -17,6 +17,7 @@ export function haltSupervisor(core: SupervisorCore): void {
   core.shares.cancel();
   core.scheduler.disarm();
   core.poller.abandonAll();
+  void core.pruner.cancel();
 }
 
 /**
@@ -38,6 +39,8 @@ export async function stopSupervisor(core: SupervisorCore, graceMs: number): Pro
   // A lease attempt in flight (a standby's retry) settles first: if it won, the epoch
   // it won is in the lifecycle's context and released below.
   await core.lease.settled();
+  // A prune pass ends after its current batch, before the leases are given back.
+  await core.pruner.cancel();
   const keepAlive = keepLeasesAlive(core);
   try {
     // Steps already queued finish first (none of them starts a run now), so every run

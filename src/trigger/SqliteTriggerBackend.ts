@@ -1,6 +1,7 @@
 import { encodeJson, stringifySafely } from "../store/jsonValue.js";
 import { LockRetryQueue } from "../store/LockRetryQueue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
+import { type JournalCheckpoint, toCheckpoint } from "./JournalCheckpoint.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
 import {
@@ -16,6 +17,7 @@ import {
   toJournal,
   toStoredActivation,
 } from "./records.js";
+import { type CheckpointRow, retentionSql } from "./retentionSql.js";
 import type {
   DatabaseLease,
   Fence,
@@ -38,6 +40,7 @@ import {
 } from "./triggerSql.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const retention = retentionSql.sqlite;
 
 /**
  * The SQLite form of {@link TriggerBackend}: synchronous better-sqlite3 underneath (one
@@ -166,6 +169,53 @@ export class SqliteTriggerBackend implements TriggerBackend {
     return this.#now(() => {
       const row = this.store.get<EventRow>("load event", sql.selectEvent, [eventId]);
       return row === undefined ? undefined : toEvent(row);
+    });
+  }
+
+  prunableEvents(name: string, before: number, limit: number): Promise<readonly string[]> {
+    return this.#now(() =>
+      this.store
+        .all<{ event_id: string }>("find prunable events", retention.prunableEvents, {
+          name,
+          before: iso(before),
+          limit,
+        })
+        .map((row) => row.event_id),
+    );
+  }
+
+  prunableJournal(name: string, before: number, limit: number): Promise<readonly JournalEntry[]> {
+    return this.#now(() =>
+      this.store
+        .all<JournalRow>("find prunable journal", retention.prunableJournal, {
+          name,
+          before: iso(before),
+          limit,
+        })
+        .map(toJournal),
+    );
+  }
+
+  countPrunable(name: string, before: { readonly events?: number; readonly journal?: number }) {
+    return this.#now(() => {
+      const count = (query: string, at: number | undefined) =>
+        at === undefined
+          ? 0
+          : (this.store.get<{ n: number }>("count prunable", query, { name, before: iso(at) })?.n ??
+            0);
+      return {
+        events: count(retention.countPrunableEvents, before.events),
+        journal: count(retention.countPrunableJournal, before.journal),
+      };
+    });
+  }
+
+  getCheckpoint(name: string): Promise<JournalCheckpoint | undefined> {
+    return this.#now(() => {
+      const row = this.store.get<CheckpointRow>("get checkpoint", retention.selectCheckpoint, [
+        name,
+      ]);
+      return row === undefined ? undefined : toCheckpoint(row);
     });
   }
 
@@ -508,6 +558,23 @@ export class SqliteTriggerBackend implements TriggerBackend {
           at: iso(write.at),
           runId: write.runId,
           error: write.error,
+        });
+        return;
+      case "deleteEvent":
+        s.run("prune ledger", retention.deleteEvent, [write.eventId]);
+        return;
+      case "deleteJournal":
+        s.run("prune journal", retention.deleteJournal, [write.name, write.throughSeq]);
+        return;
+      case "checkpoint":
+        s.run("write checkpoint", retention.upsertCheckpoint, {
+          name: write.name,
+          seq: write.seq,
+          snapshot: stringifySafely(write.snapshot),
+          version: write.machineVersion,
+          state: write.state,
+          at: write.at === null ? null : iso(write.at),
+          prunedAt: iso(write.prunedAt),
         });
         return;
       case "nextRun":

@@ -1,4 +1,5 @@
 import type { PgQueryable } from "../store/PgStore.js";
+import type { JournalCheckpoint } from "./JournalCheckpoint.js";
 import type {
   ActivationRecord,
   EventsQuery,
@@ -114,6 +115,22 @@ export interface TriggerBackend {
   checkFence(fence: Fence, tx?: PgQueryable): Promise<void>;
   /** SQLite only: the same check, synchronously (inside another SQLite transaction). */
   readonly checkFenceSync?: (fence: Fence) => void;
+
+  /**
+   * Retention: the ids of up to `limit` ledger rows of `name` fired before `before`
+   * that may be pruned (never a run in flight, a buffered tick, or the newest row),
+   * oldest first. They are deleted with `deleteEvent` writes through `commit`.
+   */
+  prunableEvents(name: string, before: number, limit: number): Promise<readonly string[]>;
+  /** Retention: up to `limit` journal entries before `before`, oldest first, never the newest. */
+  prunableJournal(name: string, before: number, limit: number): Promise<readonly JournalEntry[]>;
+  /** How many rows `prunableEvents` / `prunableJournal` would give without a limit. */
+  countPrunable(
+    name: string,
+    before: { readonly events?: number; readonly journal?: number },
+  ): Promise<{ readonly events: number; readonly journal: number }>;
+  /** Where `name`'s journal was compacted, if it was. */
+  getCheckpoint(name: string): Promise<JournalCheckpoint | undefined>;
 
   /** Takes the database lease if free, expired or ours: the new epoch, or the holder. */
   acquireLease(

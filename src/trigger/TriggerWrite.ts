@@ -80,4 +80,19 @@ export type TriggerWrite =
       readonly runId: string | null;
       readonly error: string | null;
       readonly at: number;
+    }
+  // Retention (see src/supervisor/Pruner.ts): deletes of old rows, fenced like the rest.
+  | { readonly kind: "deleteEvent"; readonly eventId: string }
+  | { readonly kind: "deleteJournal"; readonly name: string; readonly throughSeq: number }
+  | {
+      readonly kind: "checkpoint";
+      readonly name: string;
+      /** The last journal sequence folded into `snapshot`. */
+      readonly seq: number;
+      readonly snapshot: unknown;
+      readonly machineVersion: number;
+      readonly state: string;
+      /** When that journal entry was written. */
+      readonly at: number | null;
+      readonly prunedAt: number;
     };

@@ -112,6 +112,7 @@ describe("migration 1: provenance", () => {
     ]);
     expect(indexed(store, "dag_runs")).toEqual([
       "dag_nsref,started_at",
+      "finished_at", // migration 12: retention prunes runs by finish time
       "parent_run_id",
       "started_at",
       "status",

@@ -40,6 +40,13 @@ export async function replayHistoryAction(
           ]),
         ),
       );
+      if (report.checkpoint !== undefined) {
+        out.line(
+          c.dim(
+            `journal pruned through seq ${report.checkpoint.seq} on ${formatInstant(report.checkpoint.prunedAt)}: replayed from its checkpoint`,
+          ),
+        );
+      }
       const upTo =
         report.lastSeq === undefined ? "no journal entry" : `journal seq ${report.lastSeq}`;
       out.line(
