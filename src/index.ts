@@ -82,6 +82,7 @@ export { type CallOptions, NamespaceNode } from "./namespace/NamespaceNode.js";
 export { type Nsref, parseNsref } from "./namespace/nsref.js";
 export {
   defineTrigger,
+  type OverlapPolicy,
   type PollResult,
   type TriggerDefinition,
   type TriggerSpec,

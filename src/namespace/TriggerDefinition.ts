@@ -2,6 +2,17 @@ import { parseSchedule, type Schedule } from "../schedule/Schedule.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
 
+/**
+ * What a trigger does with a tick or push that comes while a fire still runs (see
+ * `TriggerSpec.overlap`).
+ *
+ * @example
+ * ```ts
+ * const overlap: OverlapPolicy = "bufferAll";
+ * ```
+ */
+export type OverlapPolicy = "skip" | "bufferOne" | "bufferAll" | "cancelOther" | "allowAll";
+
 /** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
 export type PollResult = Record<string, unknown> | null | undefined;
 
@@ -37,8 +48,19 @@ export interface TriggerSpec {
   readonly pollFn?: (signal: AbortSignal) => PollResult | Promise<PollResult>;
   /** Payload of scheduled fires when there is no `pollFn`. */
   readonly payload?: Record<string, unknown>;
-  /** A tick that comes while the last fire still runs: `"skip"` (default, recorded) or `"bufferOne"`. */
-  readonly overlap?: "skip" | "bufferOne";
+  /**
+   * A tick or push that comes while a fire still runs: `"skip"` (default; recorded
+   * `skipped_overlap`), `"bufferOne"` (keep the first, fire it when the run ends),
+   * `"bufferAll"` (keep every one, fire them in order), `"cancelOther"` (interrupt the
+   * run in flight — recorded `cancelled` — then start the new one) or `"allowAll"` (run
+   * in parallel, up to `maxConcurrent`; a fire beyond it is skipped like `"skip"`).
+   */
+  readonly overlap?: OverlapPolicy;
+  /**
+   * With `overlap: "allowAll"`: most runs of this trigger at once, a positive integer
+   * (default: unbounded). Refused with any other overlap policy.
+   */
+  readonly maxConcurrent?: number;
   /** Milliseconds a `pollFn` may take before it counts as failed (default 30 000). */
   readonly pollTimeout?: number;
   /** Ticks missed while down: `"skip"`, `"latest"` (default) or `"all"`. */
@@ -65,7 +87,9 @@ export interface TriggerDefinition {
   readonly schedule: Schedule | undefined;
   readonly pollFn: TriggerSpec["pollFn"];
   readonly payload: Record<string, unknown> | undefined;
-  readonly overlap: "skip" | "bufferOne";
+  readonly overlap: OverlapPolicy;
+  /** With `allowAll`: most runs at once; `undefined` is unbounded. */
+  readonly maxConcurrent: number | undefined;
   readonly pollTimeout: number;
   readonly catchUp: "skip" | "latest" | "all";
   readonly maxCatchUp: number;
@@ -119,6 +143,21 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
     if (!Number.isFinite(value) || value <= 0) throw invalid(field, "must be a positive number");
     return value;
   };
+  const overlap = spec.overlap ?? "skip";
+  if (spec.maxConcurrent !== undefined) {
+    if (!Number.isSafeInteger(spec.maxConcurrent) || spec.maxConcurrent < 1) {
+      throw invalid(
+        "maxConcurrent",
+        `must be a positive integer (most runs at once), not ${JSON.stringify(spec.maxConcurrent)}`,
+      );
+    }
+    if (overlap !== "allowAll") {
+      throw invalid(
+        "maxConcurrent",
+        `applies only to overlap "allowAll" (this trigger's overlap is ${JSON.stringify(overlap)}): remove it, or set overlap: "allowAll"`,
+      );
+    }
+  }
   const schedule =
     spec.schedule === undefined
       ? undefined
@@ -133,7 +172,8 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
     schedule,
     pollFn: spec.pollFn,
     payload: spec.payload,
-    overlap: spec.overlap ?? "skip",
+    overlap,
+    maxConcurrent: spec.maxConcurrent,
     pollTimeout: positive("pollTimeout", spec.pollTimeout, 30_000),
     catchUp: spec.catchUp ?? "latest",
     maxCatchUp: positive("maxCatchUp", spec.maxCatchUp, 100),

@@ -58,8 +58,6 @@ export interface Live {
   dueWhilePolling: boolean;
   /** Per-trigger order: every event of a trigger is stepped after the previous one. */
   chain: Promise<void>;
-  /** Fires kept as `buffered` in the ledger (their row exists). */
-  readonly buffered: Set<string>;
   readonly runs: Map<string, RunInFlight>;
   readonly waiters: Map<
     string,
@@ -101,7 +99,6 @@ export function newLive(
     polling: false,
     dueWhilePolling: false,
     chain: Promise.resolve(),
-    buffered: new Set(),
     runs: new Map(),
     waiters: new Map(),
     runErrors: new Map(),

@@ -20,6 +20,7 @@ export interface ManagerEvent {
     | "finished"
     | "skipped_overlap"
     | "buffered"
+    | "cancelling"
     | "poll_empty"
     | "poll_failed"
     | "missed"

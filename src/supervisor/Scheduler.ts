@@ -262,13 +262,17 @@ export class Scheduler {
     this.arm();
   }
 
-  /** After a restore: resume the run in flight from provenance, then schedule. */
+  /**
+   * After a restore: resume every run in flight from provenance (a run being cancelled
+   * is only ended, `cancelled`), then schedule. Pending fires start as runs end.
+   */
   resumeAndSchedule(live: Live): void {
     if (live.broken !== undefined || live.definition === undefined) return;
-    const inFlight = live.snapshot.context.inFlight;
     const state = stateOf(live);
-    if ((state === "firing" || state === "disabled") && inFlight !== null) {
-      if (!live.runs.has(inFlight.runId)) this.core.runs.start(live, inFlight, true);
+    if (state === "firing" || state === "disabled") {
+      for (const fire of live.snapshot.context.inFlight) {
+        if (!live.runs.has(fire.runId)) this.core.runs.start(live, fire, true);
+      }
     }
     if (state === "active" || state === "firing") this.schedule(live);
   }
@@ -276,6 +280,7 @@ export class Scheduler {
   /**
    * A definition whose schedule changed since it was stored moves on from now with the
    * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
+   * A changed overlap policy is adopted by the machine (a journaled CONFIGURE).
    */
   async adoptEditedSchedules(all: readonly StoredActivation[]): Promise<void> {
     const core = this.core;
@@ -283,6 +288,7 @@ export class Scheduler {
       const live = core.live.get(stored.record.name);
       const definition = live?.definition;
       if (live === undefined || definition === undefined) continue;
+      await serial(live, () => core.fires.adoptPolicy(live, definition));
       const config = configOf(definition);
       if (
         stored.record.config.schedule === config.schedule &&

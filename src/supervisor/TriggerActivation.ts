@@ -56,6 +56,7 @@ export class TriggerActivation {
     target.definition = definition;
     target.broken = undefined;
     await serial(target, async () => {
+      await core.fires.adoptPolicy(target, definition);
       await core.fires.step(target, { type: "ACTIVATE" }, [
         {
           kind: "upsertActivation",

@@ -12,7 +12,11 @@ import type { TriggerWrite } from "../trigger/TriggerWrite.js";
  * ```
  */
 export function machineInput(definition: TriggerDefinition): TriggerInput {
-  return { name: definition.name, overlap: definition.overlap };
+  return {
+    name: definition.name,
+    overlap: definition.overlap,
+    maxConcurrent: definition.maxConcurrent ?? null,
+  };
 }
 
 /**
@@ -28,6 +32,7 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
     schedule: definition.schedule?.expression ?? null,
     timezone: definition.schedule?.timezone ?? null,
     overlap: definition.overlap,
+    ...(definition.maxConcurrent === undefined ? {} : { maxConcurrent: definition.maxConcurrent }),
     catchUp: definition.catchUp,
     maxCatchUp: definition.maxCatchUp,
     catchUpWindow: definition.catchUpWindow ?? null,
