@@ -159,10 +159,31 @@ export class Scheduler {
       return;
     }
     const head = live.backlog[0];
-    if (head === undefined || stateOf(live) !== "active") return;
+    if (head === undefined || !this.#takesTick(live)) return;
     live.backlog.shift();
     live.draining = true;
     this.#tick(live, head.tick);
+  }
+
+  /**
+   * Whether the next owed tick is handed to the machine now. When the trigger is free,
+   * always. While it fires, by overlap policy: `bufferAll` keeps it durably (ledger and
+   * snapshot) and `cancelOther` lets the newest win, so both take it at once; `allowAll`
+   * takes it while there is room (an owed tick waits for room rather than being skipped);
+   * `skip` and `bufferOne` wait until the trigger is free (the catch-up policy decided
+   * these ticks fire).
+   */
+  #takesTick(live: Live): boolean {
+    const state = stateOf(live);
+    if (state === "active") return true;
+    if (state !== "firing") return false;
+    const { overlap, maxConcurrent, inFlight, pending } = live.snapshot.context;
+    if (overlap === "bufferAll" || overlap === "cancelOther") return true;
+    return (
+      overlap === "allowAll" &&
+      pending.length === 0 &&
+      (maxConcurrent === null || inFlight.length < maxConcurrent)
+    );
   }
 
   /**
@@ -230,8 +251,13 @@ export class Scheduler {
           live.draining = false;
           return;
         }
-        // A backlog tick that did not start a run frees the backlog for the next one.
-        if (live.draining && live.runs.size === 0 && stateOf(live) !== "firing") {
+        // A backlog tick that did not start a run frees the backlog for the next one; so
+        // does one the overlap policy took while firing (kept, or run beside).
+        if (
+          live.draining &&
+          ((live.runs.size === 0 && stateOf(live) !== "firing") ||
+            (stateOf(live) === "firing" && this.#takesTick(live)))
+        ) {
           live.draining = false;
           this.drainBacklog(live);
         }
