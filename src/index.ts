@@ -31,10 +31,21 @@ export {
   SchemaMismatch,
 } from "./dag/errors.js";
 export { fingerprint } from "./dag/fingerprint.js";
-export type { NamespaceLike, NodeContext, NodeFn } from "./dag/NodeContext.js";
+export type { CacheOptions, NodeCachePolicy } from "./dag/NodeCachePolicy.js";
+export type { NamespaceLike, NodeContext, NodeFn, NodeOutput } from "./dag/NodeContext.js";
 export type { NodeOptions, RetryPolicy } from "./dag/NodeOptions.js";
 export { SwitchNode } from "./dag/SwitchNode.js";
 export type { DagEdge } from "./dag/topologicalOrder.js";
+export {
+  type ActivateError,
+  type DeactivateError,
+  type FireError,
+  type StartError,
+  Supervisor,
+  type SupervisorLayerOptions,
+  type SupervisorService,
+} from "./effect/Supervisor.js";
+export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
 export { TriggerNotInStore } from "./inspect/errors.js";
@@ -67,8 +78,15 @@ export {
 } from "./inspect/replayHistory.js";
 export { runToMermaid } from "./inspect/runToMermaid.js";
 export {
+  type OverdueTrigger,
+  type StoredHealth,
+  type StoredHealthOptions,
+  storedHealth,
+} from "./inspect/storedHealth.js";
+export {
   DuplicateNsref,
   DuplicateTrigger,
+  InvalidCacheOptions,
   InvalidNsref,
   InvalidTagQuery,
   InvalidTriggerDefinition,
@@ -94,7 +112,7 @@ export {
   type RunRecord,
 } from "./provenance/DagProvenance.js";
 export { NullProvenance } from "./provenance/NullProvenance.js";
-export type { StoredChildRun } from "./provenance/Provenance.js";
+export type { CacheEntry, CacheHit, StoredChildRun } from "./provenance/Provenance.js";
 export {
   type NodeStatus,
   Provenance,
@@ -131,6 +149,10 @@ export {
 } from "./run/errors.js";
 export type { Logger } from "./run/Logger.js";
 export { type Clock, SystemClock, type SystemClockOptions } from "./schedule/Clock.js";
+export { InstantOutOfRange } from "./schedule/InstantOutOfRange.js";
+export { IntervalSchedule } from "./schedule/IntervalSchedule.js";
+export { parseDuration } from "./schedule/parseDuration.js";
+export { type PreviewEntry, preview } from "./schedule/preview.js";
 export {
   InvalidSchedule,
   InvalidTimezone,
@@ -140,7 +162,10 @@ export {
   type ScheduleOptions,
   ticksBetween,
 } from "./schedule/Schedule.js";
+export { type ScheduleShape, ShapedSchedule, type ShapedTick } from "./schedule/ShapedSchedule.js";
+export { parseTickSchedule, type ScheduleSpec, scheduleOf } from "./schedule/scheduleOf.js";
 export { TestClock } from "./schedule/TestClock.js";
+export type { TickSchedule } from "./schedule/TickSchedule.js";
 export {
   DatabaseCorrupt,
   DatabaseLocked,
@@ -169,6 +194,7 @@ export {
   TriggerNotActive,
 } from "./supervisor/errors.js";
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
+export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
   type MachineInspectionEvent,

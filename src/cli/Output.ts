@@ -176,6 +176,7 @@ export class Output {
       case undefined:
         return c.dim("-");
       case "completed":
+      case "cached":
       case "active":
         return c.green(status);
       case "failed":

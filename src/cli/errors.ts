@@ -188,7 +188,7 @@ export class JournalMismatch extends Data.TaggedError("JournalMismatch")<{
 }
 
 /**
- * A fire from the command line ran, and its run did not complete.
+ * A run from the command line (fire, exec, restart, replay) ran, and its run did not complete.
  *
  * @example
  * ```ts
@@ -199,9 +199,12 @@ export class RunDidNotComplete extends Data.TaggedError("RunDidNotComplete")<{
   readonly runId: string;
   readonly status: string;
   readonly error: string | undefined;
+  /** The node that failed, when known. */
+  readonly failedNode?: string | undefined;
 }> {
   override get message() {
-    return `Run ${this.runId} ${this.status}${this.error ? `: ${this.error}` : ""}. See its nodes with \`tickflow run ${this.runId}\`.`;
+    const at = this.failedNode === undefined ? "" : ` at node "${this.failedNode}"`;
+    return `Run ${this.runId} ${this.status}${at}${this.error ? `: ${this.error}` : ""}. See its nodes with \`tickflow run ${this.runId}\`.`;
   }
 }
 
@@ -261,5 +264,22 @@ export class CommandNotApplied extends Data.TaggedError("CommandNotApplied")<{
 }> {
   override get message() {
     return `The running supervisor did not ${this.kind} "${this.trigger}": ${this.reason}. Check it with \`tickflow status\`.`;
+  }
+}
+
+/**
+ * `tickflow health` found the supervisor unhealthy (exit code 1, for a container probe).
+ *
+ * @example
+ * ```ts
+ * throw new Unhealthy({ path: "/srv/data/triggers.db", reasons: ["no supervisor holds a lease"] });
+ * ```
+ */
+export class Unhealthy extends Data.TaggedError("Unhealthy")<{
+  readonly path: string;
+  readonly reasons: readonly string[];
+}> {
+  override get message() {
+    return `not healthy (${this.path}): ${this.reasons.join("; ")}. See \`tickflow status\` for each trigger.`;
   }
 }

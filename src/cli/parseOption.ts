@@ -1,13 +1,5 @@
+import { readDuration } from "../schedule/parseDuration.js";
 import { InvalidOption } from "./errors.js";
-
-const UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
 
 /**
  * Parsers for option values that commander hands over as text: each returns the value
@@ -49,6 +41,21 @@ export const parseOption = {
     return n;
   },
 
+  /** A duration ("30s", "2m", "500ms", "1h"; a bare number is seconds), in ms. */
+  duration(option: string, text: string): number {
+    const trimmed = text.trim();
+    const ms = readDuration(/^\d+(?:\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed);
+    if (ms === undefined) {
+      throw new InvalidOption({
+        option,
+        value: text,
+        reason: "is not a duration",
+        example: `${option} 30s, ${option} 2m or ${option} 500ms`,
+      });
+    }
+    return ms;
+  },
+
   /** An ISO 8601 instant. */
   instant(option: string, text: string): Date {
     const at = new Date(text);
@@ -65,8 +72,8 @@ export const parseOption = {
 
   /** An ISO 8601 instant, or a duration back from `now` ("90s", "30m", "2h", "1d"). */
   since(option: string, text: string, now: number): Date {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)$/.exec(text.trim());
-    if (match) return new Date(now - Number(match[1]) * (UNITS[match[2] as string] as number));
+    const back = readDuration(text);
+    if (back !== undefined) return new Date(now - back);
     const at = new Date(text);
     if (Number.isNaN(at.getTime())) {
       throw new InvalidOption({
@@ -94,19 +101,23 @@ export const parseOption = {
     return at;
   },
 
-  /** A JSON object. */
-  payload(option: string, text: string): Record<string, unknown> {
-    let value: unknown;
+  /** Any JSON value (an object, an array, a string, a number, …). */
+  json(option: string, text: string, example = `${option} '{"city": "Oslo"}'`): unknown {
     try {
-      value = JSON.parse(text);
+      return JSON.parse(text);
     } catch (error) {
       throw new InvalidOption({
         option,
         value: text,
         reason: `is not JSON (${error instanceof Error ? error.message : String(error)})`,
-        example: `${option} '{"orderId": 42}'`,
+        example,
       });
     }
+  },
+
+  /** A JSON object. */
+  payload(option: string, text: string): Record<string, unknown> {
+    const value = parseOption.json(option, text, `${option} '{"orderId": 42}'`);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new InvalidOption({
         option,

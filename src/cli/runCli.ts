@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { CommandKit } from "./CommandKit.js";
 import { dagCommand } from "./commands/dag.js";
 import { eventsCommand } from "./commands/events.js";
+import { execCommands } from "./commands/exec.js";
 import { explainCommand } from "./commands/explain.js";
+import { healthCommand } from "./commands/health.js";
 import { previewCommand } from "./commands/preview.js";
 import { replayHistoryCommand } from "./commands/replayHistory.js";
 import { runCommand } from "./commands/run.js";
@@ -53,6 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
   startCommand(program, kit);
   statusCommand(program, kit);
+  healthCommand(program, kit);
   eventsCommand(program, kit);
   explainCommand(program, kit);
   runsCommand(program, kit);
@@ -61,6 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);
+  execCommands(program, kit);
   uiCommand(program, kit);
   for (const command of program.commands) command.exitOverride();
 

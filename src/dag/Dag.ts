@@ -26,7 +26,7 @@ import {
   InvalidSubDag,
   SchemaMismatch,
 } from "./errors.js";
-import type { NodeFn } from "./NodeContext.js";
+import type { NodeFn, NodeOutput } from "./NodeContext.js";
 import type { NodeOptions } from "./NodeOptions.js";
 import { SwitchNode } from "./SwitchNode.js";
 import { schemaMismatch } from "./schemaAssignable.js";
@@ -103,7 +103,7 @@ export class Dag<in I = any, out O = unknown> implements DagGraph {
    * const c = dag.node(subDag, { label: "enrich" });
    * ```
    */
-  node<I, O>(fn: NodeFn<I, O>, options?: DagNodeOptions): DagNode<I, Awaited<O>>;
+  node<I, O>(fn: NodeFn<I, O>, options?: DagNodeOptions): DagNode<I, NodeOutput<O>>;
   node<I, O>(source: NodeSource<I, O>, options?: DagNodeOptions): DagNode<I, O>;
   node<SI, SO>(dag: Dag<SI, SO>, options?: DagNodeOptions): DagNode<SI, SO>;
   node(target: unknown, options: DagNodeOptions = {}): DagNode<any, any> {

@@ -1,3 +1,4 @@
+import type { NodeCachePolicy } from "./NodeCachePolicy.js";
 import type { NodeFn } from "./NodeContext.js";
 import type { NodeOptions } from "./NodeOptions.js";
 
@@ -32,6 +33,8 @@ export type NodeSpec =
       readonly fn: NodeFn<any, any>;
       readonly nsref?: string;
       readonly options: NodeOptions;
+      /** Set by `ns.register(fn, { cache })`: outputs are reused for an equal input. */
+      readonly cache?: NodeCachePolicy;
     }
   | {
       readonly kind: "dag";

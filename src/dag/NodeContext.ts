@@ -4,6 +4,8 @@
  * never import the namespace: dependencies point one way.
  */
 
+import type { Effect } from "effect/Effect";
+
 /**
  * The part of a `Namespace` a running node may use: look up another registered
  * callable and call it.
@@ -47,11 +49,26 @@ export interface NodeContext {
 }
 
 /**
- * A node's function: sync or async, called with its wired input and the context.
+ * A node's function: sync, async, or returning an `Effect` (run in the node's fiber; its
+ * success is the node's output, its typed failure the `cause` of `NodeFailed`), called
+ * with its wired input and the context.
  *
  * @example
  * ```ts
  * const double: NodeFn<number, number> = (x) => x * 2;
+ * const fetchQuote = (symbol: string) => Effect.tryPromise(() => quote(symbol)); // an Effect node
  * ```
  */
 export type NodeFn<I, O> = (input: I, ctx: NodeContext) => O | PromiseLike<O>;
+
+/**
+ * The output a node gives downstream for a function returning `R`: a Promise's value, an
+ * `Effect`'s success value, or `R` itself.
+ *
+ * @example
+ * ```ts
+ * type A = NodeOutput<Promise<number>>; // number
+ * type B = NodeOutput<Effect.Effect<string, MyError>>; // string
+ * ```
+ */
+export type NodeOutput<R> = Awaited<R> extends Effect<infer A, any, any> ? A : Awaited<R>;

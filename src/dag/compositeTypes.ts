@@ -3,7 +3,7 @@
  * input and output types follow from the sub-DAGs they run. Type-only: no code here.
  */
 import type { Dag, DagNodeOptions, NodeSource } from "./Dag.js";
-import type { NodeFn } from "./NodeContext.js";
+import type { NodeFn, NodeOutput } from "./NodeContext.js";
 import type { SwitchNode } from "./SwitchNode.js";
 
 /**
@@ -48,7 +48,7 @@ export type BranchOutput<B> =
     : B extends NodeSource<any, infer O>
       ? O
       : B extends (...args: any[]) => infer R
-        ? Awaited<R>
+        ? NodeOutput<R>
         : never;
 
 /**

@@ -12,6 +12,7 @@ const STYLES: Readonly<Record<NodeStatus, string>> = {
   running: "fill:#d0ebff,stroke:#1971c2,color:#000",
   pending: "fill:#f1f3f5,stroke:#868e96,color:#000",
   skipped: "fill:#f8f9fa,stroke:#adb5bd,stroke-dasharray:4 2,color:#000",
+  cached: "fill:#e6fcf5,stroke:#0ca678,stroke-dasharray:4 2,color:#000",
   interrupted: "fill:#fff4e6,stroke:#e8590c,color:#000",
   paused: "fill:#fff9db,stroke:#f08c00,color:#000",
 };
@@ -21,7 +22,8 @@ const STYLES: Readonly<Record<NodeStatus, string>> = {
  * run (a `classDef` per status that occurs), with status and attempt in the box, solid
  * arrows for edges the run's data travelled and dotted ones for the rest. Pass the
  * `Dag`, or the shape the run recorded (`DagProvenance` keeps it with every run).
- * A node the run has no record of is drawn `pending`.
+ * A node the run has no record of is drawn `pending`; a `cached` one names the run its
+ * output came from (the first 8 characters of its id).
  *
  * @example
  * ```ts
@@ -56,8 +58,9 @@ export function runToMermaid(
     used.add(status);
     const attempt =
       record !== undefined && record.attempt > 1 ? ` · attempt ${record.attempt}` : "";
+    const from = record?.cachedFrom ? ` · from ${mermaidText(record.cachedFrom.slice(0, 8))}` : "";
     lines.push(
-      `  ${ids.get(node.label)}["${mermaidText(node.label)}<br/><small>${status}${attempt}</small>"]:::${status}`,
+      `  ${ids.get(node.label)}["${mermaidText(node.label)}<br/><small>${status}${attempt}${from}</small>"]:::${status}`,
     );
   }
   for (const edge of graph.edges) {

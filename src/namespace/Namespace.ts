@@ -1,8 +1,10 @@
 import { Dag } from "../dag/Dag.js";
 import { InvalidDagFactory } from "../dag/errors.js";
-import type { NamespaceLike, NodeFn } from "../dag/NodeContext.js";
+import type { CacheOptions } from "../dag/NodeCachePolicy.js";
+import type { NamespaceLike, NodeFn, NodeOutput } from "../dag/NodeContext.js";
 import type { NodeOptions } from "../dag/NodeOptions.js";
 import type { DagRunResult } from "../run/DagRunner.js";
+import { cachePolicyOf } from "./cachePolicyOf.js";
 import { DuplicateNsref, DuplicateTrigger, NsrefNotFound, TriggerNotFound } from "./errors.js";
 import { NamespaceNode } from "./NamespaceNode.js";
 import { nearest } from "./nearest.js";
@@ -16,11 +18,17 @@ import { compileTagQuery } from "./tagQuery.js";
  * @example
  * ```ts
  * ns.register(fetchPrices, { nsref: "market:fetch", tags: ["market", "io"], timeout: 5_000 });
+ * ns.register(geocode, { nsref: "geo:lookup", cache: { ttl: "1h" } });
  * ```
  */
 export interface RegisterOptions extends NodeOptions {
   readonly nsref: string;
   readonly tags?: readonly string[];
+  /**
+   * Reuse the function's output for an equal input within `ttl` (runs recorded in a run
+   * history only; a hit is recorded as `cached` with the run it came from).
+   */
+  readonly cache?: CacheOptions;
 }
 
 /**
@@ -43,25 +51,32 @@ export class Namespace implements NamespaceLike {
 
   /**
    * Registers a function or a DAG under an nsref. Throws `InvalidNsref`,
-   * `DuplicateNsref`, or (for a DAG) what `dag.validate()` finds.
+   * `DuplicateNsref`, `InvalidCacheOptions`, or (for a DAG) what `dag.validate()` finds.
    *
    * @example
    * ```ts
    * const fetch = ns.register(async () => ({ AAPL: 185 }), { nsref: "market:fetch" });
    * ```
    */
-  register<I, O>(fn: NodeFn<I, O>, options: RegisterOptions): NamespaceNode<I, Awaited<O>>;
+  register<I, O>(fn: NodeFn<I, O>, options: RegisterOptions): NamespaceNode<I, NodeOutput<O>>;
   register(dag: Dag, options: RegisterOptions): NamespaceNode<unknown, unknown, DagRunResult>;
   register(target: NodeFn<unknown, unknown> | Dag, options: RegisterOptions) {
-    const { nsref, tags = [], ...nodeOptions } = options;
+    const { nsref, tags = [], cache, ...nodeOptions } = options;
     parseNsref(nsref);
     if (this.#nodes.has(nsref)) throw new DuplicateNsref({ nsref });
+    const policy = cachePolicyOf(nsref, cache, target);
     if (target instanceof Dag) target.validate();
     const node = new NamespaceNode<any, any, any>(
       nsref,
       target instanceof Dag
         ? { kind: "dag", dag: target, nsref, options: nodeOptions }
-        : { kind: "function", fn: target, nsref, options: nodeOptions },
+        : {
+            kind: "function",
+            fn: target,
+            nsref,
+            options: nodeOptions,
+            ...(policy === undefined ? {} : { cache: policy }),
+          },
       new Set(tags),
       this,
     );

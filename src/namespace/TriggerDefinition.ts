@@ -1,4 +1,5 @@
-import { parseSchedule, type Schedule } from "../schedule/Schedule.js";
+import { type ScheduleSpec, scheduleOf } from "../schedule/scheduleOf.js";
+import type { TickSchedule } from "../schedule/TickSchedule.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
 
@@ -32,7 +33,10 @@ export type PollResult = Record<string, unknown> | null | undefined;
 export interface TriggerSpec {
   /** Unique name: letters, digits, `_`, `-`, `.` and `:`. */
   readonly name: string;
-  /** The registered DAG to run (checked when the trigger is activated). */
+  /**
+   * The registered DAG to run, or a registered function (run as a one-node DAG labelled
+   * after it); checked when the trigger is activated.
+   */
   readonly dagNsref: string;
   /**
    * `"poll"`: fires on its `schedule`, asking `pollFn` first if there is one — a plain
@@ -40,10 +44,26 @@ export interface TriggerSpec {
    * `"poll"`) and refuses a `pollFn`. `"push"`: no schedule, fired by `manager.fire`.
    */
   readonly triggerType: "poll" | "cron" | "push";
-  /** Cron (5 fields, or 6 with seconds first). Required for poll, refused for push. */
+  /** Cron (5 fields, or 6 with seconds first). A poll trigger has this or `every`; push neither. */
   readonly schedule?: string;
+  /**
+   * An interval instead of cron: "15m", "1h30m", "90s", "500ms", "1d" (or ms). Ticks are
+   * `anchor + k × every` in real time, the anchor being `startAt` if given, else the Unix
+   * epoch — so a restart never shifts them ("15m" ticks at :00, :15, :30, :45 UTC).
+   */
+  readonly every?: string | number;
   /** IANA zone of the schedule (default: the process's zone). */
   readonly timezone?: string;
+  /**
+   * Fire each tick up to this much later ("30s", "5m", or ms), by an offset derived from
+   * the trigger's name and the tick (the same after a restart). Shorter than the time
+   * between ticks. The ledger's `scheduledAt` is the jittered instant.
+   */
+  readonly jitter?: string | number;
+  /** No tick before this instant (Date, ISO 8601 string or epoch ms); anchors `every`. */
+  readonly startAt?: Date | string | number;
+  /** No tick at or after this instant (Date, ISO 8601 string or epoch ms). */
+  readonly endAt?: Date | string | number;
   /** Called at each tick: an object fires with it as payload, `null`/`undefined` skips the tick. */
   readonly pollFn?: (signal: AbortSignal) => PollResult | Promise<PollResult>;
   /** Payload of scheduled fires when there is no `pollFn`. */
@@ -84,7 +104,8 @@ export interface TriggerDefinition {
   readonly name: string;
   readonly dagNsref: string;
   readonly triggerType: "poll" | "push";
-  readonly schedule: Schedule | undefined;
+  /** When it ticks (cron or `every`, with `startAt`/`endAt`/`jitter`); none for push. */
+  readonly schedule: TickSchedule | undefined;
   readonly pollFn: TriggerSpec["pollFn"];
   readonly payload: Record<string, unknown> | undefined;
   readonly overlap: OverlapPolicy;
@@ -129,11 +150,19 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
   }
   // "cron" is a synonym: what is stored, inspected and journaled is "poll".
   const triggerType = spec.triggerType === "push" ? "push" : "poll";
-  if (triggerType === "poll" && spec.schedule === undefined) {
+  if (triggerType === "poll" && spec.schedule === undefined && spec.every === undefined) {
     throw new ScheduleRequired({ name: spec.name });
   }
-  if (spec.triggerType === "push" && spec.schedule !== undefined) {
-    throw new ScheduleNotAllowed({ name: spec.name, schedule: spec.schedule });
+  if (spec.triggerType === "push") {
+    const timing = (["schedule", "every", "jitter", "startAt", "endAt"] as const).find(
+      (key) => spec[key] !== undefined,
+    );
+    if (timing !== undefined) {
+      // The schedule as written; another timing field by name and value.
+      const schedule =
+        timing === "schedule" ? String(spec.schedule) : `${timing}: ${String(spec[timing])}`;
+      throw new ScheduleNotAllowed({ name: spec.name, schedule });
+    }
   }
   if (spec.pollFn !== undefined && typeof spec.pollFn !== "function") {
     throw invalid("pollFn", "must be a function");
@@ -158,13 +187,7 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
       );
     }
   }
-  const schedule =
-    spec.schedule === undefined
-      ? undefined
-      : parseSchedule(
-          spec.schedule,
-          spec.timezone === undefined ? {} : { timezone: spec.timezone },
-        );
+  const schedule = triggerType === "push" ? undefined : scheduleOf(scheduleSpecOf(spec), spec.name);
   return {
     name: spec.name,
     dagNsref: spec.dagNsref,
@@ -181,5 +204,17 @@ export function defineTrigger(spec: TriggerSpec): TriggerDefinition {
       spec.catchUpWindow === undefined
         ? undefined
         : positive("catchUpWindow", spec.catchUpWindow, 0),
+  };
+}
+
+/** The schedule fields of a spec (what `scheduleOf` validates, naming each field). */
+function scheduleSpecOf(spec: TriggerSpec): ScheduleSpec {
+  return {
+    schedule: spec.schedule,
+    every: spec.every,
+    timezone: spec.timezone,
+    jitter: spec.jitter,
+    startAt: spec.startAt,
+    endAt: spec.endAt,
   };
 }

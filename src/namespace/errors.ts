@@ -162,3 +162,24 @@ export class InvalidTriggerDefinition extends Data.TaggedError("InvalidTriggerDe
     return `Trigger "${this.name}": ${this.field} ${this.reason}.`;
   }
 }
+
+/**
+ * A `cache` option of `ns.register` that cannot be used: a TTL that is not a positive
+ * duration, a version that is not a string or number, or a cache on a DAG (only a
+ * function's output is cached).
+ *
+ * @example
+ * ```ts
+ * ns.register(fetch, { nsref: "market:fetch", cache: { ttl: "abc" } }); // InvalidCacheOptions
+ * ```
+ */
+export class InvalidCacheOptions extends Data.TaggedError("InvalidCacheOptions")<{
+  readonly nsref: string;
+  readonly field: "ttl" | "version" | "cache";
+  readonly value: unknown;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `Cache of "${this.nsref}": ${this.field} ${this.reason}. Write it like { cache: { ttl: "1h" } } (units ms, s, m, h, d; or a number of ms).`;
+  }
+}

@@ -17,9 +17,15 @@ import {
   type RunStatus,
   type WriteGuard,
 } from "./Provenance.js";
-import { type DagRunRow, type NodeExecutionRow, provenanceSql as sql } from "./provenanceSql.js";
+import {
+  type DagRunRow,
+  type NodeCacheRow,
+  type NodeExecutionRow,
+  provenanceSql as sql,
+} from "./provenanceSql.js";
 import {
   type ChildRunRow,
+  cacheHitOf,
   childRunsOf,
   type EdgeRow,
   iso,
@@ -427,7 +433,20 @@ function makeService(
           status: done.status,
           output: encodeJson(done.output),
           finishedAt,
+          cachedFrom: done.cachedFrom ?? null,
         });
+        const entry = done.cacheEntry;
+        if (entry !== undefined) {
+          store.run("put node cache", sql.putCache, {
+            key: entry.key,
+            nsref: entry.nsref,
+            version: entry.version,
+            output: encodeJson(done.output),
+            runId: entry.runId,
+            createdAt: iso(entry.createdAt),
+            expiresAt: iso(entry.expiresAt),
+          });
+        }
         for (const edge of done.edges) {
           store.run("record edge", sql.insertEdge, {
             runId,
@@ -465,6 +484,11 @@ function makeService(
           row,
           store.all<NodeExecutionRow>("load nodes", sql.selectNodes, [runId]),
         );
+      }),
+    cacheLookup: (key, now) =>
+      attempt(store.path, "look up node cache", () => {
+        const row = store.get<NodeCacheRow>("look up node cache", sql.getCache, [key, iso(now)]);
+        return row === undefined ? undefined : cacheHitOf(row);
       }),
     loadChildRuns: (parentRunId) =>
       attempt(store.path, "load child runs", () => {

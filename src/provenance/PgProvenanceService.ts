@@ -12,9 +12,10 @@ import type {
   WriteGuard,
 } from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
-import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
+import type { DagRunRow, NodeCacheRow, NodeExecutionRow } from "./provenanceSql.js";
 import {
   type ChildRunRow,
+  cacheHitOf,
   childRunsOf,
   type EdgeRow,
   iso,
@@ -110,7 +111,20 @@ export function makePgProvenanceService(
           done.edges.map((e) => e.from),
           done.edges.map((e) => e.to),
           ...startColumns(starting),
+          done.cachedFrom ?? null,
         ]);
+        const entry = done.cacheEntry;
+        if (entry !== undefined) {
+          await tx.query("put node cache", sql.putCache, [
+            entry.key,
+            entry.nsref,
+            entry.version,
+            encodeJson(done.output),
+            entry.runId,
+            iso(entry.createdAt),
+            iso(entry.expiresAt),
+          ]);
+        }
       }),
     runFinished: (runId, end) =>
       write("record run end", async (tx) => {
@@ -134,6 +148,14 @@ export function makePgProvenanceService(
           [runId],
         ]);
         return storedRunStateOf(row, orderByShape(nodes, row.dag_shape_json));
+      }),
+    cacheLookup: (key, now) =>
+      pgEffect(store, "look up node cache", async () => {
+        const [row] = await store.query<NodeCacheRow>("look up node cache", sql.getCache, [
+          key,
+          iso(now),
+        ]);
+        return row === undefined ? undefined : cacheHitOf(row);
       }),
     loadChildRuns: (parentRunId) =>
       pgEffect(store, "load child runs", async () => {

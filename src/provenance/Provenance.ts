@@ -21,6 +21,7 @@ export type NodeStatus =
   | "running"
   | "completed"
   | "skipped"
+  | "cached"
   | "failed"
   | "interrupted"
   | "paused";
@@ -59,8 +60,48 @@ export interface NodeCompletion {
   readonly output: unknown;
   readonly finishedAt: number;
   readonly edges: readonly { readonly from: string; readonly to: string }[];
-  /** `skipped` when a replay copied the output from an earlier run. */
-  readonly status: "completed" | "skipped";
+  /**
+   * `skipped` when a replay copied the output from an earlier run; `cached` when a cached
+   * node's output was reused (`cachedFrom` names the run that computed it).
+   */
+  readonly status: "completed" | "skipped" | "cached";
+  /** The run a `cached` output came from. */
+  readonly cachedFrom?: string;
+  /** A fresh output of a cached node: stored in the node cache in the same commit. */
+  readonly cacheEntry?: CacheEntry;
+}
+
+/**
+ * A cached node's output as the node cache keeps it: under `key` (a hash of the node's
+ * nsref, version and input), computed by `runId`, reusable until `expiresAt` (epoch ms).
+ *
+ * @example
+ * ```ts
+ * const entry: CacheEntry = { key, nsref: "geo:lookup", version: "1", runId, createdAt, expiresAt };
+ * ```
+ */
+export interface CacheEntry {
+  readonly key: string;
+  readonly nsref: string;
+  readonly version: string;
+  readonly runId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * A node cache hit: the stored output and the run that computed it.
+ *
+ * @example
+ * ```ts
+ * const hit = yield* provenance.cacheLookup!(key, now); // { output, runId, expiresAt } | undefined
+ * ```
+ */
+export interface CacheHit {
+  readonly output: unknown;
+  readonly runId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
 }
 
 /** A node that ended without an output: recorded with the run's end. */
@@ -182,6 +223,14 @@ export interface ProvenanceService {
   readonly loadChildRuns?: (
     parentRunId: string,
   ) => Effect.Effect<ReadonlyMap<string, StoredChildRun>, ProvenanceError>;
+  /**
+   * The node cache's live entry under `key` at `now` (epoch ms), or `undefined`: what a
+   * cached node reuses. Optional: a service without it (`NullProvenance`) caches nothing.
+   */
+  readonly cacheLookup?: (
+    key: string,
+    now: number,
+  ) => Effect.Effect<CacheHit | undefined, ProvenanceError>;
   /**
    * The same service with every write checked by `guard` first, in the write's
    * transaction (still grouped with other runs' writes). Optional: a service without it

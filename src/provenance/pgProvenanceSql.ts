@@ -40,10 +40,12 @@ export const pgProvenanceSql = {
    * A node's output, its edges and the nodes it starts, in ONE statement (the rows
    * differ, so the CTEs do not step on each other).
    * $1 run id, $2 label, $3 status, $4 output, $5 finished at; $6 upstream and $7
-   * downstream labels; $8 starting labels, $9 inputs, $10 start times, $11 attempts.
+   * downstream labels; $8 starting labels, $9 inputs, $10 start times, $11 attempts;
+   * $12 the run a cached output came from.
    */
   completeNodeAndStart: `WITH done AS (
-      UPDATE node_executions SET status = $3, output_json = $4, finished_at = $5, error = NULL
+      UPDATE node_executions SET status = $3, output_json = $4, finished_at = $5, error = NULL,
+        cached_from_run_id = $12
       WHERE run_id = $1 AND node_label = $2
     ), edges AS (
       INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
@@ -67,6 +69,18 @@ export const pgProvenanceSql = {
     )
     UPDATE dag_runs SET status = $2, finished_at = $3, sink_outputs_json = $4, error = $5
     WHERE run_id = $1`,
+  /**
+   * A fresh output of a cached node; a key seen again (its entry expired) is replaced.
+   * $1 key, $2 nsref, $3 version, $4 output, $5 run id, $6 created at, $7 expires at.
+   */
+  putCache: `INSERT INTO node_cache (cache_key, nsref, version, output_json, run_id, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (cache_key) DO UPDATE SET nsref = excluded.nsref, version = excluded.version,
+    output_json = excluded.output_json, run_id = excluded.run_id, created_at = excluded.created_at,
+    expires_at = excluded.expires_at`,
+  /** $1 key, $2 now. */
+  getCache: `SELECT output_json, run_id, created_at, expires_at FROM node_cache
+    WHERE cache_key = $1 AND expires_at > $2`,
   selectRun: `SELECT * FROM dag_runs WHERE run_id = $1`,
   /** $1 an array of run ids. */
   selectRunStatuses: `SELECT run_id, status FROM dag_runs WHERE run_id = ANY($1::text[])`,

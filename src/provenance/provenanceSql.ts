@@ -11,7 +11,15 @@ export const provenanceSql = {
   startNode: `UPDATE node_executions SET status = 'running', input_json = @input, started_at = @startedAt,
     finished_at = NULL, error = NULL, attempt = @attempt WHERE run_id = @runId AND node_label = @label`,
   completeNode: `UPDATE node_executions SET status = @status, output_json = @output, finished_at = @finishedAt,
-    error = NULL WHERE run_id = @runId AND node_label = @label`,
+    error = NULL, cached_from_run_id = @cachedFrom WHERE run_id = @runId AND node_label = @label`,
+  /** A fresh output of a cached node; a key seen again (its entry expired) is replaced. */
+  putCache: `INSERT INTO node_cache (cache_key, nsref, version, output_json, run_id, created_at, expires_at)
+    VALUES (@key, @nsref, @version, @output, @runId, @createdAt, @expiresAt)
+    ON CONFLICT (cache_key) DO UPDATE SET nsref = excluded.nsref, version = excluded.version,
+    output_json = excluded.output_json, run_id = excluded.run_id, created_at = excluded.created_at,
+    expires_at = excluded.expires_at`,
+  getCache: `SELECT output_json, run_id, created_at, expires_at FROM node_cache
+    WHERE cache_key = ? AND expires_at > ?`,
   endNode: `UPDATE node_executions SET status = @status, error = @error, finished_at = @finishedAt
     WHERE run_id = @runId AND node_label = @label`,
   insertEdge: `INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
@@ -79,4 +87,14 @@ export interface NodeExecutionRow {
   readonly finished_at: string | null;
   readonly error: string | null;
   readonly attempt: number;
+  /** The run a `cached` node's output came from (schema version 8). */
+  readonly cached_from_run_id?: string | null;
+}
+
+/** A `node_cache` row as a lookup reads it. */
+export interface NodeCacheRow {
+  readonly output_json: string | null;
+  readonly run_id: string;
+  readonly created_at: string;
+  readonly expires_at: string;
 }

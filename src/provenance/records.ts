@@ -1,5 +1,6 @@
 import { decodeJson } from "../store/jsonValue.js";
 import type {
+  CacheHit,
   DagShape,
   NodeStatus,
   RunStatus,
@@ -7,7 +8,7 @@ import type {
   StoredNode,
   StoredRunState,
 } from "./Provenance.js";
-import type { DagRunRow, NodeExecutionRow } from "./provenanceSql.js";
+import type { DagRunRow, NodeCacheRow, NodeExecutionRow } from "./provenanceSql.js";
 
 /**
  * One node of a recorded run.
@@ -26,6 +27,8 @@ export interface NodeRecord {
   readonly startedAt: Date | undefined;
   readonly finishedAt: Date | undefined;
   readonly error: string | undefined;
+  /** For a `cached` node: the run that computed the output it reused. */
+  readonly cachedFrom: string | undefined;
   /** Labels whose edges into this node were traversed. */
   readonly upstream: readonly string[];
   /** Labels this node's output travelled to. */
@@ -117,6 +120,7 @@ export function nodeRecordsOf(
       startedAt: dateOf(row.started_at),
       finishedAt: dateOf(row.finished_at),
       error: orUndefined(row.error),
+      cachedFrom: row.cached_from_run_id ?? undefined,
       upstream: edges
         .filter((e) => e.downstream_label === row.node_label)
         .map((e) => e.upstream_label),
@@ -222,4 +226,21 @@ export function childRunsOf(rows: readonly ChildRunRow[]): Map<string, StoredChi
     });
   }
   return children;
+}
+
+/**
+ * A `node_cache` row as the hit a cached node reuses.
+ *
+ * @example
+ * ```ts
+ * const hit = row === undefined ? undefined : cacheHitOf(row);
+ * ```
+ */
+export function cacheHitOf(row: NodeCacheRow): CacheHit {
+  return {
+    output: decodeJson(row.output_json),
+    runId: row.run_id,
+    createdAt: Date.parse(row.created_at),
+    expiresAt: Date.parse(row.expires_at),
+  };
 }

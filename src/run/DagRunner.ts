@@ -30,6 +30,7 @@ import {
   RunNotRestartable,
   UnknownLabel,
 } from "./errors.js";
+import { completionOf } from "./nodeCache.js";
 import { provideFrom } from "./ProvenanceProvider.js";
 import { type NodeCall, runNode } from "./runNode.js";
 import type { Message, RunState } from "./runState.js";
@@ -57,6 +58,8 @@ export type {
 } from "./runTypes.js";
 
 const RESTARTABLE: ReadonlySet<string> = new Set(["failed", "paused", "interrupted"]);
+/** Node statuses whose recorded output a restart or replay reuses. */
+const HAS_OUTPUT: ReadonlySet<string> = new Set(["completed", "skipped", "cached"]);
 
 /**
  * What a run needs to know about its DAG, derived once per version of the DAG (a DAG
@@ -250,7 +253,7 @@ export class DagRunner {
       const attemptsSpent = new Map<string, number>();
       for (const node of stored.nodes.values()) {
         if (this.dag.get(node.label) === undefined) continue;
-        if (node.status === "completed" || node.status === "skipped") {
+        if (HAS_OUTPUT.has(node.status)) {
           known.set(node.label, { output: node.output, copied: false });
         } else {
           attemptsSpent.set(node.label, node.attempt);
@@ -291,7 +294,7 @@ export class DagRunner {
       const known = new Map<string, { output: unknown; copied: boolean }>();
       for (const node of stored.nodes.values()) {
         if (rerun.has(node.label) || this.dag.get(node.label) === undefined) continue;
-        if (node.status === "completed" || node.status === "skipped") {
+        if (HAS_OUTPUT.has(node.status)) {
           known.set(node.label, { output: node.output, copied: true });
         }
       }
@@ -510,7 +513,7 @@ export class DagRunner {
             edges: this.dag
               .downstreamEdges(message.label)
               .map((edge) => ({ from: edge.from, to: edge.to })),
-            status: "completed",
+            ...completionOf(message),
           },
           next,
         );

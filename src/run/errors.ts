@@ -34,6 +34,34 @@ export class NodeFailed extends Data.TaggedError("NodeFailed")<{
     const at = this.element === undefined ? "" : ` at element ${JSON.stringify(this.element)}`;
     return `Node "${this.nodeLabel}" failed${at} on attempt ${this.attempt}: ${describeCause(this.cause)}`;
   }
+
+  /** JSON keeps the message and the cause's (an Error's own fields are not enumerable). */
+  override toJSON(): Record<string, unknown> {
+    return {
+      _tag: this._tag,
+      nodeLabel: this.nodeLabel,
+      attempt: this.attempt,
+      ...(this.element === undefined ? {} : { element: this.element }),
+      ...(this.childRunId === undefined ? {} : { childRunId: this.childRunId }),
+      message: this.message,
+      cause: causeToJson(this.cause),
+    };
+  }
+}
+
+/**
+ * An Error as JSON: its name and message plus its own fields (a tagged error's `_tag`
+ * and data); anything else as is.
+ */
+function causeToJson(cause: unknown): unknown {
+  if (!(cause instanceof Error)) return cause;
+  const withJson = cause as Error & { toJSON?: () => unknown };
+  const own = typeof withJson.toJSON === "function" ? withJson.toJSON() : { ...cause };
+  return {
+    name: cause.name,
+    ...(typeof own === "object" && own !== null ? own : {}),
+    message: cause.message,
+  };
 }
 
 /**

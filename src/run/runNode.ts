@@ -24,8 +24,10 @@ import {
   OutputInvalid,
 } from "./errors.js";
 import { type LazySignal, lazySignal } from "./lazySignal.js";
+import { withNodeCache } from "./nodeCache.js";
 import { retryDelayMs } from "./retryDelay.js";
 import { compositeError, runComposite } from "./runComposite.js";
+import { settleNodeValue } from "./runEffectNode.js";
 import type { Message, RunState } from "./runState.js";
 import type { DagRunnerOptions, ExecutionPlan } from "./runTypes.js";
 import { decode, fieldOf, issuesOf } from "./schemaCheck.js";
@@ -79,7 +81,7 @@ export function runNode(call: NodeCall, start: NodeStart): Effect.Effect<Message
         });
       }),
     );
-  return attemptOnce(firstAttempt);
+  return withNodeCache(provenance, plan.runId, node, start, attemptOnce(firstAttempt));
 }
 
 function callOnce(
@@ -122,7 +124,11 @@ function callOnce(
           ? cause
           : ((spec.kind !== "function" ? compositeError(cause) : undefined) ??
             new NodeFailed({ nodeLabel: label, attempt, cause })),
-    }).pipe(Effect.onInterrupt(() => Effect.sync(signal.abort)));
+    }).pipe(
+      // A node function may return an Effect: run in this fiber (see runEffectNode.ts).
+      Effect.flatMap((value) => settleNodeValue(value, call.options.services, label, attempt)),
+      Effect.onInterrupt(() => Effect.sync(signal.abort)),
+    );
     const timeoutMs = spec.options.timeout;
     const output =
       timeoutMs === undefined

@@ -1,5 +1,5 @@
 import type * as Fiber from "effect/Fiber";
-import type { NodeEnd, ProvenanceError } from "../provenance/Provenance.js";
+import type { CacheEntry, NodeEnd, ProvenanceError } from "../provenance/Provenance.js";
 import type { NodeError } from "./errors.js";
 
 // The state one execution of a DAG keeps while it runs, shared by the runner's loop
@@ -7,7 +7,15 @@ import type { NodeError } from "./errors.js";
 
 /** What a node's fiber tells the loop when it ends. */
 export type Message =
-  | { readonly kind: "done"; readonly label: string; readonly output: unknown }
+  | {
+      readonly kind: "done";
+      readonly label: string;
+      readonly output: unknown;
+      /** The run a cached node's reused output came from (see nodeCache.ts). */
+      readonly cachedFrom?: string;
+      /** A cached node's fresh output, to store with its completion. */
+      readonly cacheEntry?: CacheEntry;
+    }
   | { readonly kind: "failed"; readonly label: string; readonly error: NodeError }
   | { readonly kind: "paused"; readonly label: string }
   | { readonly kind: "storeFailed"; readonly label: string; readonly error: ProvenanceError };

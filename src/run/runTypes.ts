@@ -1,3 +1,4 @@
+import type * as Context from "effect/Context";
 import type { DagInvalid } from "../dag/errors.js";
 import type { NamespaceLike } from "../dag/NodeContext.js";
 import type { ProvenanceError } from "../provenance/Provenance.js";
@@ -89,6 +90,13 @@ export interface DagRunnerOptions {
   readonly namespace?: NamespaceLike;
   /** Where run and node lines go (default: nowhere; the library prints nothing itself). */
   readonly logger?: Logger;
+  /**
+   * Services for nodes that return an `Effect`: provided to each node Effect, on top of
+   * the run fiber's own context (in the Effect form, whatever the caller provided).
+   * Build it with `Context.make(Tag, impl)` (and `Context.add`), or take it from a layer
+   * with `Effect.context()`.
+   */
+  readonly services?: Context.Context<never>;
 }
 
 /**

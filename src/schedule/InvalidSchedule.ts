@@ -9,6 +9,14 @@ const HINTS: Readonly<Record<string, string>> = {
   month: 'A month takes 1-12 or JAN-DEC, "*", lists, ranges and steps.',
   "day of week":
     'A day of week takes 0-7 (0 and 7 are Sunday) or SUN-SAT, e.g. "MON-FRI", "5#3" (third Friday) or "5L" (last Friday).',
+  every:
+    'Write an interval as a number and units, largest first: "15m", "1h30m", "90s", "500ms", "1d" (or a whole number of ms).',
+  jitter:
+    'Write jitter as a duration such as "30s" or "5m" (or ms), shorter than the time between ticks.',
+  startAt:
+    'Give an instant: a Date, an ISO 8601 string such as "2026-01-01T00:00:00Z", or epoch ms.',
+  endAt: "Give an instant after startAt: a Date, an ISO 8601 string, or epoch ms.",
+  schedule: 'Give a cron expression such as "0 9 * * MON-FRI", or every: "15m" instead.',
   "field count":
     'Write 5 fields "minute hour day-of-month month day-of-week" (e.g. "0 9 * * MON-FRI"), or 6 with seconds first (e.g. "*/10 * * * * *").',
 };
@@ -16,7 +24,9 @@ const HINTS: Readonly<Record<string, string>> = {
 /**
  * A cron expression that cannot be used: wrong number of fields, a value out of range, a
  * syntax error, or a date that never occurs. `field` names the culprit ("minute", "hour",
- * "day of month", "month", "day of week", "second", "field count" or "expression").
+ * "day of month", "month", "day of week", "second", "field count" or "expression") — or
+ * a trigger's other schedule option ("every", "jitter", "startAt", "endAt", "schedule"),
+ * with `expression` the value given.
  *
  * @example
  * ```ts

@@ -1,8 +1,12 @@
 import { CronExpressionParser, type CronFieldCollection } from "cron-parser";
+import { InstantOutOfRange, MAX_INSTANT_MS, toEpochMs } from "./InstantOutOfRange.js";
 import { InvalidSchedule } from "./InvalidSchedule.js";
+import { mergeOverlappingLists } from "./mergeOverlappingLists.js";
+import type { TickSchedule } from "./TickSchedule.js";
 import { TimeZone } from "./TimeZone.js";
 import { WallClockPattern } from "./WallClockPattern.js";
 
+export { InstantOutOfRange, toEpochMs } from "./InstantOutOfRange.js";
 export { InvalidSchedule } from "./InvalidSchedule.js";
 export { InvalidTimezone } from "./InvalidTimezone.js";
 
@@ -43,15 +47,25 @@ export interface ScheduleOptions {
  * change makes wall time skip or repeat, the rules are:
  *
  * - **Interval schedules** (`everyHour`: the hour field matches all 24 hours, e.g.
- *   `"*\/20 * * * *"`, `"0 * * * *"`) follow elapsed time. A wall time skipped by a
- *   spring-forward does not fire (that hour did not happen); a wall time repeated by a
- *   fall-back fires in both occurrences (that hour happened twice). Ticks stay evenly spaced
- *   in real time across both changes.
+ *   `"*\/20 * * * *"`, `"0 * * * *"`) fire at every instant whose wall time matches. A wall
+ *   time skipped by a spring-forward does not fire (that hour did not happen); a wall time
+ *   repeated by a fall-back fires in both occurrences (that hour happened twice). So the
+ *   real-time spacing across a change stays even exactly when the shift is a whole number
+ *   of the schedule's periods — true of the 1-hour shifts of almost every zone for any
+ *   schedule whose minutes and seconds repeat each hour. Under a 30-minute shift
+ *   (Australia/Lord_Howe) an hourly `"0 * * * *"` keeps its wall times, so one interval
+ *   at each change is 90 minutes in real time (and `"30 * * * *"` one of 30 minutes).
  * - **Fixed-time schedules** (any other hour field, e.g. `"30 2 * * *"`) fire each matching
  *   wall time once. A skipped wall time is late, not lost: it fires at the first instant
  *   after the gap (03:00 local for 02:30 on 2026-03-08 in New York), and all matches inside
  *   one gap collapse into that single fire, together with a match at that very instant. A
  *   repeated wall time fires only at its first occurrence (the earlier, daylight-time one).
+ *
+ * Day of month and day of week: when both are restricted (neither is exactly `*`), a day
+ * matches if **either** matches (`"0 0 1 * MON"`: the 1st and every Monday), as in croner
+ * and cron-parser; when one is `*`, the other alone decides. Vixie cron differs for a field
+ * that merely starts with `*` (`"0 0 *\/3 * MON"`): it ANDs the two, tickflow ORs them.
+ * Lists with overlapping values (`"*\/15,30"`, `"0,7"` for Sunday) mean their union.
  *
  * cron-parser alone shifts a skipped 02:30 by the gap to 03:30, and from an instant between
  * 03:00 and 03:30 it skips that day altogether; `Schedule` does not depend on that.
@@ -62,7 +76,8 @@ export interface ScheduleOptions {
  * s.next(new Date("2026-01-02T09:00:00+01:00")); // Monday 2026-01-05T08:00:00Z
  * ```
  */
-export class Schedule {
+export class Schedule implements TickSchedule {
+  readonly kind = "cron" as const;
   /**
    * Use {@link parseSchedule}; the constructor trusts its arguments.
    *
@@ -122,9 +137,21 @@ export class Schedule {
    * ```
    */
   nextMs(after: Date | number): number {
+    const from = toEpochMs(after, "after");
+    try {
+      const at = this.#nextFrom(from);
+      if (at <= MAX_INSTANT_MS) return at;
+    } catch (error) {
+      // Past the last instant a Date holds, Intl and Date arithmetic throw RangeError.
+      if (!(error instanceof RangeError)) throw error;
+    }
+    throw new InstantOutOfRange({ what: "next tick", value: new Date(from).toISOString() });
+  }
+
+  #nextFrom(after: number): number {
     // Find the first tick > cursor, searching one run of constant `offset` at a time;
     // transitions at or before `searchedTo` are already accounted for.
-    let cursor = Math.floor(toEpochMs(after, "after"));
+    let cursor = Math.floor(after);
     let offset = this.zone.offsetAt(cursor);
     let searchedTo = cursor;
     for (let step = 0; step < STEP_LIMIT; step++) {
@@ -264,7 +291,7 @@ function parsedPattern(expression: string): ParsedPattern {
  * ```
  */
 export function ticksBetween(
-  schedule: Schedule,
+  schedule: TickSchedule,
   afterExclusive: Date | number,
   untilInclusive: Date | number,
   limit: number,
@@ -293,7 +320,7 @@ export function ticksBetween(
  * ```
  */
 export function latestTickBetween(
-  schedule: Schedule,
+  schedule: TickSchedule,
   afterExclusive: Date | number,
   untilInclusive: Date | number,
 ): Date | undefined {
@@ -308,22 +335,6 @@ export function latestTickBetween(
   }
 }
 
-/**
- * Epoch ms of a `Date` or number; throws a `RangeError` naming `what` when not finite.
- *
- * @example
- * ```ts
- * toEpochMs(new Date(5), "after"); // 5
- * ```
- */
-export function toEpochMs(value: Date | number, what: string): number {
-  const ms = typeof value === "number" ? value : value.getTime();
-  if (!Number.isFinite(ms)) {
-    throw new RangeError(`"${what}" must be a finite instant (Date or epoch ms), got ${value}`);
-  }
-  return ms;
-}
-
 function checkCount(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`"${what}" must be a non-negative integer, got ${n}`);
@@ -332,8 +343,15 @@ function checkCount(n: number, what: string): void {
 
 let processZone: { readonly tz: string | undefined; readonly zone: string } | undefined;
 
-/** The process's zone, asked of Intl once per value of TZ (the ask costs ~90 µs). */
-function systemTimezone(): string {
+/**
+ * The process's zone, asked of Intl once per value of TZ (the ask costs ~90 µs).
+ *
+ * @example
+ * ```ts
+ * systemTimezone(); // e.g. "Europe/Berlin"
+ * ```
+ */
+export function systemTimezone(): string {
   if (processZone === undefined || processZone.tz !== process.env.TZ) {
     processZone = {
       tz: process.env.TZ,
@@ -383,14 +401,14 @@ function parseFields(expression: string, fields: readonly string[]): CronFieldCo
     }
   });
   try {
-    return CronExpressionParser.parse(fields.join(" "), { tz: "UTC", currentDate: 0 }).fields;
+    return parseMerged(fields);
   } catch (error) {
     // Find the field that fails on its own, every other field being "*".
     for (let i = 0; i < fields.length; i++) {
       const probe = ["0", "*", "*", "*", "*", "*"];
       probe[i] = fields[i] as string;
       try {
-        CronExpressionParser.parse(probe.join(" "), { tz: "UTC", currentDate: 0 });
+        parseMerged(probe);
       } catch (fieldError) {
         throw new InvalidSchedule({
           expression,
@@ -408,6 +426,21 @@ function parseFields(expression: string, fields: readonly string[]): CronFieldCo
       });
     }
     throw new InvalidSchedule({ expression, field: "expression", reason: message });
+  }
+}
+
+/**
+ * cron-parser's fields for six tokens. Lists with overlapping elements, which cron-parser
+ * refuses as duplicates, are read as the union of their elements (as Vixie cron does).
+ */
+function parseMerged(fields: readonly string[]): CronFieldCollection {
+  try {
+    return CronExpressionParser.parse(fields.join(" "), { tz: "UTC", currentDate: 0 }).fields;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/duplicate values/i.test(message)) throw error;
+    const merged = mergeOverlappingLists(fields);
+    return CronExpressionParser.parse(merged.join(" "), { tz: "UTC", currentDate: 0 }).fields;
   }
 }
 

@@ -1,6 +1,8 @@
 import type { CronFieldCollection } from "cron-parser";
 
 const SECOND = 1000;
+/** Past this year no `Date` exists: the walk gives up with NaN (the caller's typed error). */
+const LAST_YEAR = 275_760;
 /** Days (plus skipped months) walked before a pattern is declared never to match. */
 const WALK_LIMIT = 100_000;
 
@@ -57,7 +59,8 @@ export class WallClockPattern {
 
   /**
    * The first matching wall time strictly after `wall` (naive ms). Throws an `Error` when
-   * nothing matches in the next few centuries (such patterns are rejected at parse time).
+   * nothing matches in the next few centuries (such patterns are rejected at parse time);
+   * NaN when the walk passes the last year a `Date` holds.
    *
    * @example
    * ```ts
@@ -72,6 +75,7 @@ export class WallClockPattern {
     let secondOfDay =
       start.getUTCHours() * 3600 + start.getUTCMinutes() * 60 + start.getUTCSeconds();
     for (let step = 0; step < WALK_LIMIT; step++) {
+      if (!(year <= LAST_YEAR)) return Number.NaN;
       if (!this.#months.has(month)) {
         day = 1;
         secondOfDay = 0;

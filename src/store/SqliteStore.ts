@@ -25,7 +25,10 @@ export interface SqliteStoreOptions {
   readonly readonly?: boolean;
   /**
    * How long a statement waits for another connection's lock before failing with
-   * `DatabaseLocked`. Default 5000.
+   * `DatabaseLocked`. Default 5000. A synchronous call on the store waits inside SQLite,
+   * blocking the event loop meanwhile; the trigger store and the run history's writes
+   * wait the same time out asynchronously (tries of a few ms, pauses between them), so
+   * a supervisor's timers and nodes keep running while another process holds the lock.
    */
   readonly busyTimeoutMs?: number;
   /**
@@ -99,6 +102,7 @@ export class SqliteStore {
   readonly #db: Database.Database;
   readonly #busyTimeoutMs: number;
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
+  readonly #busyTimeoutStatements = new Map<number, Database.Statement>();
 
   private constructor(
     db: Database.Database,
@@ -254,6 +258,48 @@ export class SqliteStore {
   }
 
   /**
+   * How long a statement may wait for another connection's lock, in all (the
+   * `busyTimeoutMs` it was opened with). Synchronous calls wait that long inside SQLite;
+   * the supervisor's writers wait it out asynchronously instead (see `LockWait`).
+   */
+  get busyTimeoutMs(): number {
+    return this.#busyTimeoutMs;
+  }
+
+  /**
+   * Runs `fn` (synchronous calls on this store) with SQLite waiting at most `ms` for a
+   * lock held by another connection, then restores the store's own busy timeout. A
+   * caller that must not block the event loop for long tries with a few ms and retries
+   * later on `DatabaseLocked` (see `LockWait`); `busy_timeout` is a setting of the
+   * connection in memory, so switching it costs no I/O.
+   *
+   * @example
+   * ```ts
+   * store.withBusyTimeout(5, () => store.run("insert", "INSERT INTO t VALUES (1)"));
+   * ```
+   */
+  withBusyTimeout<T>(ms: number, fn: () => T): T {
+    // A closed store: `fn` meets the closed connection itself (and reports its operation).
+    if (ms === this.#busyTimeoutMs || !this.#db.open) return fn();
+    this.#setBusyTimeout(Math.max(0, Math.floor(ms)));
+    try {
+      return fn();
+    } finally {
+      if (this.#db.open) this.#setBusyTimeout(this.#busyTimeoutMs);
+    }
+  }
+
+  /** Sets `busy_timeout` through a cached statement (`pragma()` prepares one per call). */
+  #setBusyTimeout(ms: number): void {
+    let statement = this.#busyTimeoutStatements.get(ms);
+    if (statement === undefined) {
+      statement = this.#db.prepare(`PRAGMA busy_timeout = ${ms}`);
+      this.#busyTimeoutStatements.set(ms, statement);
+    }
+    statement.run();
+  }
+
+  /**
    * Whether a transaction is open on this connection now. SQLite ends one by itself on
    * some errors (SQLITE_FULL, I/O errors), so a caller batching savepoints checks it.
    */
@@ -385,6 +431,7 @@ export class SqliteStore {
   close(): void {
     if (!this.#db.open) return;
     this.#statements.clear();
+    this.#busyTimeoutStatements.clear();
     try {
       this.#db.close();
     } catch (cause) {

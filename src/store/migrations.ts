@@ -221,4 +221,35 @@ ALTER TABLE supervisors ADD COLUMN holder_pid INTEGER NULL;
 ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
 `,
   },
+  {
+    version: 7,
+    name: "reserved (issue 17)",
+    // Number 7 belongs to another branch of issue 17 (merged separately); this empty
+    // placeholder keeps the list gapless on this branch. At merge, keep the other
+    // branch's migration 7 and drop this one.
+    sql: "",
+  },
+  {
+    version: 8,
+    name: "node cache",
+    // Cached nodes (issue 17): a registered function's output reused for an equal
+    // input within its TTL. One row per key (hash of nsref, version and input), the run
+    // that computed it, and created_at/expires_at so retention can prune it by age. A
+    // node execution that reused one is 'cached' and names that run.
+    sql: `
+CREATE TABLE node_cache (
+  cache_key TEXT NOT NULL PRIMARY KEY,
+  nsref TEXT NOT NULL,
+  version TEXT NOT NULL,
+  output_json TEXT,
+  run_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_node_cache_expires ON node_cache (expires_at);
+
+ALTER TABLE node_executions ADD COLUMN cached_from_run_id TEXT NULL;
+`,
+  },
 ];

@@ -183,4 +183,28 @@ ALTER TABLE supervisors ADD COLUMN holder_pid INTEGER NULL;
 ALTER TABLE supervisors ADD COLUMN holder_started TEXT NULL;
 `,
   },
+  {
+    version: 7,
+    name: "reserved (issue 17)",
+    sql: "",
+  },
+  {
+    version: 8,
+    name: "node cache",
+    sql: `
+CREATE TABLE node_cache (
+  cache_key TEXT NOT NULL PRIMARY KEY,
+  nsref TEXT NOT NULL,
+  version TEXT NOT NULL,
+  output_json TEXT,
+  run_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+
+CREATE INDEX idx_node_cache_expires ON node_cache (expires_at);
+
+ALTER TABLE node_executions ADD COLUMN cached_from_run_id TEXT NULL;
+`,
+  },
 ];

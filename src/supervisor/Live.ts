@@ -52,6 +52,12 @@ export interface Live {
    * or the same tick is recorded twice (the second refused by the unique key).
    */
   tickedUpTo: number;
+  /**
+   * The first tick owed again because its ledger write failed (a lock, a full disk), until
+   * the next wake plans it: such ticks are owed, not merely late, so catch-up `all` fires
+   * each of them. `+Infinity` when none is.
+   */
+  owedAgainFrom: number;
   /** A poll of this trigger is pending: at most one at a time (later ticks wait for it). */
   polling: boolean;
   /** The trigger came due while its poll was pending: planned when the poll settles. */
@@ -96,6 +102,7 @@ export function newLive(
     backlog: [],
     draining: false,
     tickedUpTo: Number.NEGATIVE_INFINITY,
+    owedAgainFrom: Number.POSITIVE_INFINITY,
     polling: false,
     dueWhilePolling: false,
     chain: Promise.resolve(),

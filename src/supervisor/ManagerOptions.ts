@@ -1,3 +1,4 @@
+import type * as Context from "effect/Context";
 import type { Namespace } from "../namespace/Namespace.js";
 import type { ProvenanceProvider } from "../run/DagRunner.js";
 import type { Logger } from "../run/Logger.js";
@@ -65,6 +66,11 @@ export interface TriggerManagerOptions {
   readonly faults?: FaultHook;
   /** Structured log lines (a pino logger fits); nothing is logged without one. */
   readonly logger?: Logger;
+  /**
+   * Services for DAG nodes that return an `Effect` (see `DagRunnerOptions.services`).
+   * The Effect layer (`Supervisor.layer`) sets it from the context it is built in.
+   */
+  readonly services?: Context.Context<never>;
   /**
    * XState's inspection events for every trigger machine, as `createActor`'s `inspect`
    * option gives them (e.g. `createBrowserInspector().inspect` from `@statelyai/inspect`).

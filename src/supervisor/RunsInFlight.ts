@@ -249,6 +249,7 @@ export class RunsInFlight {
       dagNsref: definition.dagNsref,
       namespace: core.namespace,
       ...(core.logger ? { logger: core.logger.child({ trigger: definition.name }) } : {}),
+      ...(core.services ? { services: core.services } : {}),
     });
     this.forgetRunner(definition.name);
     this.#runners.set(key, runner);

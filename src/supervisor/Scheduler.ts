@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { ticksBetween } from "../schedule/Schedule.js";
+import { sameSchedule } from "../schedule/scheduleConfig.js";
 import type { StoredActivation } from "../trigger/records.js";
 import { storeUnreachable } from "./errorCauses.js";
 import { type BacklogEntry, type Live, serial, stateOf } from "./Live.js";
@@ -39,12 +40,18 @@ export class Scheduler {
       live.snapshot.context.lastScheduledAt ?? Number.NEGATIVE_INFINITY,
       live.activatedAt,
     );
-    const due = schedule.nextMs(base);
-    this.core.timers.set(live.name, due);
-    void this.core.fires.commitQuietly(live, [
-      { kind: "nextRun", name: live.name, nextRunAt: due },
-    ]);
+    this.#setNext(live, schedule.nextMs(base));
     this.arm();
+  }
+
+  /** Queues (and records) the trigger's next tick; a schedule past its `endAt` has none. */
+  #setNext(live: Live, due: number): void {
+    const finite = Number.isFinite(due);
+    if (finite) this.core.timers.set(live.name, due);
+    else this.core.timers.delete(live.name);
+    void this.core.fires.commitQuietly(live, [
+      { kind: "nextRun", name: live.name, nextRunAt: finite ? due : null },
+    ]);
   }
 
   /** Arms the one timer for the earliest due tick across all triggers. */
@@ -106,17 +113,17 @@ export class Scheduler {
     const ticks = ticksBetween(schedule, base, now, MAX_OWED_TICKS).map((d) => d.getTime());
     const last = ticks.at(-1);
     // The next tick is computed from the last owed one, so the schedule never drifts.
-    const next = schedule.nextMs(last ?? base);
-    this.core.timers.set(live.name, next);
-    void this.core.fires.commitQuietly(live, [
-      { kind: "nextRun", name: live.name, nextRunAt: next },
-    ]);
+    this.#setNext(live, schedule.nextMs(last ?? base));
     if (last === undefined) return;
+    // The ticks owed again after a failed write are planned now (a later failure marks
+    // its own tick again).
+    const owedAgainFrom = live.owedAgainFrom;
+    live.owedAgainFrom = Number.POSITIVE_INFINITY;
     if (ticks.length === 1 && live.backlog.length === 0 && !live.draining && last > live.since) {
       this.#tick(live, last);
       return;
     }
-    live.backlog.push(...planOwedTicks(definition, ticks, now, live.since));
+    live.backlog.push(...planOwedTicks(definition, ticks, now, live.since, owedAgainFrom));
     this.drainBacklog(live);
   }
 
@@ -192,11 +199,13 @@ export class Scheduler {
    * gets its row once writes succeed. The backlog is dropped, so nothing drains past the
    * gap. While the database is unreachable nobody can fire the trigger: those ticks count
    * as missed while down (the catch-up policy decides); after a lock or a full disk they
-   * are late (the latest fires, earlier ones are recorded missed).
+   * are owed again from `tick` (catch-up `all` fires each; otherwise they are late: the
+   * latest fires, earlier ones are recorded missed).
    */
   #owedAgain(live: Live, tick: number, error: unknown): void {
     live.backlog.length = 0;
     live.tickedUpTo = Math.min(live.tickedUpTo, tick - 1);
+    live.owedAgainFrom = Math.min(live.owedAgainFrom, tick);
     if (storeUnreachable(error)) live.since = Math.max(live.since, this.core.clock.now());
   }
 
@@ -316,12 +325,7 @@ export class Scheduler {
       if (live === undefined || definition === undefined) continue;
       await serial(live, () => core.fires.adoptPolicy(live, definition));
       const config = configOf(definition);
-      if (
-        stored.record.config.schedule === config.schedule &&
-        stored.record.config.timezone === config.timezone
-      ) {
-        continue;
-      }
+      if (sameSchedule(stored.record.config, config)) continue;
       live.activatedAt = live.since;
       const record = {
         kind: "upsertActivation" as const,

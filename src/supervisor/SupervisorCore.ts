@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type * as Context from "effect/Context";
 import { type InspectionEvent, initialTransition, transition } from "xstate";
 import {
   type SupervisorEvent,
@@ -56,6 +57,7 @@ export class SupervisorCore {
   readonly leaseMs: number;
   readonly mode: "database" | "trigger";
   readonly logger: Logger | undefined;
+  readonly services: Context.Context<never> | undefined;
   readonly inspect: ((event: InspectionEvent) => void) | undefined;
   readonly onError: (error: unknown, trigger: string | undefined) => void;
   readonly #onEvent: (event: ManagerEvent) => void;
@@ -93,6 +95,7 @@ export class SupervisorCore {
     this.ownerId = options.ownerId ?? randomUUID();
     this.#onEvent = options.onEvent ?? (() => {});
     this.logger = options.logger;
+    this.services = options.services;
     this.inspect = options.inspect;
     // The library prints nothing by itself: errors go to `onError` and to the logger,
     // when given (the CLI gives both).

@@ -15,6 +15,7 @@ import { RunsInFlight } from "./RunsInFlight.js";
 import { Scheduler } from "./Scheduler.js";
 import { SupervisorCore } from "./SupervisorCore.js";
 import { haltSupervisor, stopSupervisor } from "./stopSupervisor.js";
+import { type HealthOptions, type SupervisorHealth, supervisorHealth } from "./supervisorHealth.js";
 import { TriggerActivation } from "./TriggerActivation.js";
 import { TriggerLoader } from "./TriggerLoader.js";
 import { TriggerShares } from "./TriggerShares.js";
@@ -96,6 +97,22 @@ export class TriggerManager {
    */
   status(): ManagerStatus {
     return this.#core.status();
+  }
+
+  /**
+   * Whether this supervisor is healthy, for a container probe: `ok` is true when the
+   * store answers a read and either it fires (leader or member) with no due tick more
+   * than `maxOverdueMs` (default 30 s) late, or it is a standby; a stopped supervisor is
+   * not ok. See {@link SupervisorHealth} for each field. From another process, use
+   * `tickflow health`.
+   *
+   * @example
+   * ```ts
+   * const { ok, reasons } = await manager.health({ maxOverdueMs: 60_000 });
+   * ```
+   */
+  health(options: HealthOptions = {}): Promise<SupervisorHealth> {
+    return supervisorHealth(this.#core, options);
   }
 
   /**

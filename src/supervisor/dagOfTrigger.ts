@@ -1,10 +1,11 @@
 import type { Dag } from "../dag/Dag.js";
-import { InvalidTriggerDefinition } from "../namespace/errors.js";
+import { dagOfNsref } from "../namespace/dagOfNsref.js";
 import type { Namespace } from "../namespace/Namespace.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 
 /**
- * The DAG a trigger fires; `InvalidTriggerDefinition` when its nsref names a function.
+ * The DAG a trigger fires: its `dagNsref`'s DAG, or a one-node DAG when it names a
+ * registered function (see `dagOfNsref`).
  *
  * @example
  * ```ts
@@ -12,13 +13,5 @@ import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
  * ```
  */
 export function dagOfTrigger(namespace: Namespace, definition: TriggerDefinition): Dag {
-  const node = namespace.get(definition.dagNsref);
-  if (node.spec.kind !== "dag") {
-    throw new InvalidTriggerDefinition({
-      name: definition.name,
-      field: "dagNsref",
-      reason: `names a function ("${definition.dagNsref}"), not a DAG: register a Dag under it`,
-    });
-  }
-  return node.spec.dag as Dag;
+  return dagOfNsref(namespace, definition.dagNsref);
 }

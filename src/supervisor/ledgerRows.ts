@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FireRef, TriggerInput } from "../../machines/trigger.machine.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import { scheduleConfig } from "../schedule/scheduleConfig.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 
 /**
@@ -29,8 +30,7 @@ export function machineInput(definition: TriggerDefinition): TriggerInput {
  */
 export function configOf(definition: TriggerDefinition): Record<string, unknown> {
   return {
-    schedule: definition.schedule?.expression ?? null,
-    timezone: definition.schedule?.timezone ?? null,
+    ...scheduleConfig(definition.schedule),
     overlap: definition.overlap,
     ...(definition.maxConcurrent === undefined ? {} : { maxConcurrent: definition.maxConcurrent }),
     catchUp: definition.catchUp,

@@ -6,7 +6,9 @@ import type { BacklogEntry } from "./Live.js";
  * the trigger (the process was down): the trigger's catch-up policy decides (`skip`,
  * `latest`, `all` bounded by `maxCatchUp`, within `catchUpWindow`). Ticks due since are
  * late (a blocked event loop, a clock jump, a slow poll): the latest fires, earlier ones
- * are recorded missed. Pure.
+ * are recorded missed — except ticks from `owedAgainFrom` on, whose ledger write failed
+ * (a lock, a full disk): under catch-up `all` each of them fires, in order (bounded by
+ * `maxCatchUp`), as the policy promises for every tick it could not fire in time. Pure.
  *
  * @example
  * ```ts
@@ -19,6 +21,7 @@ export function planOwedTicks(
   ticks: readonly number[],
   now: number,
   since: number,
+  owedAgainFrom = Number.POSITIVE_INFINITY,
 ): BacklogEntry[] {
   const window = definition.catchUpWindow;
   const down = ticks.filter((tick) => tick <= since);
@@ -30,13 +33,17 @@ export function planOwedTicks(
       : definition.catchUp === "latest"
         ? owed.slice(-1)
         : owed.slice(-definition.maxCatchUp);
-  const firing = new Set([...fire, ...late.slice(-1)]);
+  const all = definition.catchUp === "all";
+  const owedAgain = all ? late.filter((tick) => tick >= owedAgainFrom) : [];
+  const firing = new Set([...fire, ...owedAgain.slice(-definition.maxCatchUp), ...late.slice(-1)]);
   return ticks.map((tick) => ({
     tick,
     fire: firing.has(tick),
     reason:
       tick <= since
         ? `missed while down (catchUp: ${definition.catchUp})`
-        : "late: a later tick was already due",
+        : all && tick >= owedAgainFrom
+          ? `owed after a failed write, beyond maxCatchUp (${definition.maxCatchUp})`
+          : "late: a later tick was already due",
   }));
 }

@@ -1,4 +1,5 @@
 import { encodeJson, stringifySafely } from "../store/jsonValue.js";
+import { LockRetryQueue } from "../store/LockRetryQueue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -40,7 +41,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The SQLite form of {@link TriggerBackend}: synchronous better-sqlite3 underneath (one
- * writer at a time, so every transaction is serial), wrapped in settled promises.
+ * writer at a time, so every transaction is serial), wrapped in promises that are
+ * settled at once unless another process holds the lock (then they settle, in call
+ * order, once it is gone or the busy timeout has passed — without blocking the loop).
  *
  * @example
  * ```ts
@@ -51,7 +54,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class SqliteTriggerBackend implements TriggerBackend {
   readonly kind = "sqlite" as const;
 
-  constructor(readonly store: SqliteStore) {}
+  /**
+   * Every call goes through one queue that waits out another process's lock
+   * asynchronously (a few ms inside SQLite per try, then a pause that lets timers,
+   * nodes and heartbeats run), in call order, up to the store's `busyTimeoutMs`.
+   */
+  readonly #queue: LockRetryQueue;
+
+  constructor(readonly store: SqliteStore) {
+    this.#queue = new LockRetryQueue(store);
+  }
 
   get location(): string {
     return this.store.path;
@@ -61,13 +73,12 @@ export class SqliteTriggerBackend implements TriggerBackend {
     return Promise.resolve();
   }
 
-  /** Runs `f` now; its throw becomes the promise's rejection. */
+  /**
+   * Runs `f` now (or, while a lock is being waited out, after the calls before it); its
+   * throw becomes the promise's rejection.
+   */
   #now<T>(f: () => T): Promise<T> {
-    try {
-      return Promise.resolve(f());
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#queue.run(f);
   }
 
   getActivation(name: string) {

@@ -63,7 +63,8 @@ export interface DatabaseLease {
  * the same tables (numbered migrations, translated) and pass the same contract suite
  * (test/trigger/triggerBackendContract.test.ts). Every method is asynchronous because
  * PostgreSQL is; the SQLite form does its work synchronously and returns a settled
- * promise. Failures are the store's typed errors (`StoreFailure`), `LeaseLost` for a
+ * promise, except while another process holds the lock (it then waits asynchronously,
+ * in call order). Failures are the store's typed errors (`StoreFailure`), `LeaseLost` for a
  * refused fence.
  *
  * Invariants each implementation keeps:

@@ -1,3 +1,4 @@
+import { Data, Effect } from "effect";
 import { describe, expectTypeOf, it } from "vitest";
 import { Dag } from "../../src/dag/Dag.js";
 import type { DagNode } from "../../src/dag/DagNode.js";
@@ -21,6 +22,24 @@ const needsVolume = dag.node((q: { symbol: string; volume: number }) => q.volume
 });
 
 describe("dag.node types", () => {
+  it("takes an Effect node's success type as its output, for downstream wiring", () => {
+    class Missing extends Data.TaggedError("Missing")<{ readonly symbol: string }> {}
+    const fetchPrice = dag.node(
+      (symbol: string): Effect.Effect<number, Missing> =>
+        symbol === "" ? Effect.fail(new Missing({ symbol })) : Effect.succeed(1),
+      { label: "fetchPrice" },
+    );
+    expectTypeOf(fetchPrice).toEqualTypeOf<DagNode<string, number>>();
+    expectTypeOf(fetchPrice.to(double)).toEqualTypeOf<typeof double>();
+    // @ts-expect-error the Effect's number is not a string
+    fetchPrice.to(shout);
+    const ns = new Namespace();
+    const registered = ns.register((n: number) => Effect.succeed(String(n)), {
+      nsref: "effects:show",
+    });
+    expectTypeOf(registered).toEqualTypeOf<NamespaceNode<number, string>>();
+  });
+
   it("takes the input and output types from the function", () => {
     expectTypeOf(double).toEqualTypeOf<DagNode<number, number>>();
     expectTypeOf(shout).toEqualTypeOf<DagNode<string, string>>();

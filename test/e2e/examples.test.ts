@@ -1,6 +1,7 @@
 /**
  * The smaller examples run as a user runs them (`npm run demo:compose`,
- * `npm run demo:composable`) and print what they promise.
+ * `npm run demo:composable`, `node --import tsx examples/effect-service.ts`) and print what
+ * they promise.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -31,5 +32,14 @@ describe("examples", () => {
     for (const key of ["counts[0]", "counts[1]", "counts[2]", "enrich", "report:long"]) {
       expect(out).toContain(`  ${key}: completed`);
     }
+  }, 60_000);
+
+  it("effect-service: the supervisor layer runs under Layer.launch and stops on SIGTERM", () => {
+    const out = runExample("effect-service.ts");
+    expect(out).toContain('on_demand: completed {"report":"AAPL at $185.00"}');
+    expect(out).toContain("on_demand: failed, UnknownSymbol for XYZ");
+    expect(out).toContain("every_second: run completed");
+    expect(out).toContain("health: ok=true role=leader");
+    expect(out.trimEnd().endsWith("stopped gracefully")).toBe(true);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { CronExpressionParser } from "cron-parser";
 import { describe, expect, it } from "vitest";
+import { InstantOutOfRange } from "../../src/schedule/InstantOutOfRange.js";
 import { InvalidSchedule } from "../../src/schedule/InvalidSchedule.js";
 import { InvalidTimezone } from "../../src/schedule/InvalidTimezone.js";
 import {
@@ -182,6 +183,28 @@ describe("parseSchedule: invalid expressions", () => {
     expect(count.message).toContain("6 with seconds first");
   });
 
+  it("reads lists with overlapping values as their union (Vixie cron, POSIX)", () => {
+    const t0 = Date.UTC(2026, 0, 1); // a Thursday
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["*/15,30 * * * *", "*/15 * * * *"],
+      ["0,0 * * * *", "0 * * * *"],
+      ["0 0 * * 0,7", "0 0 * * 0"],
+      ["0 0 * * SUN,7", "0 0 * * 0"],
+      ["0 0 1-15,10 * *", "0 0 1-15 * *"],
+      ["0 9 * * 1-5,MON", "0 9 * * 1-5"],
+      ["0 0 L,L * *", "0 0 L * *"],
+      ["0 0 1,1 * 1,1", "0 0 1 * 1"],
+    ];
+    for (const [overlapping, plain] of cases) {
+      const a = parseSchedule(overlapping, { timezone: NY });
+      const b = parseSchedule(plain, { timezone: NY });
+      expect(a.expression).toBe(overlapping);
+      expect(a.nextN(t0, 50), overlapping).toEqual(b.nextN(t0, 50));
+    }
+    // The error still names the bad field when a list with duplicates sits elsewhere.
+    expect((thrown(() => parseSchedule("0,0 99 * * *")) as InvalidSchedule).field).toBe("hour");
+  });
+
   it("is the same class when imported from Schedule.js", () => {
     expect(ReexportedInvalidSchedule).toBe(InvalidSchedule);
   });
@@ -220,9 +243,26 @@ describe("Schedule.next", () => {
     expect(hourly.next(t)).toEqual(new Date(Date.UTC(2026, 0, 1, 11)));
   });
 
-  it("rejects an invalid instant", () => {
-    expect(() => hourly.next(Number.NaN)).toThrow(RangeError);
+  it("rejects an invalid instant with InstantOutOfRange", () => {
+    expect(() => hourly.next(Number.NaN)).toThrow(InstantOutOfRange);
     expect(() => hourly.next(new Date("nope"))).toThrow(/finite/);
+    const error = thrown(() => hourly.next(8.64e15 + 1)) as InstantOutOfRange;
+    expect(error._tag).toBe("InstantOutOfRange");
+    expect(error.what).toBe("after");
+  });
+
+  it("gives a typed error, not a RangeError, when the next tick falls past year 275,760", () => {
+    for (const zone of ["UTC", NY]) {
+      const yearly = parseSchedule("0 0 1 1 *", { timezone: zone });
+      const error = thrown(() => yearly.next(8.64e15 - HOUR)) as InstantOutOfRange;
+      expect(error).toBeInstanceOf(InstantOutOfRange);
+      expect(error.what).toBe("next tick");
+      expect(error.message).toContain("+275760-09-13");
+      expect(() => ticksBetween(yearly, 8.64e15 - DAY, 8.64e15, 5)).toThrow(InstantOutOfRange);
+    }
+    // The last ticks before the end of time are still found.
+    const daily = parseSchedule("0 0 * * *", { timezone: "UTC" });
+    expect(daily.nextMs(8.64e15 - DAY - 1)).toBe(8.64e15 - DAY);
   });
 
   it("nextN chains n ticks", () => {
@@ -405,6 +445,18 @@ describe("DST: interval schedules keep real elapsed spacing", () => {
     }
   }
 
+  it("keeps wall times under a 30-minute shift: one 90-minute interval at each change (Lord_Howe)", () => {
+    const hourly = parseSchedule("0 * * * *", { timezone: "Australia/Lord_Howe" });
+    const halfPast = parseSchedule("30 * * * *", { timezone: "Australia/Lord_Howe" });
+    // Forward at 02:00 -> 02:30 on 2026-10-04 (15:30Z), back at 02:00 -> 01:30 on 2026-04-05 (15:00Z).
+    for (const change of [Date.UTC(2026, 9, 3, 15, 30), Date.UTC(2026, 3, 4, 15)]) {
+      const spacing = gaps(ticksIn(hourly, change - 6 * HOUR, change + 6 * HOUR));
+      expect(spacing.filter((g) => g !== HOUR)).toEqual([90 * MINUTE]);
+      const other = gaps(ticksIn(halfPast, change - 6 * HOUR, change + 6 * HOUR));
+      expect(other.filter((g) => g !== HOUR)).toEqual([30 * MINUTE]);
+    }
+  });
+
   it("a 23-hour local day has 69 ticks of */20 and a 25-hour one 75", () => {
     const schedule = parseSchedule("*/20 * * * *", { timezone: NY });
     const spring = ticksIn(schedule, Date.UTC(2026, 2, 8, 5), Date.UTC(2026, 2, 9, 4));
@@ -445,6 +497,25 @@ describe("cron-parser alone (why Schedule corrects it)", () => {
     expect(cronNext("0 * * * *", Date.UTC(2026, 10, 1, 5, 30), NY)).toBe(
       "2026-11-01T06:00:00.000Z",
     );
+  });
+});
+
+describe("day of month and day of week", () => {
+  const t0 = Date.UTC(2026, 0, 1); // Thursday
+  const days = (expression: string) =>
+    parseSchedule(expression, { timezone: "UTC" })
+      .nextN(t0, 6)
+      .map((d) => d.getUTCDate());
+
+  it("ORs them when both are restricted, even when one is a step of *", () => {
+    expect(days("0 0 1 * MON")).toEqual([5, 12, 19, 26, 1, 2]);
+    // Vixie cron would AND "*/3" with MON (a field starting with * counts as *): 19 only.
+    expect(days("0 0 */3 * MON")).toEqual([4, 5, 7, 10, 12, 13]);
+  });
+
+  it("uses the restricted one alone when the other is *", () => {
+    expect(days("0 0 * * MON")).toEqual([5, 12, 19, 26, 2, 9]);
+    expect(days("0 0 13 * *")).toEqual([13, 13, 13, 13, 13, 13]);
   });
 });
 

@@ -1,35 +1,13 @@
 import { CronExpressionParser } from "cron-parser";
 import { describe, expect, it } from "vitest";
 import { parseSchedule, ticksBetween } from "../../src/schedule/Schedule.js";
+import { intlOffsetOf } from "./reference.js";
 
 // A slow, obviously-right statement of the DST rules in Schedule's TSDoc, checked minute by
 // minute around real transitions, against the fast implementation.
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset (ms) of `zone` at `ms`, straight from Intl. */
-function offsetOf(zone: string, ms: number): number {
-  let format = formats.get(zone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formats.set(zone, format);
-  }
-  const parts = format.formatToParts(ms);
-  const f = Object.fromEntries(parts.map((p) => [p.type, Number(p.value)]));
-  return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) - ms;
-}
 
 interface Window {
   readonly from: number;
@@ -39,7 +17,7 @@ interface Window {
 
 function windowOf(zone: string, from: number, to: number): Window {
   const walls: number[] = [];
-  for (let u = from - 2 * HOUR; u <= to; u += MINUTE) walls.push(u + offsetOf(zone, u));
+  for (let u = from - 2 * HOUR; u <= to; u += MINUTE) walls.push(u + intlOffsetOf(zone, u));
   return { from, walls };
 }
 

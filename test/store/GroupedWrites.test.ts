@@ -1,11 +1,13 @@
 /**
  * The run history's group commit on SQLite, where a full disk (SQLITE_FULL) inside a
- * batch makes SQLite roll back the whole transaction, not only the failing savepoint.
+ * batch makes SQLite roll back the whole transaction, not only the failing savepoint,
+ * and where another connection's lock is waited out asynchronously (issue 14, 3f).
  */
 import path from "node:path";
+import Database from "better-sqlite3";
 import { Effect, Exit } from "effect";
 import { afterEach, expect, it } from "vitest";
-import { DiskFull } from "../../src/store/errors.js";
+import { DatabaseLocked, DiskFull } from "../../src/store/errors.js";
 import { GroupedWrites } from "../../src/store/GroupedWrites.js";
 import { SqliteStore } from "../../src/store/SqliteStore.js";
 import { makeTempDir } from "./tempDir.js";
@@ -42,7 +44,85 @@ it("a write that fills the disk fails the whole batch with DiskFull, and none of
         expect(error, JSON.stringify(failures)).toBeInstanceOf(DiskFull);
       }
     }
+    // Each named by its own write: a run hears which of its writes was lost.
+    expect(
+      exits.map((exit) =>
+        Exit.isFailure(exit) && exit.cause._tag === "Fail"
+          ? (exit.cause.error as DiskFull).operation
+          : undefined,
+      ),
+    ).toEqual(["insert a", "insert big", "insert c"]);
   } finally {
+    store.close();
+  }
+});
+
+it("a batch that meets another connection's lock waits for it asynchronously, writes asked meanwhile join it, all commit once it is released", async () => {
+  const file = path.join(dir, "locked.db");
+  const store = SqliteStore.open(file);
+  const locker = new Database(file);
+  try {
+    store.run("create", "CREATE TABLE t (id TEXT PRIMARY KEY)");
+    let release: () => void = () => {};
+    const pauses: number[] = [];
+    const writes = new GroupedWrites(store, {
+      sleep: (ms) => {
+        pauses.push(ms);
+        // The test decides when the next try comes: the loop is free meanwhile.
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const insert = (id: string) =>
+      Effect.runPromiseExit(
+        writes.write(`insert ${id}`, () => {
+          store.run("insert", "INSERT INTO t (id) VALUES (?)", [id]);
+        }),
+      );
+    locker.exec("BEGIN IMMEDIATE");
+    const first = insert("a");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pauses).toEqual([5]);
+    const second = insert("b");
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pauses).toEqual([5, 10]);
+    locker.exec("COMMIT");
+    release();
+    const exits = await Promise.all([first, second]);
+    expect(exits.map((exit) => exit._tag)).toEqual(["Success", "Success"]);
+    expect(store.all<{ id: string }>("read", "SELECT id FROM t ORDER BY id")).toEqual([
+      { id: "a" },
+      { id: "b" },
+    ]);
+  } finally {
+    if (locker.inTransaction) locker.exec("ROLLBACK");
+    locker.close();
+    store.close();
+  }
+});
+
+it("a write that waited the whole busy timeout fails with DatabaseLocked naming it, and nothing of it is committed", async () => {
+  const file = path.join(dir, "locked-long.db");
+  const store = SqliteStore.open(file, { busyTimeoutMs: 200 });
+  const locker = new Database(file);
+  try {
+    store.run("create", "CREATE TABLE t (id TEXT PRIMARY KEY)");
+    const writes = new GroupedWrites(store, { sleep: async () => {} });
+    locker.exec("BEGIN IMMEDIATE");
+    const exit = await Effect.runPromiseExit(
+      writes.write("insert a", () => {
+        store.run("insert", "INSERT INTO t (id) VALUES ('a')");
+      }),
+    );
+    locker.exec("ROLLBACK");
+    const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : exit;
+    expect(error).toBeInstanceOf(DatabaseLocked);
+    expect((error as DatabaseLocked).timeoutMs).toBe(200);
+    expect(store.all("read", "SELECT id FROM t")).toEqual([]);
+  } finally {
+    locker.close();
     store.close();
   }
 });

@@ -95,6 +95,8 @@ describe("migration 1: provenance", () => {
       "finished_at",
       "error",
       "attempt",
+      // Migration 8: the run a cached node's output came from.
+      "cached_from_run_id",
     ]);
     expect(nodes.filter((c) => c.pk > 0).map((c) => c.name)).toEqual(["run_id", "node_label"]);
     expect(nodes.find((c) => c.name === "attempt")).toMatchObject({
@@ -132,6 +134,28 @@ describe("migration 1: provenance", () => {
         "INSERT INTO dag_runs (run_id, status, started_at) VALUES (NULL, 'x', 'y')",
       ),
     ).toThrow(StoreError);
+    store.close();
+  });
+});
+
+describe("migration 8: node cache", () => {
+  it("creates node_cache keyed by cache_key, with the times retention prunes by", () => {
+    const store = SqliteStore.open(path.join(dir, "c.db"));
+    const cols = store.all<{ name: string; notnull: number; pk: number }>(
+      "table info",
+      "PRAGMA table_info(node_cache)",
+    );
+    expect(cols.map((c) => [c.name, c.notnull, c.pk])).toEqual([
+      ["cache_key", 1, 1],
+      ["nsref", 1, 0],
+      ["version", 1, 0],
+      ["output_json", 0, 0],
+      ["run_id", 1, 0],
+      ["created_at", 1, 0],
+      ["expires_at", 1, 0],
+    ]);
+    const indexes = store.all<{ name: string }>("index list", "PRAGMA index_list(node_cache)");
+    expect(indexes.map((i) => i.name)).toContain("idx_node_cache_expires");
     store.close();
   });
 });

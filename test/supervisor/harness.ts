@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterEach } from "vitest";
 import { Dag } from "../../src/dag/Dag.js";
 import type { NodeContext } from "../../src/dag/NodeContext.js";
 import type { NodeOptions } from "../../src/dag/NodeOptions.js";
@@ -213,4 +214,22 @@ export class Harness {
     this.provenance?.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Call at the top of a test file: returns a maker of harnesses that are closed
+ * (managers stopped, files removed) after each test.
+ */
+export function harnessPerTest(): (options?: HarnessOptions) => Harness {
+  let open: Harness[] = [];
+  afterEach(async () => {
+    const closing = open;
+    open = [];
+    for (const h of closing) await h.close();
+  });
+  return (options) => {
+    const h = new Harness(options);
+    open.push(h);
+    return h;
+  };
 }

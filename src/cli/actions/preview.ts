@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import * as Effect from "effect/Effect";
 import { findStoredTrigger } from "../../inspect/findStoredTrigger.js";
 import { preview } from "../../schedule/preview.js";
-import { parseSchedule, type Schedule } from "../../schedule/Schedule.js";
+import { scheduleConfig, scheduleFromConfig } from "../../schedule/scheduleConfig.js";
+import { parseTickSchedule } from "../../schedule/scheduleOf.js";
+import type { TickSchedule } from "../../schedule/TickSchedule.js";
 import { runTyped } from "../../store/runTyped.js";
 import type { CommandKit } from "../CommandKit.js";
 import { NotApplicable } from "../errors.js";
@@ -21,12 +23,15 @@ export async function previewAction(
     options.after === undefined ? new Date() : parseOption.instant("--after", options.after);
   const schedule = await scheduleOf(kit, command, target, options);
   const entries = preview(schedule, after, count);
+  // every, jitter, startAt, endAt when set (the same keys a trigger's stored config has).
+  const config = scheduleConfig(schedule);
   if (options.json) {
-    kit.out.json({ schedule: schedule.expression, timezone: schedule.timezone, entries });
+    kit.out.json({ ...config, entries });
     return;
   }
   const out = kit.out;
-  out.line(`${out.color.bold(schedule.expression)} in ${schedule.timezone}`);
+  const shape = schedule.kind === "shaped" ? shapeOf(config) : "";
+  out.line(`${out.color.bold(schedule.expression)} in ${schedule.timezone}${shape}`);
   out.line(
     out.table(
       ["#", "UTC", "LOCAL", "NOTE"],
@@ -40,15 +45,24 @@ export async function previewAction(
   );
 }
 
-/** A cron expression has spaces (or is an @shorthand); a trigger name never does. */
+/** ", jitter 30000 ms, from …, until …" for the header line. */
+function shapeOf(config: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (config.jitter !== undefined) parts.push(`jitter ${String(config.jitter)} ms`);
+  if (config.startAt !== undefined) parts.push(`from ${String(config.startAt)}`);
+  if (config.endAt !== undefined) parts.push(`until ${String(config.endAt)}`);
+  return parts.length === 0 ? "" : `, ${parts.join(", ")}`;
+}
+
+/** A cron expression has spaces (or is an @shorthand, or "every 15m"); a trigger name never does. */
 async function scheduleOf(
   kit: CommandKit,
   command: Command,
   target: string,
   options: { tz?: string; module?: string },
-): Promise<Schedule> {
+): Promise<TickSchedule> {
   if (/\s/.test(target.trim()) || target.startsWith("@")) {
-    return parseSchedule(target, options.tz === undefined ? {} : { timezone: options.tz });
+    return parseTickSchedule(target, options.tz === undefined ? {} : { timezone: options.tz });
   }
   const noSchedule = () =>
     new NotApplicable({
@@ -61,7 +75,10 @@ async function scheduleOf(
     if (definition.schedule === undefined) throw noSchedule();
     return options.tz === undefined
       ? definition.schedule
-      : parseSchedule(definition.schedule.expression, { timezone: options.tz });
+      : (scheduleFromConfig(target, {
+          ...scheduleConfig(definition.schedule),
+          timezone: options.tz,
+        }) as TickSchedule);
   }
   const dbs = await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" });
   try {
@@ -69,10 +86,11 @@ async function scheduleOf(
     const stored = await runTyped(
       findStoredTrigger(store, target).pipe(Effect.map((s) => s.record)),
     );
-    const expression = stored.config.schedule;
-    if (typeof expression !== "string") throw noSchedule();
-    const timezone = options.tz ?? stored.config.timezone;
-    return parseSchedule(expression, typeof timezone === "string" ? { timezone } : {});
+    const config =
+      options.tz === undefined ? stored.config : { ...stored.config, timezone: options.tz };
+    const schedule = scheduleFromConfig(target, config);
+    if (schedule === undefined) throw noSchedule();
+    return schedule;
   } finally {
     await dbs.close();
   }

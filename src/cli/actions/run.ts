@@ -69,7 +69,8 @@ function printRun(kit: CommandKit, run: RunRecord, children: readonly RunRecord[
       ["NODE", "STATUS", "ATTEMPT", "STARTED", "FINISHED", "TOOK", "ERROR"],
       Object.values(run.nodes).map((node) => [
         node.label,
-        out.status(node.status),
+        // A cached node names the run whose output it reused.
+        `${out.status(node.status)}${node.cachedFrom ? c.dim(` from ${node.cachedFrom}`) : ""}`,
         String(node.attempt),
         when(node.startedAt),
         when(node.finishedAt),

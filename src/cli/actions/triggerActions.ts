@@ -1,17 +1,10 @@
 import type { Command } from "commander";
 import type { CommandKit } from "../CommandKit.js";
-import { RunDidNotComplete, SupervisorRunning } from "../errors.js";
+import { SupervisorRunning } from "../errors.js";
 import { parseOption } from "../parseOption.js";
+import { outcomeOf, printRunOutcome, type RunOutcome } from "../printRunOutcome.js";
 import { viaSupervisor } from "../viaSupervisor.js";
 import { withManager } from "../withManager.js";
-
-/** What `fire` prints, from an in-process run or from the running supervisor's. */
-interface FireOutcome {
-  readonly runId: string;
-  readonly status: string;
-  readonly outputs: Readonly<Record<string, unknown>>;
-  readonly error?: string;
-}
 
 /** Runs the action in process, or hands it to the supervisor that holds the lease. */
 async function directOrQueued<T, U>(
@@ -65,16 +58,9 @@ export async function fireAction(
   command: Command,
 ): Promise<void> {
   const payload = parseOption.payload("--payload", options.payload);
-  const result: FireOutcome = await directOrQueued(
-    async () => {
-      const run = await withManager(kit, command, options.module, (m) => m.fire(trigger, payload));
-      return {
-        runId: run.runId,
-        status: run.status,
-        outputs: run.outputs,
-        ...(run.error ? { error: run.error.message } : {}),
-      };
-    },
+  const result: RunOutcome = await directOrQueued(
+    async () =>
+      outcomeOf(await withManager(kit, command, options.module, (m) => m.fire(trigger, payload))),
     async () => {
       const outcome = await viaSupervisor(kit, command, "fire", trigger, payload);
       return {
@@ -84,24 +70,5 @@ export async function fireAction(
       };
     },
   );
-  if (options.json) {
-    kit.out.json({
-      runId: result.runId,
-      status: result.status,
-      outputs: result.outputs,
-      ...(result.error ? { error: result.error } : {}),
-    });
-  } else {
-    kit.out.line(`fired ${trigger}: run ${result.runId} ${kit.out.status(result.status)}`);
-    for (const [label, value] of Object.entries(result.outputs)) {
-      kit.out.line(`  ${label}: ${JSON.stringify(value)}`);
-    }
-  }
-  if (result.status !== "completed") {
-    throw new RunDidNotComplete({
-      runId: result.runId,
-      status: result.status,
-      error: result.error,
-    });
-  }
+  printRunOutcome(kit.out, `fired ${trigger}`, result, options.json);
 }

@@ -2,7 +2,7 @@
 // switch nodes nested), then per node its attempts, times, error and output (cut on
 // the server to a preview), and each child run the same way.
 import { draw } from "./diagram.js";
-import { badge, duration, fill, folded, getJson, h, instant, pre } from "./dom.js";
+import { badge, duration, fill, folded, getJson, h, instant, pre, runLink } from "./dom.js";
 
 export async function render(main, runId) {
   document.title = `run ${runId.slice(0, 8)} · tickflow`;
@@ -95,7 +95,15 @@ function nodesTable(nodes) {
             class: `node s-row-${node.status}`,
           },
           h("td", {}, h("code", {}, node.label)),
-          h("td", {}, badge(node.status)),
+          // A cached node links the run whose output it reused.
+          h(
+            "td",
+            {},
+            badge(node.status),
+            node.cachedFrom
+              ? h("span", { class: "small" }, " from ", runLink(node.cachedFrom))
+              : null,
+          ),
           h("td", {}, node.attempt),
           h("td", {}, instant(node.startedAt)),
           h("td", {}, node.finishedAt ? duration(node.startedAt, node.finishedAt) : ""),

@@ -1,0 +1,127 @@
+import type { ManagerStatus } from "./ManagerOptions.js";
+import type { SupervisorCore } from "./SupervisorCore.js";
+
+/** How late a due tick may be before `health()` says not ok, unless told (30 s). */
+export const DEFAULT_MAX_OVERDUE_MS = 30_000;
+/** How long `health()` waits for the store to answer before calling it unreachable (5 s). */
+export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
+
+/**
+ * Options of `manager.health()`.
+ *
+ * @example
+ * ```ts
+ * await manager.health({ maxOverdueMs: 60_000 });
+ * ```
+ */
+export interface HealthOptions {
+  /** A due tick later than this makes a firing supervisor not ok (default 30 000 ms). */
+  readonly maxOverdueMs?: number;
+  /** How long the store may take to answer a read (default 5 000 ms). */
+  readonly storeTimeoutMs?: number;
+}
+
+/**
+ * A supervisor's health, for a readiness or liveness probe (`manager.health()`).
+ *
+ * `ok` is true exactly when the store answered a read within `storeTimeoutMs` and:
+ * - the supervisor fires (role `leader`, or `member` with shared triggers) and no trigger
+ *   it fires has a due tick not yet handled for more than `maxOverdueMs`; or
+ * - it is a `standby` (another supervisor holds the lease; this one takes over when it
+ *   lapses).
+ * A `stopped` supervisor is never ok. `reasons` says, in words, why not.
+ *
+ * @example
+ * ```ts
+ * const health = await manager.health();
+ * if (!health.ok) console.error(health.reasons.join("; "));
+ * ```
+ */
+export interface SupervisorHealth {
+  readonly ok: boolean;
+  readonly role: ManagerStatus["role"];
+  /** The latest scheduled instant this supervisor handled (fired or recorded), if any. */
+  readonly lastTickAt: Date | undefined;
+  /**
+   * How late the oldest due tick not yet handled is, in ms (`undefined` when none is due,
+   * or when this supervisor does not fire). A tick is handled once its timer woke the
+   * scheduler; one waiting behind a run by the overlap policy is not counted.
+   */
+  readonly oldestOverdueTickMs: number | undefined;
+  readonly storeReachable: boolean;
+  /** Runs this supervisor started or resumed that have not ended. */
+  readonly runsInFlight: number;
+  /** Why `ok` is false (empty when ok). */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Computes `manager.health()`: the store read (bounded by the injected clock's timer),
+ * then the rule documented on {@link SupervisorHealth}.
+ *
+ * @example
+ * ```ts
+ * const health = await supervisorHealth(core, { maxOverdueMs: 10_000 });
+ * ```
+ */
+export async function supervisorHealth(
+  core: SupervisorCore,
+  options: HealthOptions = {},
+): Promise<SupervisorHealth> {
+  const maxOverdueMs = options.maxOverdueMs ?? DEFAULT_MAX_OVERDUE_MS;
+  const storeReachable = await reachable(core, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+  const { role } = core.status();
+  const now = core.clock.now();
+  let lastTick: number | undefined;
+  let oldestDue: number | undefined;
+  let runsInFlight = 0;
+  for (const live of core.live.values()) {
+    runsInFlight += live.runs.size;
+    const last = live.snapshot.context.lastScheduledAt;
+    if (last !== null && last !== undefined && (lastTick === undefined || last > lastTick)) {
+      lastTick = last;
+    }
+    if (!core.owns(live)) continue;
+    const due = core.timers.get(live.name);
+    if (due !== undefined && due <= now && (oldestDue === undefined || due < oldestDue)) {
+      oldestDue = due;
+    }
+  }
+  const oldestOverdueTickMs = oldestDue === undefined ? undefined : now - oldestDue;
+  const reasons: string[] = [];
+  if (!storeReachable) reasons.push(`the store at ${core.store.location} did not answer a read`);
+  if (role === "stopped") reasons.push("the supervisor is not started");
+  if (
+    (role === "leader" || role === "member") &&
+    oldestOverdueTickMs !== undefined &&
+    oldestOverdueTickMs > maxOverdueMs
+  ) {
+    reasons.push(`a due tick is ${oldestOverdueTickMs} ms late (more than ${maxOverdueMs} ms)`);
+  }
+  return {
+    ok: reasons.length === 0,
+    role,
+    lastTickAt: lastTick === undefined ? undefined : new Date(lastTick),
+    oldestOverdueTickMs,
+    storeReachable,
+    runsInFlight,
+    reasons,
+  };
+}
+
+/** Whether the store answers a cheap read (the lease row) within `timeoutMs`. */
+function reachable(core: SupervisorCore, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const cancel = core.clock.setTimer(core.clock.now() + timeoutMs, () => resolve(false));
+    core.store.leaseHolder().then(
+      () => {
+        cancel();
+        resolve(true);
+      },
+      () => {
+        cancel();
+        resolve(false);
+      },
+    );
+  });
+}
