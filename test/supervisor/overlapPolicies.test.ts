@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { transition } from "xstate";
 import { TRIGGER_MACHINE_VERSION, triggerMachine } from "../../machines/trigger.machine.js";
+import { explain } from "../../src/inspect/explain.js";
 import { InvalidTriggerDefinition } from "../../src/namespace/errors.js";
 import { defineTrigger } from "../../src/namespace/TriggerDefinition.js";
 import type { TriggerEventRecord } from "../../src/trigger/TriggerStore.js";
@@ -118,6 +119,12 @@ describe('overlap "bufferAll"', () => {
       [3, "completed"],
       [4, "completed"],
     ]);
+    const buffered = (await explain(h.store, "t")).filter((d) => d.kind === "buffered");
+    expect(buffered.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/kept to fire when run .* ends \(overlap: bufferAll\)/),
+      expect.stringMatching(/kept to fire after the 1 buffered before it \(overlap: bufferAll\)/),
+      expect.stringMatching(/kept to fire after the 2 buffered before it \(overlap: bufferAll\)/),
+    ]);
     const fired = h.reported("fired", "t").map((e) => e.scheduledAt?.getTime());
     expect(fired).toEqual([1, 2, 3, 4].map((k) => T0 + k * MINUTE));
     expect(manager.states()).toEqual({ t: "active" });
@@ -186,6 +193,12 @@ describe('overlap "cancelOther"', () => {
       [2, "completed"],
     ]);
     expect(manager.states()).toEqual({ t: "active" });
+    // explain says why, from the journal.
+    const reasons = (await explain(h.store, "t")).map((d) => `${d.kind}: ${d.reason}`);
+    expect(reasons.filter((r) => r.startsWith("cancelled"))).toEqual([
+      expect.stringMatching(/its run was interrupted by a newer fire \(overlap: cancelOther\)/),
+    ]);
+    expect(reasons.some((r) => /cancels run .* and fires when it has ended/.test(r))).toBe(true);
     expect(h.errors).toEqual([]);
   });
 
