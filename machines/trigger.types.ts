@@ -20,8 +20,18 @@
  */
 export type TriggerStateValue = "inactive" | "active" | "firing" | "disabled";
 
-/** What to do with a tick or push that arrives while a run is in flight. */
-export type Overlap = "skip" | "bufferOne";
+/**
+ * What to do with a tick or push that arrives while a run is in flight: `skip` it
+ * (recorded `skipped_overlap`), keep one (`bufferOne`) or every one (`bufferAll`) to fire
+ * in order when the trigger is free, interrupt the run in flight and start the new one
+ * after it (`cancelOther`), or start it alongside (`allowAll`, up to `maxConcurrent`).
+ *
+ * @example
+ * ```ts
+ * const overlap: Overlap = "bufferAll";
+ * ```
+ */
+export type Overlap = "skip" | "bufferOne" | "bufferAll" | "cancelOther" | "allowAll";
 
 /**
  * One fire: the run it starts and the event that caused it.
@@ -51,23 +61,34 @@ export interface FireRef {
  * @example
  * ```ts
  * const ctx: TriggerContext = {
- *   name: "hourly", overlap: "skip", lastScheduledAt: null,
- *   inFlight: null, pending: null, lastRun: null,
+ *   name: "hourly", overlap: "skip", maxConcurrent: null, lastScheduledAt: null,
+ *   inFlight: [], pending: [], cancelling: [], lastRun: null,
  * };
  * ```
  */
 export interface TriggerContext {
   readonly name: string;
   readonly overlap: Overlap;
+  /** With `allowAll`: most runs in flight at once; `null` is unbounded. */
+  readonly maxConcurrent: number | null;
   /**
    * The last scheduled instant dealt with (fired, skipped, missed, empty poll). The
    * next tick is computed from it, and a TICK not after it is a duplicate.
    */
   readonly lastScheduledAt: number | null;
-  /** The fire whose run is running; set in `firing`, and kept in `disabled` until it ends. */
-  readonly inFlight: FireRef | null;
-  /** With `bufferOne`: the one tick or push kept while firing. */
-  readonly pending: FireRef | null;
+  /**
+   * The fires whose runs are running, oldest first: never empty in `firing`, and kept in
+   * `disabled` until they end. More than one only under `allowAll`.
+   */
+  readonly inFlight: readonly FireRef[];
+  /**
+   * Fires kept while firing, to start in order when a run ends: at most one under
+   * `bufferOne` and `cancelOther` (the fire waiting for the interrupted run to end), any
+   * number under `bufferAll`. Their ledger rows say `buffered`.
+   */
+  readonly pending: readonly FireRef[];
+  /** Run ids of runs in flight interrupted by `cancelOther`: their end is recorded `cancelled`. */
+  readonly cancelling: readonly string[];
   readonly lastRun: { readonly runId: string; readonly status: string } | null;
 }
 
@@ -76,13 +97,15 @@ export interface TriggerContext {
  *
  * @example
  * ```ts
- * const input: TriggerInput = { name: "hourly", overlap: "bufferOne" };
+ * const input: TriggerInput = { name: "hourly", overlap: "allowAll", maxConcurrent: 4 };
  * ```
  */
 export interface TriggerInput {
   readonly name: string;
   /** Defaults to `"skip"`. */
   readonly overlap?: Overlap;
+  /** With `allowAll`: most runs at once (default: unbounded). */
+  readonly maxConcurrent?: number | null;
 }
 
 /**
@@ -122,4 +145,9 @@ export type TriggerEvent =
       readonly trace?: string;
     }
   | { readonly type: "RUN_FINISHED"; readonly runId: string; readonly status: string }
-  | { readonly type: "CONFIGURE"; readonly overlap: Overlap };
+  | {
+      readonly type: "CONFIGURE";
+      readonly overlap: Overlap;
+      /** Absent: unchanged (journals of machine version 1 carry none). */
+      readonly maxConcurrent?: number | null;
+    };

@@ -108,6 +108,7 @@ export { type CallOptions, NamespaceNode } from "./namespace/NamespaceNode.js";
 export { type Nsref, parseNsref } from "./namespace/nsref.js";
 export {
   defineTrigger,
+  type OverlapPolicy,
   type PollContext,
   type PollResult,
   type TriggerDefinition,

@@ -217,8 +217,8 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           : "fires when pushed";
       const reason = again
         ? `activated again after being disabled: it ${how}; ticks due while it was disabled are not owed${
-            after.value === "firing" && prior.inFlight
-              ? `; run ${prior.inFlight.runId} is still in flight`
+            after.value === "firing" && prior.inFlight.length > 0
+              ? `; ${runsText(prior.inFlight)} ${prior.inFlight.length === 1 ? "is" : "are"} still in flight`
               : ""
           }`
         : `activated: it ${how}`;
@@ -236,9 +236,13 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
     }
     case "DEACTIVATE": {
       const parts = ["deactivated: no new fires until it is activated again"];
-      if (prior.inFlight)
-        parts.push(`run ${prior.inFlight.runId} in flight finishes and is recorded`);
-      if (prior.pending) parts.push("the buffered fire is dropped");
+      if (prior.inFlight.length > 0)
+        parts.push(
+          `${runsText(prior.inFlight)} in flight ${prior.inFlight.length === 1 ? "finishes and is" : "finish and are"} recorded`,
+        );
+      if (prior.pending.length === 1) parts.push("the buffered fire is dropped");
+      if (prior.pending.length > 1)
+        parts.push(`the ${prior.pending.length} buffered fires are dropped`);
       return [
         {
           ...base,
@@ -254,7 +258,15 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
     case "TICK":
     case "FIRE": {
       if (!step.actions.some((action) => action.type === "bufferTick")) return [];
-      const inFlight = prior.inFlight;
+      const inFlight = prior.inFlight[0];
+      const what = event.type === "TICK" ? `tick ${formatInstant(event.scheduledAt)}` : "a push";
+      const run = inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "the run in flight";
+      const reason =
+        prior.overlap === "cancelOther"
+          ? `${what} cancels ${run} and fires when it has ended (overlap: cancelOther)`
+          : prior.overlap === "bufferAll" && prior.pending.length > 0
+            ? `${what} kept to fire after the ${prior.pending.length} buffered before it (overlap: bufferAll)`
+            : `${what} kept to fire when ${run} ends (overlap: ${prior.overlap})`;
       return [
         {
           ...base,
@@ -262,7 +274,7 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
           scheduledAt: event.type === "TICK" ? new Date(event.scheduledAt) : undefined,
           runId: event.runId,
           eventId: event.eventId,
-          reason: `${event.type === "TICK" ? `tick ${formatInstant(event.scheduledAt)}` : "a push"} kept to fire when ${inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "the run in flight"} ends (overlap: bufferOne)`,
+          reason,
         },
       ];
     }
@@ -325,11 +337,13 @@ function fromLedger(
     case "skipped_overlap": {
       const step = index.withAction("recordOverlapSkip", row.eventId);
       const context = step?.before.context ?? index.contextAt(row.firedAt);
-      const inFlight = context?.inFlight;
+      const inFlight = context?.inFlight[0];
       const policy =
         context?.overlap === "bufferOne"
           ? "and a fire was already buffered (overlap: bufferOne keeps one)"
-          : "(overlap: skip)";
+          : context?.overlap === "allowAll"
+            ? `with ${context.inFlight.length} runs in flight, the most it allows (overlap: allowAll, maxConcurrent ${context.maxConcurrent})`
+            : `(overlap: ${context?.overlap ?? "skip"})`;
       return [
         {
           ...base,
@@ -349,21 +363,28 @@ function fromLedger(
           ...base,
           at: row.firedAt,
           kind: "buffered",
-          reason: `${subjectOf(row)} kept to fire when the run in flight ends (overlap: bufferOne)`,
+          reason: `${subjectOf(row)} kept to fire when the run in flight ends (overlap: ${config.overlap ?? "bufferOne"})`,
           seq: undefined,
           order: index.orderOf(undefined, row.firedAt),
         },
       ];
     }
     case "cancelled": {
-      const step = index.withAction("dropPending", row.eventId);
+      const cancelledRun =
+        row.runId === undefined ? undefined : index.withAction("cancelRun", row.runId);
+      const step = cancelledRun ?? index.withAction("dropPending", row.eventId);
       const at = row.finishedAt ?? row.firedAt;
+      const reason = cancelledRun
+        ? `${subjectOf(row)}: its run was interrupted by a newer fire (overlap: cancelOther)`
+        : step !== undefined && step.event.type !== "DEACTIVATE"
+          ? `${subjectOf(row)}, buffered, was dropped: a newer fire replaced it (overlap: cancelOther)`
+          : `${subjectOf(row)}, buffered, was dropped: the trigger was deactivated before it could fire`;
       return [
         {
           ...base,
           at,
           kind: "cancelled",
-          reason: `${subjectOf(row)}, buffered, was dropped: the trigger was deactivated before it could fire`,
+          reason,
           seq: step?.entry.seq,
           order: index.orderOf(step, at),
         },
@@ -413,9 +434,12 @@ class JournalIndex {
   constructor(readonly steps: readonly ReplayedEntry[]) {
     for (const step of steps) {
       for (const action of step.actions) {
-        const fire = (action.params as { fire?: FireRef } | undefined)?.fire;
-        const key = `${action.type}:${fire?.eventId}`;
-        if (fire !== undefined && !this.#byAction.has(key)) this.#byAction.set(key, step);
+        const params = action.params as { fire?: FireRef; runId?: string } | undefined;
+        // Fire actions by the fire's event id; `cancelRun` by its run id.
+        const id =
+          params?.fire?.eventId ?? (action.type === "cancelRun" ? params?.runId : undefined);
+        const key = `${action.type}:${id}`;
+        if (id !== undefined && !this.#byAction.has(key)) this.#byAction.set(key, step);
       }
       if (step.event.type === "TICK_SKIPPED" || step.event.type === "DEACTIVATE") {
         const at = step.entry.at.getTime();
@@ -494,6 +518,11 @@ function missedReason(row: TriggerEventRecord, config: Readonly<Record<string, u
 /** What a ledger row is about: its tick, or a push. */
 function subjectOf(row: TriggerEventRecord): string {
   return row.scheduledAt === undefined ? "a push" : `tick ${formatInstant(row.scheduledAt)}`;
+}
+
+/** "run r1" or "runs r1, r2". */
+function runsText(fires: readonly FireRef[]): string {
+  return `${fires.length === 1 ? "run" : "runs"} ${fires.map((f) => f.runId).join(", ")}`;
 }
 
 function tickOf(fire: FireRef): string {

@@ -129,10 +129,15 @@ export interface TriggerInspection {
   readonly triggerType: "poll" | "push";
   readonly schedule: string | undefined;
   readonly timezone: string | undefined;
-  /** The fire whose run is in flight. */
-  readonly inFlight: FireView | undefined;
-  /** With `bufferOne`: the tick or push kept to fire when the run in flight ends. */
-  readonly pending: FireView | undefined;
+  /** The fires whose runs are in flight, oldest first (several only under `allowAll`). */
+  readonly inFlight: readonly FireView[];
+  /**
+   * Ticks and pushes kept to fire, in order, when the run in flight ends (`bufferOne`,
+   * `bufferAll`; under `cancelOther`, the fire waiting for the cancelled run to end).
+   */
+  readonly pending: readonly FireView[];
+  /** Run ids of runs in flight being cancelled (`cancelOther`). */
+  readonly cancelling: readonly string[];
   /** The last scheduled instant dealt with (fired, skipped, missed). */
   readonly lastScheduledAt: Date | undefined;
   /** When the supervisor will fire next (its armed timer, else `next_run_at`). */
@@ -152,15 +157,13 @@ export interface TriggerInspection {
   readonly statusNote: StatusNote | undefined;
 }
 
-const fireView = (fire: FireRef | null | undefined): FireView | undefined =>
-  fire === null || fire === undefined
-    ? undefined
-    : {
-        runId: fire.runId,
-        eventId: fire.eventId,
-        scheduledAt: fire.scheduledAt === null ? undefined : new Date(fire.scheduledAt),
-        payload: fire.payload,
-      };
+const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
+  (fires ?? []).map((fire) => ({
+    runId: fire.runId,
+    eventId: fire.eventId,
+    scheduledAt: fire.scheduledAt === null ? undefined : new Date(fire.scheduledAt),
+    payload: fire.payload,
+  }));
 
 /**
  * The Effect form of {@link inspect}.
@@ -238,8 +241,9 @@ export function inspectEffect(
         triggerType: record.triggerType,
         schedule: stringOrUndefined(record.config.schedule),
         timezone: stringOrUndefined(record.config.timezone),
-        inFlight: fireView(context?.inFlight),
-        pending: fireView(context?.pending),
+        inFlight: fireViews(context?.inFlight),
+        pending: fireViews(context?.pending),
+        cancelling: context?.cancelling ?? [],
         lastScheduledAt:
           typeof context?.lastScheduledAt === "number"
             ? new Date(context.lastScheduledAt)
@@ -268,8 +272,9 @@ export function inspectEffect(
         triggerType: definition.triggerType,
         schedule: definition.schedule?.expression,
         timezone: definition.schedule?.timezone,
-        inFlight: undefined,
-        pending: undefined,
+        inFlight: [],
+        pending: [],
+        cancelling: [],
         lastScheduledAt: undefined,
         nextFireAt: undefined,
         lastRun: undefined,

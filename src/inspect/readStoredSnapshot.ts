@@ -4,6 +4,7 @@ import {
   type TriggerStateValue,
   triggerStateOf,
 } from "../../machines/trigger.machine.js";
+import { migrateTriggerSnapshot } from "../../machines/trigger.migrations.js";
 import type { StoredActivation } from "../trigger/TriggerStore.js";
 
 /**
@@ -13,7 +14,7 @@ import type { StoredActivation } from "../trigger/TriggerStore.js";
  * @example
  * ```ts
  * const snapshot = readStoredSnapshot(stored);
- * if (snapshot.ok) console.log(snapshot.state, snapshot.context.inFlight?.runId);
+ * if (snapshot.ok) console.log(snapshot.state, snapshot.context.inFlight[0]?.runId);
  * ```
  */
 export type StoredSnapshot =
@@ -40,19 +41,23 @@ export function readStoredSnapshot(stored: StoredActivation): StoredSnapshot {
   if (stored.snapshotJson === undefined) {
     return { ok: false, problem: "no machine snapshot is stored" };
   }
-  if (stored.machineVersion !== TRIGGER_MACHINE_VERSION) {
-    return {
-      ok: false,
-      problem: `the snapshot was written by machine version ${stored.machineVersion}, this tickflow runs version ${TRIGGER_MACHINE_VERSION}`,
-    };
-  }
-  let persisted: { value?: unknown; context?: unknown };
+  let parsed: unknown;
   try {
-    persisted = JSON.parse(stored.snapshotJson) as { value?: unknown; context?: unknown };
+    parsed = JSON.parse(stored.snapshotJson);
   } catch (error) {
     return {
       ok: false,
       problem: `the snapshot is not JSON (${error instanceof Error ? error.message : String(error)})`,
+    };
+  }
+  let persisted: { value?: unknown; context?: unknown };
+  try {
+    // An older version's snapshot reads as the current version would have written it.
+    persisted = migrateTriggerSnapshot(parsed, stored.machineVersion) as typeof persisted;
+  } catch {
+    return {
+      ok: false,
+      problem: `the snapshot was written by machine version ${stored.machineVersion}, this tickflow runs version ${TRIGGER_MACHINE_VERSION}`,
     };
   }
   let state: TriggerStateValue;

@@ -102,7 +102,7 @@ export async function storedHealth(
   let oldestDue: number | undefined;
   const overdue: OverdueTrigger[] = [];
   for (const t of triggers) {
-    if (t.inFlight !== undefined) runsInFlight += 1;
+    runsInFlight += t.inFlight.length;
     const last = t.lastScheduledAt?.getTime();
     if (last !== undefined && (lastTick === undefined || last > lastTick)) lastTick = last;
     const due = t.nextFireAt?.getTime();

@@ -5,6 +5,17 @@ import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "
 import { parseNsref } from "./nsref.js";
 import { validateTriggerSpec } from "./validateTriggerSpec.js";
 
+/**
+ * What a trigger does with a tick or push that comes while a fire still runs (see
+ * `TriggerSpec.overlap`).
+ *
+ * @example
+ * ```ts
+ * const overlap: OverlapPolicy = "bufferAll";
+ * ```
+ */
+export type OverlapPolicy = "skip" | "bufferOne" | "bufferAll" | "cancelOther" | "allowAll";
+
 /** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
 export type PollResult = Record<string, unknown> | null | undefined;
 
@@ -92,8 +103,19 @@ export interface TriggerSpec {
   readonly pollFn?: (ctx: PollContext) => PollResult | Promise<PollResult>;
   /** Payload of scheduled fires when there is no `pollFn`. */
   readonly payload?: Record<string, unknown>;
-  /** A tick that comes while the last fire still runs: `"skip"` (default, recorded) or `"bufferOne"`. */
-  readonly overlap?: "skip" | "bufferOne";
+  /**
+   * A tick or push that comes while a fire still runs: `"skip"` (default; recorded
+   * `skipped_overlap`), `"bufferOne"` (keep the first, fire it when the run ends),
+   * `"bufferAll"` (keep every one, fire them in order), `"cancelOther"` (interrupt the
+   * run in flight — recorded `cancelled` — then start the new one) or `"allowAll"` (run
+   * in parallel, up to `maxConcurrent`; a fire beyond it is skipped like `"skip"`).
+   */
+  readonly overlap?: OverlapPolicy;
+  /**
+   * With `overlap: "allowAll"`: most runs of this trigger at once, a positive integer
+   * (default: unbounded). Refused with any other overlap policy.
+   */
+  readonly maxConcurrent?: number;
   /** Milliseconds a `pollFn` may take before it counts as failed (default 30 000). */
   readonly pollTimeout?: number;
   /** Ticks missed while down: `"skip"`, `"latest"` (default) or `"all"`. */
@@ -121,7 +143,9 @@ export interface TriggerDefinition {
   readonly schedule: TickSchedule | undefined;
   readonly pollFn: TriggerSpec["pollFn"];
   readonly payload: Record<string, unknown> | undefined;
-  readonly overlap: "skip" | "bufferOne";
+  readonly overlap: OverlapPolicy;
+  /** With `allowAll`: most runs at once; `undefined` is unbounded. */
+  readonly maxConcurrent: number | undefined;
   readonly pollTimeout: number;
   readonly catchUp: "skip" | "latest" | "all";
   readonly maxCatchUp: number;
@@ -173,6 +197,14 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
       throw new ScheduleNotAllowed({ name: spec.name, schedule });
     }
   }
+  // Across fields (the table checks each alone): a cap only applies to parallel runs.
+  const overlap = spec.overlap ?? "skip";
+  if (spec.maxConcurrent !== undefined && overlap !== "allowAll") {
+    throw invalid(
+      "maxConcurrent",
+      `applies only to overlap "allowAll" (this trigger's overlap is ${JSON.stringify(overlap)}): remove it, or set overlap: "allowAll"`,
+    );
+  }
   const schedule = triggerType === "push" ? undefined : scheduleOf(scheduleSpecOf(spec), spec.name);
   return {
     name: spec.name,
@@ -181,7 +213,8 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
     schedule,
     pollFn: spec.pollFn,
     payload: spec.payload,
-    overlap: spec.overlap ?? "skip",
+    overlap,
+    maxConcurrent: spec.maxConcurrent,
     pollTimeout: spec.pollTimeout ?? 30_000,
     catchUp: spec.catchUp ?? "latest",
     maxCatchUp: spec.maxCatchUp ?? 100,

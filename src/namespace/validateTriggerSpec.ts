@@ -44,7 +44,8 @@ export const TRIGGER_FIELDS = {
   endAt: { type: "instant" },
   pollFn: { type: "function" },
   payload: { type: "object" },
-  overlap: { type: "enum", values: ["skip", "bufferOne"] },
+  overlap: { type: "enum", values: ["skip", "bufferOne", "bufferAll", "cancelOther", "allowAll"] },
+  maxConcurrent: { type: "number", min: 1, integer: true },
   pollTimeout: { type: "number", min: 0, exclusive: true },
   catchUp: { type: "enum", values: ["skip", "latest", "all"] },
   maxCatchUp: { type: "number", min: 1, integer: true },
@@ -61,8 +62,8 @@ export const TRIGGER_FIELDS = {
  *
  * @example
  * ```ts
- * validateTriggerSpec(JSON.parse('{"name":"t","dagNsref":"p:x","triggerType":"push","overlap":"allowAll"}'));
- * // throws InvalidTriggerOption { field: "overlap", value: "allowAll", accepted: '"skip" or "bufferOne"' }
+ * validateTriggerSpec(JSON.parse('{"name":"t","dagNsref":"p:x","triggerType":"push","overlap":"allowALL"}'));
+ * // throws InvalidTriggerOption { field: "overlap", value: "allowALL", accepted: '"skip", "bufferOne", …' }
  * ```
  */
 export function validateTriggerSpec(input: unknown): TriggerSpec {

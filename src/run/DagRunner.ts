@@ -204,6 +204,42 @@ export class DagRunner {
     );
   }
 
+  /**
+   * @internal Ends a recorded run that was cut off `running` (its process died) as
+   * `interrupted` without running any node: the supervisor's way to settle a run that was
+   * being cancelled when the process died. A run with nothing on record ends
+   * `interrupted` with nothing written; a run that had already ended keeps its status.
+   */
+  async endInterrupted(runId: string): Promise<DagRunResult> {
+    const provider = this.options.provenance ?? NullProvenance;
+    const interrupted: DagRunResult = { runId, status: "interrupted", outputs: {} };
+    const end = Effect.gen(function* () {
+      const provenance = yield* Provenance;
+      const stored = yield* provenance.loadRunState(runId);
+      if (stored === undefined) return interrupted;
+      if (stored.status !== "running") {
+        return { runId, status: stored.status, outputs: {} } as DagRunResult;
+      }
+      const finishedAt = yield* Clock.currentTimeMillis;
+      yield* provenance.runFinished(runId, {
+        status: "interrupted",
+        finishedAt,
+        outputs: {},
+        error: undefined,
+        nodes: [...stored.nodes.values()]
+          .filter((node) => node.status === "running")
+          .map((node) => ({
+            label: node.label,
+            status: "interrupted",
+            error: undefined,
+            finishedAt,
+          })),
+      });
+      return interrupted;
+    });
+    return runTyped(end.pipe(provideFrom(provider)));
+  }
+
   /** @internal The plan that continues a recorded run. */
   restartPlan(
     runId: string,

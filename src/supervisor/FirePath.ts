@@ -22,7 +22,7 @@ import { dagOfTrigger } from "./dagOfTrigger.js";
 import { NotOwner, PayloadInvalid, TriggerBusy, TriggerNotActive } from "./errors.js";
 import { GroupCommit } from "./GroupCommit.js";
 import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
-import { fireRow } from "./ledgerRows.js";
+import { fireRow, machineInput } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /**
@@ -184,18 +184,25 @@ export class FirePath {
     const effects: (() => void)[] = [];
     this.#forgetUnused(live, event, actions);
     for (const action of actions) {
-      const params = (action.params ?? {}) as { fire?: FireRef; runId?: string; status?: string };
+      const params = (action.params ?? {}) as {
+        fire?: FireRef;
+        buffered?: boolean;
+        runId?: string;
+        eventId?: string;
+        status?: string;
+      };
       const fire = params.fire;
       switch (action.type) {
         case "startRun":
           if (fire === undefined) break;
+          // A fire kept pending has its ledger row (`buffered`) already, also after a
+          // restart: the machine says so, not this process's memory.
           writes.push(
-            live.buffered.has(fire.eventId)
+            params.buffered === true
               ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
               : fireRow(live.name, fire, now, "running", live.kinds.get(fire.eventId)),
           );
           effects.push(() => {
-            live.buffered.delete(fire.eventId);
             // Its kind as its ledger row holds it; unknown here (a fire buffered before a
             // restart), the run reads it from that row.
             const kind = live.kinds.get(fire.eventId);
@@ -239,7 +246,6 @@ export class FirePath {
           if (fire === undefined) break;
           writes.push(fireRow(live.name, fire, now, "buffered", live.kinds.get(fire.eventId)));
           effects.push(() => {
-            live.buffered.add(fire.eventId);
             core.emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
           });
           break;
@@ -252,23 +258,35 @@ export class FirePath {
             finishedAt: now,
           });
           effects.push(() => {
-            live.buffered.delete(fire.eventId);
+            // Dropped by deactivation, or replaced by a newer fire (`cancelOther`).
             live.kinds.delete(fire.eventId);
             rejectWaiter(
               live,
               fire.runId,
-              new TriggerNotActive({ name: live.name, status: "disabled" }),
+              event.type === "DEACTIVATE"
+                ? new TriggerNotActive({ name: live.name, status: "disabled" })
+                : new TriggerBusy({ name: live.name, eventId: fire.eventId }),
             );
           });
           break;
+        case "cancelRun": {
+          const runId = params.runId;
+          if (runId === undefined) break;
+          // Only the abort: the run ends by itself (`interrupted`, recorded `cancelled`
+          // by the machine) and its RUN_FINISHED starts the pending fire.
+          effects.push(() => {
+            core.emit(live, "cancelling", null, { runId });
+            live.runs.get(runId)?.controller.abort();
+          });
+          break;
+        }
         case "runEnded": {
-          const inFlight = before.context.inFlight;
-          if (inFlight === null || params.runId === undefined) break;
+          if (params.runId === undefined || params.eventId === undefined) break;
           const error = live.runErrors.get(params.runId);
           writes.push(
             {
               kind: "updateEvent",
-              eventId: inFlight.eventId,
+              eventId: params.eventId,
               status: params.status ?? "completed",
               finishedAt: now,
               ...(error === undefined ? {} : { error }),
@@ -306,6 +324,25 @@ export class FirePath {
         (action.params as { fire?: FireRef } | undefined)?.fire?.eventId === event.eventId,
     );
     if (!used) live.kinds.delete(event.eventId);
+  }
+
+  /**
+   * The definition's overlap policy (and `maxConcurrent`) differs from the machine's (the
+   * code changed since the snapshot was stored): a journaled CONFIGURE moves the machine
+   * to it, so a trigger never silently keeps acting on an old policy. Call it inside
+   * `serial(live, …)`.
+   */
+  async adoptPolicy(live: Live, definition: TriggerDefinition): Promise<void> {
+    if (live.broken !== undefined) return;
+    const { overlap, maxConcurrent } = live.snapshot.context;
+    const wanted = machineInput(definition);
+    const wantedMax = wanted.maxConcurrent ?? null;
+    if (overlap === wanted.overlap && maxConcurrent === wantedMax) return;
+    await this.step(live, {
+      type: "CONFIGURE",
+      overlap: wanted.overlap ?? "skip",
+      maxConcurrent: wantedMax,
+    });
   }
 
   /** Commits writes that nothing waits on; a failure is reported, not thrown. */

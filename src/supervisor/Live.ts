@@ -65,8 +65,6 @@ export interface Live {
   dueWhilePolling: boolean;
   /** Per-trigger order: every event of a trigger is stepped after the previous one. */
   chain: Promise<void>;
-  /** Fires kept as `buffered` in the ledger (their row exists). */
-  readonly buffered: Set<string>;
   /**
    * The kind of each fire stepped whose run has not started yet, by event id: written to
    * its ledger row, from which a run started later (or resumed) reads it back.
@@ -114,7 +112,6 @@ export function newLive(
     polling: false,
     dueWhilePolling: false,
     chain: Promise.resolve(),
-    buffered: new Set(),
     kinds: new Map(),
     runs: new Map(),
     waiters: new Map(),

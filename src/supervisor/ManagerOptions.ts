@@ -22,6 +22,7 @@ export interface ManagerEvent {
     | "finished"
     | "skipped_overlap"
     | "buffered"
+    | "cancelling"
     | "poll_empty"
     | "poll_failed"
     | "missed"

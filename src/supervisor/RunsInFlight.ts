@@ -11,6 +11,10 @@ import { fencedProvenance } from "./fencedProvenance.js";
 import { fireContext, type Live, rejectWaiter, serial } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
+/** The run is being cancelled by `cancelOther`: its interruption is recorded `cancelled`. */
+const isCancelled = (live: Live, runId: string): boolean =>
+  live.snapshot.context.cancelling.includes(runId);
+
 /** After the grace, how long an interrupted run may take to wind down before it is cut off. */
 const WIND_DOWN_MS = 500;
 
@@ -93,6 +97,8 @@ export class RunsInFlight {
         if (core.owns(live) && !core.abandoning) this.start(live, fire, true);
         return;
       }
+      // Read before the end is committed: the machine forgets the run then.
+      const cancelledEnd = result.status === "interrupted" && isCancelled(live, fire.runId);
       if (result.status === "interrupted" && core.abandoning) {
         // Stopped by stop(): the event is marked interrupted but the machine stays
         // `firing`, so the next start() resumes this run.
@@ -107,7 +113,7 @@ export class RunsInFlight {
       }
       core.emit(live, "finished", fire.scheduledAt, {
         runId: fire.runId,
-        status: result.status,
+        status: cancelledEnd ? "cancelled" : result.status,
         ...(result.error ? { error: result.error.message } : {}),
       });
       live.runs.delete(fire.runId);
@@ -130,6 +136,8 @@ export class RunsInFlight {
     const runner = this.#runnerOf(definition, live);
     const context = given ?? (await this.#recordedContext(live, fire));
     if (!resume) return runner.run(fire.payload, { runId: fire.runId, signal, fire: context });
+    // Cancelled (`cancelOther`) before the process died: not resumed, only ended.
+    if (isCancelled(live, fire.runId)) return runner.endInterrupted(fire.runId);
     return runner
       .restart(fire.runId, { allowRunning: true, allowChangedDag: true, signal, fire: context })
       .catch((error: unknown): Promise<DagRunResult> | DagRunResult => {
@@ -231,8 +239,8 @@ export class RunsInFlight {
       this.#cutOff.add(runId);
       live.runs.delete(runId);
       rejectWaiter(live, runId, new TriggerNotActive({ name: live.name, status: "stopping" }));
-      const fire = live.snapshot.context.inFlight;
-      if (fire?.runId === runId) this.committedDuringStop(live, fire);
+      const fire = live.snapshot.context.inFlight.find((f) => f.runId === runId);
+      if (fire !== undefined) this.committedDuringStop(live, fire);
     }
   }
 

@@ -168,10 +168,31 @@ export class Scheduler {
       return;
     }
     const head = live.backlog[0];
-    if (head === undefined || stateOf(live) !== "active") return;
+    if (head === undefined || !this.#takesTick(live)) return;
     live.backlog.shift();
     live.draining = true;
     this.#tick(live, head.tick);
+  }
+
+  /**
+   * Whether the next owed tick is handed to the machine now. When the trigger is free,
+   * always. While it fires, by overlap policy: `bufferAll` keeps it durably (ledger and
+   * snapshot) and `cancelOther` lets the newest win, so both take it at once; `allowAll`
+   * takes it while there is room (an owed tick waits for room rather than being skipped);
+   * `skip` and `bufferOne` wait until the trigger is free (the catch-up policy decided
+   * these ticks fire).
+   */
+  #takesTick(live: Live): boolean {
+    const state = stateOf(live);
+    if (state === "active") return true;
+    if (state !== "firing") return false;
+    const { overlap, maxConcurrent, inFlight, pending } = live.snapshot.context;
+    if (overlap === "bufferAll" || overlap === "cancelOther") return true;
+    return (
+      overlap === "allowAll" &&
+      pending.length === 0 &&
+      (maxConcurrent === null || inFlight.length < maxConcurrent)
+    );
   }
 
   /**
@@ -250,8 +271,13 @@ export class Scheduler {
           live.draining = false;
           return;
         }
-        // A backlog tick that did not start a run frees the backlog for the next one.
-        if (live.draining && live.runs.size === 0 && stateOf(live) !== "firing") {
+        // A backlog tick that did not start a run frees the backlog for the next one; so
+        // does one the overlap policy took while firing (kept, or run beside).
+        if (
+          live.draining &&
+          ((live.runs.size === 0 && stateOf(live) !== "firing") ||
+            (stateOf(live) === "firing" && this.#takesTick(live)))
+        ) {
           live.draining = false;
           this.drainBacklog(live);
         }
@@ -286,13 +312,17 @@ export class Scheduler {
     this.arm();
   }
 
-  /** After a restore: resume the run in flight from provenance, then schedule. */
+  /**
+   * After a restore: resume every run in flight from provenance (a run being cancelled
+   * is only ended, `cancelled`), then schedule. Pending fires start as runs end.
+   */
   resumeAndSchedule(live: Live): void {
     if (live.broken !== undefined || live.definition === undefined) return;
-    const inFlight = live.snapshot.context.inFlight;
     const state = stateOf(live);
-    if ((state === "firing" || state === "disabled") && inFlight !== null) {
-      if (!live.runs.has(inFlight.runId)) this.core.runs.start(live, inFlight, true);
+    if (state === "firing" || state === "disabled") {
+      for (const fire of live.snapshot.context.inFlight) {
+        if (!live.runs.has(fire.runId)) this.core.runs.start(live, fire, true);
+      }
     }
     if (state === "active" || state === "firing") this.schedule(live);
   }
@@ -300,6 +330,7 @@ export class Scheduler {
   /**
    * A definition whose schedule changed since it was stored moves on from now with the
    * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
+   * A changed overlap policy is adopted by the machine (a journaled CONFIGURE).
    */
   async adoptEditedSchedules(all: readonly StoredActivation[]): Promise<void> {
     const core = this.core;
@@ -307,6 +338,7 @@ export class Scheduler {
       const live = core.live.get(stored.record.name);
       const definition = live?.definition;
       if (live === undefined || definition === undefined) continue;
+      await serial(live, () => core.fires.adoptPolicy(live, definition));
       const config = configOf(definition);
       if (sameSchedule(stored.record.config, config)) continue;
       live.activatedAt = live.since;

@@ -59,6 +59,7 @@ export class TriggerActivation {
     target.definition = definition;
     target.broken = undefined;
     await serial(target, async () => {
+      await core.fires.adoptPolicy(target, definition);
       await core.fires.step(target, { type: "ACTIVATE", ...notePayload(options) }, [
         {
           kind: "upsertActivation",

@@ -4,10 +4,12 @@ import {
   triggerMachine,
   triggerStateOf,
 } from "../../machines/trigger.machine.js";
+import { migrateTriggerSnapshot } from "../../machines/trigger.migrations.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { StoredActivation } from "../trigger/records.js";
 import { SnapshotIncompatible } from "./errors.js";
 import { type Live, newLive } from "./Live.js";
+import { machineInput } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /**
@@ -78,7 +80,7 @@ export class TriggerLoader {
     // The initial snapshot is only a placeholder for a trigger whose stored state cannot
     // be used; restored triggers never need one (computing it for 10,000 slowed start).
     const placeholder = () =>
-      core.stepper.initial({ name, overlap: definition?.overlap ?? "skip" });
+      core.stepper.initial(definition === undefined ? { name } : machineInput(definition));
     const live = this.fresh(name, definition, undefined as unknown as TriggerSnapshot, activatedAt);
     const broken = (reason: string) => {
       live.snapshot = placeholder();
@@ -93,20 +95,17 @@ export class TriggerLoader {
     };
     if (stored.snapshotJson === undefined) return broken("no snapshot is stored");
     try {
-      if (stored.machineVersion !== TRIGGER_MACHINE_VERSION) {
-        throw new Error(`it was written by machine version ${stored.machineVersion}`);
-      }
-      const persisted = JSON.parse(stored.snapshotJson) as unknown;
+      // An older version's snapshot is migrated (pure, in memory); the next commit of
+      // this trigger stores it at the current version.
+      const persisted = migrateTriggerSnapshot(
+        JSON.parse(stored.snapshotJson) as unknown,
+        stored.machineVersion,
+      );
       const snapshot = triggerMachine.resolveState(
         persisted as Parameters<typeof triggerMachine.resolveState>[0],
       ) as TriggerSnapshot;
       triggerStateOf(snapshot);
       live.snapshot = snapshot;
-      // A buffered fire's ledger row was committed with the snapshot that holds it: when
-      // it starts, that row is updated, not inserted again (a second row for its tick
-      // would be refused and wedge the trigger's run end).
-      const pending = snapshot.context.pending;
-      if (pending !== null) live.buffered.add(pending.eventId);
     } catch (cause) {
       return broken(cause instanceof Error ? cause.message : String(cause));
     }

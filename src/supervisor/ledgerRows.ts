@@ -14,7 +14,11 @@ import type { TriggerWrite } from "../trigger/TriggerWrite.js";
  * ```
  */
 export function machineInput(definition: TriggerDefinition): TriggerInput {
-  return { name: definition.name, overlap: definition.overlap };
+  return {
+    name: definition.name,
+    overlap: definition.overlap,
+    maxConcurrent: definition.maxConcurrent ?? null,
+  };
 }
 
 /**
@@ -29,6 +33,7 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
   return {
     ...scheduleConfig(definition.schedule),
     overlap: definition.overlap,
+    ...(definition.maxConcurrent === undefined ? {} : { maxConcurrent: definition.maxConcurrent }),
     catchUp: definition.catchUp,
     maxCatchUp: definition.maxCatchUp,
     catchUpWindow: definition.catchUpWindow ?? null,

@@ -12,7 +12,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { exited, launchChild, logShows, ready, sleep } from "./fixtures/childProcesses.js";
-import { readLog } from "./fixtures/effectLog.js";
+import { finishedReruns } from "./fixtures/effectLog.js";
 import {
   expectEventsMatchRuns,
   expectEveryTickOnce,
@@ -43,21 +43,6 @@ function runningAfterStop(dir: string): unknown[] {
   } finally {
     db.close();
   }
-}
-
-/**
- * Nodes whose `done` line was logged and which were started again afterwards: a finished
- * step run twice. A kill between a node's end and its history write may cost one.
- */
-function finishedReruns(logFile: string): string[] {
-  const done = new Set<string>();
-  const again: string[] = [];
-  for (const line of readLog(logFile)) {
-    const key = `${line.runId} ${line.label}`;
-    if (line.kind === "done") done.add(key);
-    else if (done.has(key)) again.push(`${key} ${line.attempt}`);
-  }
-  return again;
 }
 
 /** The final invariants over both files: ticks once without gaps, runs agree, journals replay. */

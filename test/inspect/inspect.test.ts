@@ -69,8 +69,9 @@ describe("inspect(store) on a database written by a real supervisor", () => {
       triggerType: "poll",
       schedule: "* * * * *",
       timezone: "UTC",
-      inFlight: undefined,
-      pending: undefined,
+      inFlight: [],
+      pending: [],
+      cancelling: [],
       lastScheduledAt: at(10),
       nextFireAt: at(11),
       activatedAt: at(0),
@@ -90,18 +91,22 @@ describe("inspect(store) on a database written by a real supervisor", () => {
     const interrupted = events.find((e) => e.status === "interrupted");
     const buffered = events.find((e) => e.status === "buffered");
     expect(stuck?.state).toBe("firing");
-    expect(stuck?.inFlight).toEqual({
-      runId: interrupted?.runId,
-      eventId: interrupted?.eventId,
-      scheduledAt: at(9),
-      payload: {},
-    });
-    expect(stuck?.pending).toEqual({
-      runId: buffered?.runId,
-      eventId: buffered?.eventId,
-      scheduledAt: at(10),
-      payload: {},
-    });
+    expect(stuck?.inFlight).toEqual([
+      {
+        runId: interrupted?.runId,
+        eventId: interrupted?.eventId,
+        scheduledAt: at(9),
+        payload: {},
+      },
+    ]);
+    expect(stuck?.pending).toEqual([
+      {
+        runId: buffered?.runId,
+        eventId: buffered?.eventId,
+        scheduledAt: at(10),
+        payload: {},
+      },
+    ]);
     expect(stuck?.lastRun).toBeUndefined();
     expect(stuck?.counts).toEqual({ interrupted: 1, buffered: 1 });
   });

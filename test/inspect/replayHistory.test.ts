@@ -40,8 +40,8 @@ describe("replayHistory(store, name)", () => {
   it("replays the stuck trigger to `firing` with its run in flight and its buffered tick", async () => {
     const report = await replayHistory(open(), "stuck");
     expect(report.state).toBe("firing");
-    expect(report.context.inFlight?.scheduledAt).toBe(T0 + 9 * MINUTE);
-    expect(report.context.pending?.scheduledAt).toBe(T0 + 10 * MINUTE);
+    expect(report.context.inFlight[0]?.scheduledAt).toBe(T0 + 9 * MINUTE);
+    expect(report.context.pending[0]?.scheduledAt).toBe(T0 + 10 * MINUTE);
     expect(report.events.map((step) => [step.event.type, step.stateAfter, step.actions])).toEqual([
       ["ACTIVATE", "active", []],
       ["TICK", "firing", ["startRun"]],
@@ -55,7 +55,7 @@ describe("replayHistory(store, name)", () => {
     const firstTick = journal[1];
     const bySeq = await replayHistory(store, "stuck", { until: firstTick?.seq ?? -1 });
     expect(bySeq.state).toBe("firing");
-    expect(bySeq.context.pending).toBeNull();
+    expect(bySeq.context.pending).toEqual([]);
     expect(bySeq.events).toHaveLength(2);
     expect(bySeq.matchesSnapshot).toBeUndefined();
 

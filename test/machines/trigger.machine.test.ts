@@ -81,6 +81,30 @@ const START = {
     input: { name: "t", overlap: "bufferOne" },
     events: [ACTIVATE, tick(1000, "r1"), tick(2000, "r2")],
   },
+  "firing(bufferAll, pending)": {
+    input: { name: "t", overlap: "bufferAll" },
+    events: [ACTIVATE, tick(1000, "r1"), tick(2000, "r2")],
+  },
+  "firing(cancelOther)": {
+    input: { name: "t", overlap: "cancelOther" },
+    events: [ACTIVATE, tick(1000, "r1")],
+  },
+  "firing(cancelOther, cancelling)": {
+    input: { name: "t", overlap: "cancelOther" },
+    events: [ACTIVATE, tick(1000, "r1"), tick(2000, "r2")],
+  },
+  "firing(allowAll, room)": {
+    input: { name: "t", overlap: "allowAll", maxConcurrent: 2 },
+    events: [ACTIVATE, tick(1000, "r1")],
+  },
+  "firing(allowAll, full)": {
+    input: { name: "t", overlap: "allowAll", maxConcurrent: 2 },
+    events: [ACTIVATE, tick(1000, "r1"), tick(2000, "r2")],
+  },
+  "firing(allowAll, unbounded)": {
+    input: { name: "t", overlap: "allowAll" },
+    events: [ACTIVATE, tick(1000, "r1"), tick(2000, "r2"), tick(3000, "r3")],
+  },
   disabled: { input: { name: "t" }, events: [ACTIVATE, DEACTIVATE] },
   "disabled(run in flight)": {
     input: { name: "t" },
@@ -99,9 +123,12 @@ const EVENTS = {
   "TICK_SKIPPED old": skipped(500),
   FIRE: fire("rF", { pushed: true }),
   "RUN_FINISHED in flight": finished("r1"),
+  "RUN_FINISHED in flight, interrupted": finished("r1", "interrupted"),
+  "RUN_FINISHED second": finished("r2"),
   "RUN_FINISHED stale": finished("rX"),
   "CONFIGURE bufferOne": { type: "CONFIGURE", overlap: "bufferOne" },
   "CONFIGURE skip": { type: "CONFIGURE", overlap: "skip" },
+  "CONFIGURE allowAll 3": { type: "CONFIGURE", overlap: "allowAll", maxConcurrent: 3 },
 } satisfies Record<string, TriggerEvent>;
 type EventName = keyof typeof EVENTS;
 
@@ -135,7 +162,7 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
     DEACTIVATE: { state: "disabled" },
     "TICK new": {
       state: "firing",
-      context: { inFlight: ref("rT", 5000, { n: 1 }), lastScheduledAt: 5000 },
+      context: { inFlight: [ref("rT", 5000, { n: 1 })], lastScheduledAt: 5000 },
       actions: ["startRun"],
     },
     "TICK duplicate": "ignored",
@@ -144,7 +171,7 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
     "TICK_SKIPPED old": "ignored",
     FIRE: {
       state: "firing",
-      context: { inFlight: ref("rF", null, { pushed: true }) },
+      context: { inFlight: [ref("rF", null, { pushed: true })] },
       actions: ["startRun"],
     },
     "RUN_FINISHED in flight": "ignored",
@@ -165,7 +192,7 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
     FIRE: { state: "same", context: {}, actions: ["recordOverlapSkip"] },
     "RUN_FINISHED in flight": {
       state: "active",
-      context: { inFlight: null, lastRun },
+      context: { inFlight: [], lastRun },
       actions: ["runEnded"],
     },
     "RUN_FINISHED stale": "ignored",
@@ -176,19 +203,19 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
     DEACTIVATE: { state: "disabled" },
     "TICK new": {
       state: "same",
-      context: { pending: ref("rT", 5000, { n: 1 }), lastScheduledAt: 5000 },
+      context: { pending: [ref("rT", 5000, { n: 1 })], lastScheduledAt: 5000 },
       actions: ["bufferTick"],
     },
     "TICK duplicate": "ignored",
     "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
     FIRE: {
       state: "same",
-      context: { pending: ref("rF", null, { pushed: true }) },
+      context: { pending: [ref("rF", null, { pushed: true })] },
       actions: ["bufferTick"],
     },
     "RUN_FINISHED in flight": {
       state: "active",
-      context: { inFlight: null, lastRun },
+      context: { inFlight: [], lastRun },
       actions: ["runEnded"],
     },
     "RUN_FINISHED stale": "ignored",
@@ -196,7 +223,7 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
   },
   "firing(bufferOne, pending)": {
     ACTIVATE: "ignored",
-    DEACTIVATE: { state: "disabled", context: { pending: null }, actions: ["dropPending"] },
+    DEACTIVATE: { state: "disabled", context: { pending: [] }, actions: ["dropPending"] },
     // The first pending fire is kept; later ones are skipped.
     "TICK new": {
       state: "same",
@@ -209,12 +236,183 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
     FIRE: { state: "same", context: {}, actions: ["recordOverlapSkip"] },
     "RUN_FINISHED in flight": {
       state: "firing",
-      context: { inFlight: ref("r2", 2000), pending: null, lastRun },
+      context: { inFlight: [ref("r2", 2000)], pending: [], lastRun },
       actions: ["runEnded", "startRun"],
     },
     "RUN_FINISHED stale": "ignored",
     // Switching policy keeps the fire already buffered (the ledger says it was kept).
     "CONFIGURE skip": stay({ overlap: "skip" }),
+  },
+  "firing(bufferAll, pending)": {
+    ACTIVATE: "ignored",
+    DEACTIVATE: { state: "disabled", context: { pending: [] }, actions: ["dropPending"] },
+    // Every fire is kept, in order.
+    "TICK new": {
+      state: "same",
+      context: { pending: [ref("r2", 2000), ref("rT", 5000, { n: 1 })], lastScheduledAt: 5000 },
+      actions: ["bufferTick"],
+    },
+    "TICK duplicate": "ignored",
+    "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
+    FIRE: {
+      state: "same",
+      context: { pending: [ref("r2", 2000), ref("rF", null, { pushed: true })] },
+      actions: ["bufferTick"],
+    },
+    "RUN_FINISHED in flight": {
+      state: "firing",
+      context: { inFlight: [ref("r2", 2000)], pending: [], lastRun },
+      actions: ["runEnded", "startRun"],
+    },
+    "RUN_FINISHED stale": "ignored",
+    "CONFIGURE skip": stay({ overlap: "skip" }),
+  },
+  "firing(cancelOther)": {
+    ACTIVATE: "ignored",
+    DEACTIVATE: { state: "disabled" },
+    // The run in flight is cancelled; the new fire waits for its end.
+    "TICK new": {
+      state: "same",
+      context: {
+        pending: [ref("rT", 5000, { n: 1 })],
+        cancelling: ["r1"],
+        lastScheduledAt: 5000,
+      },
+      actions: ["cancelRun", "bufferTick"],
+    },
+    "TICK duplicate": "ignored",
+    "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
+    FIRE: {
+      state: "same",
+      context: { pending: [ref("rF", null, { pushed: true })], cancelling: ["r1"] },
+      actions: ["cancelRun", "bufferTick"],
+    },
+    // Interrupted without being cancelled (a stop): recorded as it is.
+    "RUN_FINISHED in flight, interrupted": {
+      state: "active",
+      context: { inFlight: [], lastRun: { runId: "r1", status: "interrupted" } },
+      actions: ["runEnded"],
+    },
+    "RUN_FINISHED stale": "ignored",
+    "CONFIGURE allowAll 3": stay({ overlap: "allowAll", maxConcurrent: 3 }),
+  },
+  "firing(cancelOther, cancelling)": {
+    ACTIVATE: "ignored",
+    // The run being cancelled goes on being cancelled; the waiting fire is dropped.
+    DEACTIVATE: { state: "disabled", context: { pending: [] }, actions: ["dropPending"] },
+    // A newer fire replaces the waiting one; the run is not cancelled twice.
+    "TICK new": {
+      state: "same",
+      context: { pending: [ref("rT", 5000, { n: 1 })], lastScheduledAt: 5000 },
+      actions: ["dropPending", "bufferTick"],
+    },
+    "TICK duplicate": "ignored",
+    "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
+    FIRE: {
+      state: "same",
+      context: { pending: [ref("rF", null, { pushed: true })] },
+      actions: ["dropPending", "bufferTick"],
+    },
+    "RUN_FINISHED in flight, interrupted": {
+      state: "firing",
+      context: {
+        inFlight: [ref("r2", 2000)],
+        pending: [],
+        cancelling: [],
+        lastRun: { runId: "r1", status: "cancelled" },
+      },
+      actions: ["runEnded", "startRun"],
+    },
+    // It ended before it noticed: its own status is recorded.
+    "RUN_FINISHED in flight": {
+      state: "firing",
+      context: { inFlight: [ref("r2", 2000)], pending: [], cancelling: [], lastRun },
+      actions: ["runEnded", "startRun"],
+    },
+    "RUN_FINISHED stale": "ignored",
+    "CONFIGURE skip": stay({ overlap: "skip" }),
+  },
+  "firing(allowAll, room)": {
+    ACTIVATE: "ignored",
+    DEACTIVATE: { state: "disabled" },
+    "TICK new": {
+      state: "same",
+      context: { inFlight: [ref("r1", 1000), ref("rT", 5000, { n: 1 })], lastScheduledAt: 5000 },
+      actions: ["startRun"],
+    },
+    "TICK duplicate": "ignored",
+    "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
+    FIRE: {
+      state: "same",
+      context: { inFlight: [ref("r1", 1000), ref("rF", null, { pushed: true })] },
+      actions: ["startRun"],
+    },
+    "RUN_FINISHED in flight": {
+      state: "active",
+      context: { inFlight: [], lastRun },
+      actions: ["runEnded"],
+    },
+    "RUN_FINISHED stale": "ignored",
+    "CONFIGURE skip": stay({ overlap: "skip" }),
+  },
+  "firing(allowAll, full)": {
+    ACTIVATE: "ignored",
+    DEACTIVATE: { state: "disabled" },
+    // Beyond maxConcurrent: skipped, like overlap "skip".
+    "TICK new": {
+      state: "same",
+      context: { lastScheduledAt: 5000 },
+      actions: ["recordOverlapSkip"],
+    },
+    "TICK duplicate": "ignored",
+    "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
+    FIRE: { state: "same", context: {}, actions: ["recordOverlapSkip"] },
+    "RUN_FINISHED in flight": {
+      state: "same",
+      context: { inFlight: [ref("r2", 2000)], lastRun },
+      actions: ["runEnded"],
+    },
+    "RUN_FINISHED second": {
+      state: "same",
+      context: { inFlight: [ref("r1", 1000)], lastRun: { runId: "r2", status: "success" } },
+      actions: ["runEnded"],
+    },
+    "RUN_FINISHED stale": "ignored",
+    "CONFIGURE allowAll 3": stay({ maxConcurrent: 3 }),
+  },
+  "firing(allowAll, unbounded)": {
+    ACTIVATE: "ignored",
+    DEACTIVATE: { state: "disabled" },
+    "TICK new": {
+      state: "same",
+      context: {
+        inFlight: [ref("r1", 1000), ref("r2", 2000), ref("r3", 3000), ref("rT", 5000, { n: 1 })],
+        lastScheduledAt: 5000,
+      },
+      actions: ["startRun"],
+    },
+    "TICK_SKIPPED new": stay({ lastScheduledAt: 5000 }),
+    FIRE: {
+      state: "same",
+      context: {
+        inFlight: [
+          ref("r1", 1000),
+          ref("r2", 2000),
+          ref("r3", 3000),
+          ref("rF", null, { pushed: true }),
+        ],
+      },
+      actions: ["startRun"],
+    },
+    "RUN_FINISHED second": {
+      state: "same",
+      context: {
+        inFlight: [ref("r1", 1000), ref("r3", 3000)],
+        lastRun: { runId: "r2", status: "success" },
+      },
+      actions: ["runEnded"],
+    },
+    "CONFIGURE allowAll 3": stay({ maxConcurrent: 3 }),
   },
   disabled: {
     ACTIVATE: { state: "active" },
@@ -234,7 +432,7 @@ const TABLE: Record<Start, Partial<Record<EventName, Outcome>>> = {
     FIRE: "ignored",
     "RUN_FINISHED in flight": {
       state: "disabled",
-      context: { inFlight: null, lastRun },
+      context: { inFlight: [], lastRun },
       actions: ["runEnded"],
     },
     "RUN_FINISHED stale": "ignored",
@@ -283,9 +481,11 @@ describe("trigger machine: reached states", () => {
     expect(snapshot.context).toEqual({
       name: "hourly",
       overlap: "skip",
+      maxConcurrent: null,
       lastScheduledAt: null,
-      inFlight: null,
-      pending: null,
+      inFlight: [],
+      pending: [],
+      cancelling: [],
       lastRun: null,
     });
   });
@@ -294,10 +494,8 @@ describe("trigger machine: reached states", () => {
     const active = reach({ name: "t", overlap: "bufferOne" }, [ACTIVATE]);
     const started = step(active, tick(1000, "r1", { a: 1 }));
     expect(started.actions.map((a) => [a.type, a.params])).toEqual([
-      ["startRun", { fire: ref("r1", 1000, { a: 1 }) }],
+      ["startRun", { fire: ref("r1", 1000, { a: 1 }), buffered: false }],
     ]);
-    // After the assign: the implementation may also read context.inFlight.
-    expect(started.actions[0]?.info.context.inFlight).toEqual(ref("r1", 1000, { a: 1 }));
 
     const buffered = step(started.next, fire("r2"));
     expect(buffered.actions.map((a) => [a.type, a.params])).toEqual([
@@ -313,8 +511,8 @@ describe("trigger machine: reached states", () => {
     ]);
     const promoted = step(buffered.next, finished("r1", "failed"));
     expect(promoted.actions.map((a) => [a.type, a.params])).toEqual([
-      ["runEnded", { runId: "r1", status: "failed" }],
-      ["startRun", { fire: ref("r2", null) }],
+      ["runEnded", { runId: "r1", eventId: "e-r1", status: "failed" }],
+      ["startRun", { fire: ref("r2", null), buffered: true }],
     ]);
   });
 });
@@ -351,8 +549,8 @@ describe("trigger machine: overlap", () => {
     expect(triggerStateOf(snapshot)).toBe("active");
     expect(snapshot.context).toMatchObject({
       lastScheduledAt: 3000,
-      inFlight: null,
-      pending: null,
+      inFlight: [],
+      pending: [],
     });
   });
 
@@ -376,8 +574,8 @@ describe("trigger machine: overlap", () => {
     expect(triggerStateOf(snapshot)).toBe("active");
     expect(snapshot.context).toMatchObject({
       lastScheduledAt: 3000,
-      inFlight: null,
-      pending: null,
+      inFlight: [],
+      pending: [],
       lastRun: { runId: "r2", status: "success" },
     });
   });
@@ -391,7 +589,7 @@ describe("trigger machine: overlap", () => {
       tick(3000, "r3"),
     ]);
     expect(actions).toEqual(["startRun", "recordOverlapSkip", "bufferTick"]);
-    expect(snapshot.context.pending).toEqual(ref("r3", 3000));
+    expect(snapshot.context.pending).toEqual([ref("r3", 3000)]);
   });
 });
 
@@ -446,7 +644,7 @@ describe("trigger machine: persistence and replay", () => {
     actor.send(finished("r1"));
     expect(runEnded).toHaveBeenCalledTimes(1);
     expect(startRun).toHaveBeenCalledTimes(1);
-    expect(startRun.mock.calls[0]?.[1]).toEqual({ fire: ref("r2", 2000) });
+    expect(startRun.mock.calls[0]?.[1]).toEqual({ fire: ref("r2", 2000), buffered: true });
     actor.stop();
   });
 
@@ -488,8 +686,8 @@ describe("trigger machine: persistence and replay", () => {
     expect(replayed.context).toMatchObject({
       overlap: "skip",
       lastScheduledAt: 4000,
-      inFlight: ref("r5", 4000),
-      pending: null,
+      inFlight: [ref("r5", 4000)],
+      pending: [],
       lastRun: { runId: "r2", status: "success" },
     });
   });
@@ -515,8 +713,8 @@ describe("trigger machine: persistence and replay", () => {
     expect(triggerStateOf(snapshot)).toBe("active");
     expect(snapshot.context).toMatchObject({
       lastScheduledAt: 10_000 * 60_000,
-      inFlight: null,
-      pending: null,
+      inFlight: [],
+      pending: [],
       lastRun: { runId: "r10000", status: "success" },
     });
     expect(replayEvents({ name: "t" }, journal).context).toEqual(snapshot.context);
@@ -534,7 +732,7 @@ describe("triggerStateOf and the version", () => {
   });
 
   it("carries the machine version", () => {
-    expect(TRIGGER_MACHINE_VERSION).toBe(1);
-    expect(triggerMachine.version).toBe("1");
+    expect(TRIGGER_MACHINE_VERSION).toBe(2);
+    expect(triggerMachine.version).toBe("2");
   });
 });

@@ -285,7 +285,7 @@ describe("restoring stored state", () => {
       storedVersion: 0,
       machineVersion: TRIGGER_MACHINE_VERSION,
     });
-    expect(error.message).toMatch(/version 0.*version 1/);
+    expect(error.message).toMatch(/version 0.*version 2/);
     expect(ledger(h, "old")).toEqual([]);
   });
 

@@ -40,7 +40,10 @@ export async function explainAction(
           ? "push"
           : `schedule "${now.schedule}"${now.timezone ? ` ${now.timezone}` : ""}`,
         now.nextFireAt === undefined ? undefined : `next fire ${when(now.nextFireAt, Date.now())}`,
-        now.inFlight === undefined ? undefined : `run ${now.inFlight.runId} in flight`,
+        now.inFlight.length === 0
+          ? undefined
+          : `${now.inFlight.length === 1 ? "run" : "runs"} ${now.inFlight.map((f) => f.runId).join(", ")} in flight`,
+        now.pending.length === 0 ? undefined : `${now.pending.length} buffered`,
         now.statusNote === undefined
           ? undefined
           : `${now.status === "disabled" ? "paused" : "note"}: ${noteLine(now.statusNote, Date.now())}`,

@@ -63,10 +63,13 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
       t.lastRun === undefined
         ? c.dim("-")
         : `${out.status(t.lastRun.status)} ${when(t.lastRun.at, now, { seconds: true })}\n${c.dim(t.lastRun.runId)}`;
+    const nextPending = t.pending[0];
     const inFlight = [
-      t.inFlight ? `run ${t.inFlight.runId}` : undefined,
-      t.pending
-        ? `+1 buffered${t.pending.scheduledAt ? ` (tick ${when(t.pending.scheduledAt)})` : ""}`
+      ...t.inFlight.map(
+        (f) => `run ${f.runId}${t.cancelling.includes(f.runId) ? c.dim(" (cancelling)") : ""}`,
+      ),
+      nextPending
+        ? `+${t.pending.length} buffered${nextPending.scheduledAt ? ` (next: tick ${when(nextPending.scheduledAt)})` : ""}`
         : undefined,
       t.problem ? c.red(t.problem) : undefined,
     ]

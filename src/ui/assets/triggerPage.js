@@ -128,7 +128,17 @@ function summaryOf(t) {
         : "–",
     ],
     ["Last run", lastRun(t.lastRun)],
-    ["In flight", t.inFlight ? runLink(t.inFlight.runId) : "–"],
+    [
+      "In flight",
+      t.inFlight.length > 0
+        ? t.inFlight.map((f, i) => [
+            i > 0 ? ", " : "",
+            runLink(f.runId),
+            t.cancelling.includes(f.runId) ? " (cancelling)" : "",
+          ])
+        : "–",
+    ],
+    ["Buffered", t.pending.length > 0 ? `${t.pending.length} to fire in order` : "–"],
     ["Owner", t.owner?.live ? `${t.owner.ownerId} (epoch ${t.owner.epoch})` : "–"],
   ];
   return [

@@ -102,8 +102,18 @@ function row(t) {
     h(
       "td",
       {},
-      t.inFlight ? ["run ", runLink(t.inFlight.runId)] : h("span", { class: "muted" }, "–"),
-      t.pending ? h("div", { class: "small" }, "+1 buffered") : null,
+      t.inFlight.length > 0
+        ? t.inFlight.map((f) =>
+            h(
+              "div",
+              {},
+              "run ",
+              runLink(f.runId),
+              t.cancelling.includes(f.runId) ? h("span", { class: "muted" }, " cancelling") : null,
+            ),
+          )
+        : h("span", { class: "muted" }, "–"),
+      t.pending.length > 0 ? h("div", { class: "small" }, `+${t.pending.length} buffered`) : null,
     ),
     h(
       "td",
