@@ -37,8 +37,12 @@ import {
   storedRunStateOf,
 } from "./records.js";
 import {
+  countExpiredCachePg,
+  countExpiredCacheSqlite,
   countPrunableRunsPg,
   countPrunableRunsSqlite,
+  pruneExpiredCachePg,
+  pruneExpiredCacheSqlite,
   pruneRunsPg,
   pruneRunsSqlite,
 } from "./runRetention.js";
@@ -348,6 +352,34 @@ export class DagProvenance {
       this.#read("count prunable runs", {
         pg: (history) => countPrunableRunsPg(history.store, before, keep),
         sqlite: (store) => countPrunableRunsSqlite(store, before, keep),
+      }),
+    );
+  }
+
+  /**
+   * Retention: deletes up to `limit` cached node outputs whose TTL ended before `now`, in
+   * one transaction checked by `guard`; resolves to how many went.
+   *
+   * @example
+   * ```ts
+   * await provenance.pruneExpiredCache(Date.now(), 500);
+   * ```
+   */
+  pruneExpiredCache(now: number, limit: number, guard?: WriteGuard): Promise<number> {
+    return runTyped(
+      this.#read("prune node cache", {
+        pg: (history) => pruneExpiredCachePg(history.store, now, limit, guard),
+        sqlite: (store) => pruneExpiredCacheSqlite(store, now, limit, guard),
+      }),
+    );
+  }
+
+  /** How many cached node outputs {@link DagProvenance.pruneExpiredCache} would delete. */
+  countExpiredCache(now: number): Promise<number> {
+    return runTyped(
+      this.#read("count expired node cache", {
+        pg: (history) => countExpiredCachePg(history.store, now),
+        sqlite: (store) => countExpiredCacheSqlite(store, now),
       }),
     );
   }

@@ -125,3 +125,74 @@ export async function countPrunableRunsPg(
   );
   return Number(row?.n ?? 0);
 }
+
+/**
+ * Cached node outputs past their TTL: never reused again (a lookup checks `expires_at`),
+ * so retention deletes them, oldest first, `limit` at a time. A cached output outlives
+ * the run that computed it (the row holds the output itself).
+ */
+const cacheStatements = {
+  sqlite: {
+    prune: `DELETE FROM node_cache WHERE cache_key IN (SELECT cache_key FROM node_cache
+      WHERE expires_at < @now ORDER BY expires_at LIMIT @limit)`,
+    count: "SELECT COUNT(*) AS n FROM node_cache WHERE expires_at < @now",
+  },
+  pg: {
+    prune: `DELETE FROM node_cache WHERE cache_key IN (SELECT cache_key FROM node_cache
+      WHERE expires_at < $1 ORDER BY expires_at LIMIT $2)`,
+    count: "SELECT COUNT(*) AS n FROM node_cache WHERE expires_at < $1",
+  },
+};
+
+/** SQLite: deletes up to `limit` expired cached outputs in one transaction; returns how many. */
+export function pruneExpiredCacheSqlite(
+  store: SqliteStore,
+  now: number,
+  limit: number,
+  guard: WriteGuard | undefined,
+): number {
+  return store.transaction("prune node cache", () => {
+    guard?.sync();
+    return store.run("prune node cache", cacheStatements.sqlite.prune, {
+      now: new Date(now).toISOString(),
+      limit,
+    }).changes;
+  });
+}
+
+/** SQLite: how many cached outputs have expired at `now`. */
+export function countExpiredCacheSqlite(store: SqliteStore, now: number): number {
+  return (
+    store.get<{ n: number }>("count expired node cache", cacheStatements.sqlite.count, {
+      now: new Date(now).toISOString(),
+    })?.n ?? 0
+  );
+}
+
+/** PostgreSQL: as {@link pruneExpiredCacheSqlite}, the guard (fence) checked on the transaction. */
+export function pruneExpiredCachePg(
+  store: PgStore,
+  now: number,
+  limit: number,
+  guard: WriteGuard | undefined,
+): Promise<number> {
+  return store.transaction("prune node cache", async (tx) => {
+    await guard?.onTransaction(tx);
+    const rows = await tx.query<{ cache_key: string }>(
+      "prune node cache",
+      `${cacheStatements.pg.prune} RETURNING cache_key`,
+      [new Date(now).toISOString(), limit],
+    );
+    return rows.length;
+  });
+}
+
+/** PostgreSQL: how many cached outputs have expired at `now`. */
+export async function countExpiredCachePg(store: PgStore, now: number): Promise<number> {
+  const [row] = await store.query<{ n: string | number }>(
+    "count expired node cache",
+    cacheStatements.pg.count,
+    [new Date(now).toISOString()],
+  );
+  return Number(row?.n ?? 0);
+}

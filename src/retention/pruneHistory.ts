@@ -17,6 +17,9 @@ export interface PrunableHistory {
     guard?: WriteGuard,
   ): Promise<number>;
   countPrunableRuns(before: number, keep: readonly string[]): Promise<number>;
+  /** Cached node outputs past their TTL (absent on a history without a cache). */
+  pruneExpiredCache?(now: number, limit: number, guard?: WriteGuard): Promise<number>;
+  countExpiredCache?(now: number): Promise<number>;
   readonly pg?: unknown;
 }
 
@@ -56,6 +59,8 @@ export interface PruneReport {
   readonly events: number;
   readonly journal: number;
   readonly runs: number;
+  /** Cached node outputs past their TTL (pruned with the runs, whatever their age). */
+  readonly cache: number;
   /** Triggers whose journal was compacted, with the checkpoint's sequence number. */
   readonly checkpoints: readonly { readonly trigger: string; readonly seq: number }[];
 }
@@ -83,6 +88,7 @@ export async function pruneHistory(
   let events = 0;
   let journal = 0;
   let runs = 0;
+  let cache = 0;
   const checkpoints: { trigger: string; seq: number }[] = [];
   const activations = await backend.listActivations();
   // Snapshots once per pass (the machine input of a first compaction), not per batch.
@@ -162,7 +168,20 @@ export async function pruneHistory(
       }
     }
   }
-  return { dryRun, events, journal, runs, checkpoints };
+  if (cut.runs !== undefined && history?.pruneExpiredCache !== undefined && runsFence !== null) {
+    if (dryRun) {
+      cache = (await history.countExpiredCache?.(options.now)) ?? 0;
+    } else {
+      const guard = runsFence === undefined ? undefined : guardOf(target, runsFence);
+      while (!target.stopped?.()) {
+        const n = await history.pruneExpiredCache(options.now, options.batchSize, guard);
+        cache += n;
+        if (n < options.batchSize) break;
+        await yieldTurn();
+      }
+    }
+  }
+  return { dryRun, events, journal, runs, cache, checkpoints };
 }
 
 /**

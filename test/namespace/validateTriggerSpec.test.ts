@@ -18,19 +18,19 @@ const register = (ns: Namespace, spec: Record<string, unknown>) =>
   ns.registerTrigger(spec as unknown as Parameters<Namespace["registerTrigger"]>[0]);
 
 describe("unknown option values are refused at registerTrigger", () => {
-  it('overlap "allowAll" (not known yet) is InvalidTriggerOption naming field, value and accepted values', () => {
+  it('overlap "allowEverything" is InvalidTriggerOption naming field, value and accepted values', () => {
     const ns = new Namespace();
-    const error = thrown(() => register(ns, { ...hourly, overlap: "allowAll" }));
+    const error = thrown(() => register(ns, { ...hourly, overlap: "allowEverything" }));
     expect(error).toBeInstanceOf(InvalidTriggerOption);
     expect(error).toMatchObject({
       _tag: "InvalidTriggerOption",
       name: "hourly",
       field: "overlap",
-      value: "allowAll",
-      accepted: '"skip" or "bufferOne"',
+      value: "allowEverything",
+      accepted: '"skip", "bufferOne", "bufferAll", "cancelOther" or "allowAll"',
     });
     expect((error as Error).message).toBe(
-      'Trigger "hourly": overlap "allowAll" is not accepted; overlap takes "skip" or "bufferOne".',
+      'Trigger "hourly": overlap "allowEverything" is not accepted; overlap takes "skip", "bufferOne", "bufferAll", "cancelOther" or "allowAll".',
     );
     expect(ns.hasTrigger("hourly")).toBe(false);
   });
@@ -124,7 +124,11 @@ describe("validateTriggerSpec (reusable for definitions read as JSON)", () => {
   });
 
   it("the table has one entry per field, each with its accepted values", () => {
-    expect(TRIGGER_FIELDS.overlap).toEqual({ type: "enum", values: ["skip", "bufferOne"] });
+    expect(TRIGGER_FIELDS.overlap).toEqual({
+      type: "enum",
+      values: ["skip", "bufferOne", "bufferAll", "cancelOther", "allowAll"],
+    });
+    expect(TRIGGER_FIELDS.maxConcurrent).toMatchObject({ type: "number", min: 1, integer: true });
     expect(TRIGGER_FIELDS.catchUp.values).toEqual(["skip", "latest", "all"]);
     expect(TRIGGER_FIELDS.maxCatchUp).toMatchObject({ type: "number", min: 1, integer: true });
   });

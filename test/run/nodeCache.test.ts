@@ -172,6 +172,34 @@ for (const backend of backends) {
       }),
     );
 
+    effectIt.effect(
+      "retention deletes expired outputs only; a deleted output is computed again",
+      () =>
+        Effect.gen(function* () {
+          yield* withHistory(backend, (provenance) =>
+            Effect.gen(function* () {
+              const { calls, dag } = pipeline();
+              yield* runOnce(dag, provenance, oslo); // cached until 01:00 (TestClock starts at 0)
+              const halfHour = 30 * 60_000;
+              const twoHours = 2 * 3_600_000;
+              expect(yield* Effect.promise(() => provenance.countExpiredCache(halfHour))).toBe(0);
+              expect(yield* Effect.promise(() => provenance.pruneExpiredCache(halfHour, 500))).toBe(
+                0,
+              );
+              yield* runOnce(dag, provenance, oslo);
+              expect(calls).toHaveLength(1); // still reused
+              expect(yield* Effect.promise(() => provenance.countExpiredCache(twoHours))).toBe(1);
+              expect(yield* Effect.promise(() => provenance.pruneExpiredCache(twoHours, 500))).toBe(
+                1,
+              );
+              expect(yield* Effect.promise(() => provenance.countExpiredCache(twoHours))).toBe(0);
+              yield* runOnce(dag, provenance, oslo);
+              expect(calls).toHaveLength(2); // gone: the function ran again
+            }),
+          );
+        }),
+    );
+
     effectIt.effect("a miss for another input, or another version of the node", () =>
       Effect.gen(function* () {
         yield* withHistory(backend, (provenance) =>

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { transition } from "xstate";
 import { TRIGGER_MACHINE_VERSION, triggerMachine } from "../../machines/trigger.machine.js";
 import { explain } from "../../src/inspect/explain.js";
-import { InvalidTriggerDefinition } from "../../src/namespace/errors.js";
+import { InvalidTriggerOption } from "../../src/namespace/errors.js";
 import { defineTrigger } from "../../src/namespace/TriggerDefinition.js";
 import type { TriggerEventRecord } from "../../src/trigger/TriggerStore.js";
 import { type Gate, gate, Harness, MINUTE, T0, thrown, until } from "./harness.js";
@@ -351,9 +351,14 @@ describe("maxConcurrent is checked", () => {
     const error = thrown(() =>
       defineTrigger({ ...spec, overlap: "allowAll", maxConcurrent: value as number }),
     );
-    expect(error).toBeInstanceOf(InvalidTriggerDefinition);
-    expect(error).toMatchObject({ field: "maxConcurrent" });
-    expect((error as Error).message).toMatch(/positive integer/);
+    // Checked alone by the definition's field table.
+    expect(error).toBeInstanceOf(InvalidTriggerOption);
+    expect(error).toMatchObject({
+      field: "maxConcurrent",
+      value,
+      accepted: "an integer of at least 1",
+    });
+    expect((error as Error).message).toMatch(/maxConcurrent takes an integer of at least 1/);
   });
 
   it("refuses maxConcurrent with another overlap policy, and keeps it with allowAll", () => {

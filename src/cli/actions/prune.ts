@@ -45,7 +45,7 @@ export async function pruneAction(
   }
   const verb = report.dryRun ? "would prune" : "pruned";
   kit.out.line(
-    `${verb} ${report.events} ledger rows, ${report.journal} journal entries, ${report.runs} runs`,
+    `${verb} ${report.events} ledger rows, ${report.journal} journal entries, ${report.runs} runs, ${report.cache} expired cached outputs`,
   );
   for (const c of report.checkpoints) {
     kit.out.line(`  ${c.trigger}: journal compacted into a checkpoint at seq ${c.seq}`);
