@@ -124,6 +124,13 @@ export interface TriggerSpec {
   readonly maxCatchUp?: number;
   /** Only ticks missed within this many ms before now are caught up (default: no limit). */
   readonly catchUpWindow?: number;
+  /**
+   * After this many consecutive failed runs (a positive integer), the trigger disables
+   * itself with a note naming the last run and its error (`by: "tickflow"`), and `onEvent`
+   * reports `paused`; `activate` resumes it. A completed run resets the count;
+   * interrupted, cancelled and skipped ones neither count nor reset it. Default: never.
+   */
+  readonly pauseAfterFailures?: number;
 }
 
 /**
@@ -150,6 +157,8 @@ export interface TriggerDefinition {
   readonly catchUp: "skip" | "latest" | "all";
   readonly maxCatchUp: number;
   readonly catchUpWindow: number | undefined;
+  /** Consecutive failed runs that disable the trigger; `undefined`: never. */
+  readonly pauseAfterFailures: number | undefined;
 }
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
@@ -219,6 +228,7 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
     catchUp: spec.catchUp ?? "latest",
     maxCatchUp: spec.maxCatchUp ?? 100,
     catchUpWindow: spec.catchUpWindow,
+    pauseAfterFailures: spec.pauseAfterFailures,
   };
 }
 

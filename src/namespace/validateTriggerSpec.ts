@@ -50,6 +50,7 @@ export const TRIGGER_FIELDS = {
   catchUp: { type: "enum", values: ["skip", "latest", "all"] },
   maxCatchUp: { type: "number", min: 1, integer: true },
   catchUpWindow: { type: "number", min: 0, exclusive: true },
+  pauseAfterFailures: { type: "number", min: 1, integer: true },
 } as const satisfies Record<keyof TriggerSpec, TriggerFieldRule>;
 
 /**

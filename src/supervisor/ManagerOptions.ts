@@ -26,7 +26,9 @@ export interface ManagerEvent {
     | "poll_empty"
     | "poll_failed"
     | "missed"
-    | "resumed";
+    | "resumed"
+    /** Disabled by `pauseAfterFailures`: `runId` and `error` are the last failed run's. */
+    | "paused";
   readonly at: Date;
   readonly scheduledAt?: Date;
   readonly runId?: string;

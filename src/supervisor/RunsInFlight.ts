@@ -7,8 +7,9 @@ import { expectRun } from "../telemetry/runParents.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { finalStatus, findLeaseLost, storeWriteFailed } from "./errorCauses.js";
 import { NotOwner, TriggerNotActive } from "./errors.js";
+import { failuresBefore, pauseNote } from "./failureStreak.js";
 import { fencedProvenance } from "./fencedProvenance.js";
-import { fireContext, type Live, rejectWaiter, serial } from "./Live.js";
+import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /** The run is being cancelled by `cancelOther`: its interruption is recorded `cancelled`. */
@@ -182,9 +183,16 @@ export class RunsInFlight {
     const core = this.core;
     for (;;) {
       try {
-        await serial(live, () =>
-          core.fires.step(live, { type: "RUN_FINISHED", runId: fire.runId, status: result.status }),
-        );
+        await serial(live, async () => {
+          // Paused first: the pending fires are dropped (as by a deactivate), not started
+          // by this end.
+          await this.#pauseOnFailures(live, fire, result);
+          await core.fires.step(live, {
+            type: "RUN_FINISHED",
+            runId: fire.runId,
+            status: result.status,
+          });
+        });
         return;
       } catch (error) {
         core.onError(error, live.name);
@@ -193,6 +201,29 @@ export class RunsInFlight {
         await this.pause(signal);
       }
     }
+  }
+
+  /**
+   * `pauseAfterFailures`: when this failed run makes that many in a row (counted back
+   * through the ledger, since the trigger's last status change), the trigger is disabled
+   * with a note naming this run and its error, and `onEvent` hears `paused`. Call it
+   * inside `serial(live, …)`, before the run's end is stepped. A trigger disabled already
+   * (by hand while the run ran, or by an earlier try of this end) is left as it is.
+   */
+  async #pauseOnFailures(live: Live, fire: FireRef, result: DagRunResult): Promise<void> {
+    const core = this.core;
+    const limit = live.definition?.pauseAfterFailures;
+    if (limit === undefined || result.status !== "failed" || stateOf(live) === "disabled") return;
+    const since = (await core.store.getActivation(live.name))?.statusNote?.at.getTime();
+    const before = await failuresBefore(core.store, live.name, fire.eventId, since, limit - 1);
+    if (before + 1 < limit) return;
+    const error = live.runErrors.get(fire.runId) ?? result.error?.message;
+    const note = pauseNote(limit, fire.runId, result.failedNode, error);
+    await core.activation.disable(live, { note, by: "tickflow" });
+    core.emit(live, "paused", fire.scheduledAt, {
+      runId: fire.runId,
+      ...(error === undefined ? {} : { error }),
+    });
   }
 
   /**

@@ -3,7 +3,7 @@ import { nearest } from "../namespace/nearest.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { NotLeader, NotOwner } from "./errors.js";
-import { serial, stateOf, tickKind } from "./Live.js";
+import { type Live, serial, stateOf, tickKind } from "./Live.js";
 import { configOf, machineInput, missedRow } from "./ledgerRows.js";
 import type { StatusChangeOptions } from "./ManagerOptions.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
@@ -100,20 +100,30 @@ export class TriggerActivation {
       throw new TriggerNotFound({ name, nearest: nearest(name, core.live.keys()) });
     }
     core.timers.delete(name);
-    await serial(live, async () => {
-      const now = core.clock.now();
-      const dropped = live.backlog.splice(0).map((entry) => entry.tick);
-      live.draining = false;
-      const changes = stateOf(live) !== "disabled";
-      await core.fires.step(live, { type: "DEACTIVATE", ...notePayload(options) }, [
-        { kind: "setStatus", name, status: "disabled" },
-        ...noteWrites(name, options, changes, now),
-        { kind: "nextRun", name, nextRunAt: null },
-        ...dropped.map((tick) =>
-          missedRow(name, tick, now, "deactivated before its catch-up fire", tickKind(live, tick)),
-        ),
-      ]);
-    });
+    await serial(live, () => this.disable(live, options));
+  }
+
+  /**
+   * The step of a deactivation: the trigger goes `disabled` with its note, its pending
+   * fires are dropped and its owed catch-up ticks recorded missed. Call it inside
+   * `serial(live, …)` (also `pauseAfterFailures`, at a failed run's end).
+   */
+  async disable(live: Live, options: StatusChangeOptions): Promise<void> {
+    const core = this.core;
+    const name = live.name;
+    core.timers.delete(name);
+    const now = core.clock.now();
+    const dropped = live.backlog.splice(0).map((entry) => entry.tick);
+    live.draining = false;
+    const changes = stateOf(live) !== "disabled";
+    await core.fires.step(live, { type: "DEACTIVATE", ...notePayload(options) }, [
+      { kind: "setStatus", name, status: "disabled" },
+      ...noteWrites(name, options, changes, now),
+      { kind: "nextRun", name, nextRunAt: null },
+      ...dropped.map((tick) =>
+        missedRow(name, tick, now, "deactivated before its catch-up fire", tickKind(live, tick)),
+      ),
+    ]);
   }
 }
 

@@ -40,6 +40,9 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
     pollTimeout: definition.pollTimeout,
     hasPollFn: definition.pollFn !== undefined,
     payload: definition.payload ?? null,
+    ...(definition.pauseAfterFailures === undefined
+      ? {}
+      : { pauseAfterFailures: definition.pauseAfterFailures }),
   };
 }
 

@@ -50,7 +50,7 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     if (t.status === "not activated") state = out.status("not activated");
     if (t.definitionPresent === false) state += c.yellow(" (not in module)");
     // Why it is paused (or was resumed), by whom, since when.
-    if (t.statusNote !== undefined) state += `\n${c.dim(noteLine(t.statusNote, now))}`;
+    if (t.statusNote !== undefined) state += `\n${c.dim(noteLine(t.statusNote, now, TABLE_NOTE))}`;
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
@@ -103,17 +103,25 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
   );
 }
 
+/** Longest note the status table shows whole (a pause note names a run and its error). */
+const TABLE_NOTE = 60;
+
 /**
- * A status note in one line: `"vendor API down" by alice, 2 h ago`.
+ * A status note in one line: `"vendor API down" by alice, 2 h ago`; a note longer than
+ * `max` characters is cut there with "…" (the status table; `explain` shows it whole).
  *
  * @example
  * ```ts
  * noteLine({ note: "INC-42", by: "alice", at }, Date.now()); // '"INC-42" by alice, 5 min ago'
  * ```
  */
-export function noteLine(note: StatusNote, now: number): string {
+export function noteLine(note: StatusNote, now: number, max = Number.POSITIVE_INFINITY): string {
+  const text =
+    note.note !== undefined && note.note.length > max
+      ? `${note.note.slice(0, max - 1)}…`
+      : note.note;
   const parts = [
-    note.note === undefined ? undefined : JSON.stringify(note.note),
+    text === undefined ? undefined : JSON.stringify(text),
     note.by === undefined ? undefined : `by ${note.by}`,
   ].filter((part) => part !== undefined);
   return `${parts.join(" ") || "changed"}, ${when(note.at, now)}`;
