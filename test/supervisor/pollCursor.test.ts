@@ -5,13 +5,14 @@
  * (or the poll_empty row's), so it moves only when that commit lands.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { replayHistory } from "../../src/inspect/replayHistory.js";
 import type { PollContext, PollResult } from "../../src/namespace/TriggerDefinition.js";
 import { TestClock } from "../../src/schedule/TestClock.js";
 import { CursorInvalid } from "../../src/supervisor/errors.js";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
 import { describePg, freshSchema } from "../store/pgAvailable.js";
-import { Harness, MINUTE, rejection, T0, until } from "./harness.js";
+import { gate, Harness, MINUTE, rejection, T0, until } from "./harness.js";
 
 let h: Harness;
 afterEach(async () => {
@@ -120,6 +121,36 @@ describe("the poll cursor (SQLite)", () => {
     expect((await h.store.getActivation("t"))?.cursor).toBe(1);
   });
 
+  it("a tick the overlap policy skips (a run still in flight) leaves the cursor", async () => {
+    h = new Harness();
+    const slow = gate();
+    const seen: unknown[] = [];
+    const nsref = h.dag("slow", () => slow.promise);
+    h.poll("t", nsref, "* * * * *", {
+      pollFn: (ctx) => {
+        seen.push(ctx.cursor);
+        const n = (ctx.cursor as number | undefined) ?? 0;
+        return { payload: { n }, cursor: n + 1 };
+      },
+    });
+    const manager = h.manager();
+    await manager.activate("t");
+    await manager.start();
+    await h.testClock.advance(MINUTE);
+    await until(async () => (await h.store.getEvents("t")).length === 1, "the first fire");
+    await h.testClock.advance(MINUTE);
+    await until(async () => (await h.store.getEvents("t")).length === 2, "the skipped tick");
+    const statuses = (await h.store.getEvents("t")).map((e) => e.status);
+    expect(statuses).toEqual(["skipped_overlap", "running"]);
+    expect((await h.store.getActivation("t"))?.cursor).toBe(1);
+    slow.open();
+    await h.reportedAtLeast(1, "finished", "t");
+    await h.testClock.advance(MINUTE);
+    await until(async () => (await h.store.getEvents("t")).length === 3, "the next fire");
+    expect((await h.store.getEvents("t"))[0]?.payload).toEqual({ n: 1 });
+    expect(seen.at(-1)).toBe(1);
+  });
+
   it("a cursor JSON cannot carry (a BigInt) is poll_failed, and the cursor stays", async () => {
     h = new Harness();
     scripted(h, [{ payload: { n: 1 }, cursor: 10n }]);
@@ -169,6 +200,8 @@ describe("the poll cursor (SQLite)", () => {
     });
     await tickTo(h.store, h.testClock, 2);
     expect(seen).toEqual([undefined, { since: 0 }]);
+    // The machine ignores CURSOR_SET: the journal still replays to the stored snapshot.
+    expect((await replayHistory(h.store, "t")).matchesSnapshot).toBe(true);
     const error = await rejection(manager.setCursor("t", 10n));
     expect(error).toBeInstanceOf(CursorInvalid);
     expect((error as CursorInvalid).message).toMatch(/BigInt/);
