@@ -204,6 +204,7 @@ export type { PgWriteGuard } from "./store/PgGroupedWrites.js";
 export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
+  CursorInvalid,
   ManagerAlreadyStarted,
   NotLeader,
   NotOwner,
@@ -214,6 +215,7 @@ export {
   TriggerNotActive,
 } from "./supervisor/errors.js";
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
+export type { CursorSetOptions } from "./supervisor/PollCursors.js";
 export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { CommandKit } from "./CommandKit.js";
+import { cursorCommand } from "./commands/cursor.js";
 import { dagCommand } from "./commands/dag.js";
 import { eventsCommand } from "./commands/events.js";
 import { execCommands } from "./commands/exec.js";
@@ -63,6 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   runCommand(program, kit);
   previewCommand(program, kit);
   pruneCommand(program, kit);
+  cursorCommand(program, kit);
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   dagCommand(program, kit);

@@ -155,6 +155,8 @@ export interface TriggerInspection {
   readonly owner: TriggerOwner | undefined;
   /** Why it was last activated or deactivated, by whom and when, if that was said. */
   readonly statusNote: StatusNote | undefined;
+  /** A poll trigger's last committed cursor (`ctx.cursor`); `undefined` when none. */
+  readonly cursor: unknown;
 }
 
 const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
@@ -258,6 +260,7 @@ export function inspectEffect(
           activation.activatedAt === undefined ? undefined : new Date(activation.activatedAt),
         owner: ownerOf(record.name),
         statusNote: record.statusNote,
+        cursor: record.cursor,
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -283,6 +286,7 @@ export function inspectEffect(
         activatedAt: undefined,
         owner: undefined,
         statusNote: undefined,
+        cursor: undefined,
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -16,8 +16,27 @@ import { validateTriggerSpec } from "./validateTriggerSpec.js";
  */
 export type OverlapPolicy = "skip" | "bufferOne" | "bufferAll" | "cancelOther" | "allowAll";
 
-/** What a poll function may return: a payload object to fire with, or nothing to skip the tick. */
-export type PollResult = Record<string, unknown> | null | undefined;
+/**
+ * What a poll function may return: a payload object to fire with, or nothing to skip the
+ * tick; with a cursor, `{ payload, cursor }` to fire and move the cursor, or
+ * `{ skip: true, cursor }` to move it without firing. The cursor forms are recognized
+ * only when the object has exactly those keys (any other object is a payload), and the
+ * cursor must be JSON.
+ *
+ * @example
+ * ```ts
+ * pollFn: async (ctx) => {
+ *   const rows = await db.rowsAfter((ctx.cursor as number | undefined) ?? 0);
+ *   return rows.length > 0 ? { payload: { rows }, cursor: rows.at(-1).id } : null;
+ * },
+ * ```
+ */
+export type PollResult =
+  | Record<string, unknown>
+  | { readonly payload: Record<string, unknown>; readonly cursor: unknown }
+  | { readonly skip: true; readonly cursor: unknown }
+  | null
+  | undefined;
 
 /**
  * What a poll function is called with: the tick it is asked about, and the signal that
@@ -46,6 +65,11 @@ export interface PollContext extends AbortSignal {
   readonly firedAt: Date;
   /** `"tick"` on time, `"catchUp"` for a tick owed from downtime. */
   readonly kind: FireKind;
+  /**
+   * The last committed cursor (`undefined` at first): what the last `{ payload, cursor }`
+   * that fired, or `{ skip: true, cursor }`, or `tickflow cursor --set` left.
+   */
+  readonly cursor: unknown;
 }
 
 /**

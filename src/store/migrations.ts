@@ -278,4 +278,14 @@ CREATE TABLE trigger_checkpoints (
 CREATE INDEX idx_dag_runs_finished ON dag_runs (finished_at);
 `,
   },
+  {
+    version: 10,
+    name: "poll cursors",
+    // Poll cursors (issue 17): the last committed cursor of a poll trigger, as JSON text
+    // (NULL: none yet). Written in the same transaction as the fire (or poll_empty row)
+    // it came with, so a crash can neither lose nor repeat a cursor step.
+    sql: `
+ALTER TABLE trigger_activations ADD COLUMN poll_cursor TEXT NULL;
+`,
+  },
 ];

@@ -229,4 +229,11 @@ CREATE TABLE trigger_checkpoints (
 CREATE INDEX idx_dag_runs_finished ON dag_runs (finished_at);
 `,
   },
+  {
+    version: 10,
+    name: "poll cursors",
+    sql: `
+ALTER TABLE trigger_activations ADD COLUMN poll_cursor TEXT NULL;
+`,
+  },
 ];

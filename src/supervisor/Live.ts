@@ -77,6 +77,11 @@ export interface Live {
   >;
   /** Why the last run failed, for its ledger row. */
   readonly runErrors: Map<string, string>;
+  /**
+   * The poll cursor as last committed (`ctx.cursor`): moved only after the commit that
+   * stores it landed, so it never runs ahead of the disk.
+   */
+  cursor: unknown;
   /** Set when the stored state could not be restored: reported, never fired. */
   broken: unknown;
   /** With the `inspect` option: a live XState actor mirroring the committed state. */
@@ -116,6 +121,7 @@ export function newLive(
     runs: new Map(),
     waiters: new Map(),
     runErrors: new Map(),
+    cursor: undefined,
     broken: undefined,
     inspector: undefined,
   };

@@ -6,10 +6,18 @@ import { PollFailed } from "./errors.js";
 import type { Live } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
-/** What a poll gave: a payload to fire with, nothing (skip the tick), or why it failed. */
+/** A cursor step a poll asked for (boxed: `undefined` means no step, not a cleared cursor). */
+export interface CursorStep {
+  readonly value: unknown;
+}
+
+/**
+ * What a poll gave: a payload to fire with, nothing (skip the tick), or why it failed;
+ * with the cursor to commit alongside, if it returned one.
+ */
 export type PollOutcome =
-  | { readonly payload: Record<string, unknown> }
-  | { readonly error: PollFailed | undefined };
+  | { readonly payload: Record<string, unknown>; readonly cursor?: CursorStep }
+  | { readonly error: PollFailed | undefined; readonly cursor?: CursorStep };
 
 /** The tick a poll is asked about: its ledger row's event id, instant and kind. */
 export interface PolledTick {
@@ -78,7 +86,9 @@ export class Poller {
     });
     try {
       const value = await Promise.race([
-        Promise.resolve().then(() => pollFn(pollContext(live.name, tick, clock.now(), controller))),
+        Promise.resolve().then(() =>
+          pollFn(pollContext(live.name, tick, clock.now(), controller, live.cursor)),
+        ),
         timeout,
         abandoned,
       ]);
@@ -91,7 +101,7 @@ export class Poller {
           }),
         };
       }
-      return this.#carried(live, value, "returned a payload");
+      return this.#answer(live, value);
     } catch (error) {
       return {
         error:
@@ -107,6 +117,38 @@ export class Poller {
       cancel();
       this.#aborts.delete(abandon);
     }
+  }
+
+  /**
+   * A poll's object answer: the cursor forms (exactly the keys `payload` and `cursor`, or
+   * `skip: true` and `cursor`), else the object itself as the payload.
+   */
+  #answer(live: Live, value: Record<string, unknown>): PollOutcome {
+    const form = cursorForm(value);
+    if (form === undefined) return this.#carried(live, value, "returned a payload");
+    const problem =
+      value.cursor === undefined ? undefinedCursor : jsonProblem(value.cursor, "cursor");
+    if (problem !== undefined) {
+      return {
+        error: new PollFailed({
+          name: live.name,
+          reason: `returned a cursor JSON cannot carry: ${problem.path} ${problem.reason}`,
+        }),
+      };
+    }
+    const cursor = { value: value.cursor };
+    if (form === "skip") return { error: undefined, cursor };
+    const payload = value.payload;
+    if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+      return {
+        error: new PollFailed({
+          name: live.name,
+          reason: "returned { payload, cursor } whose payload is not an object",
+        }),
+      };
+    }
+    const outcome = this.#carried(live, payload as Record<string, unknown>, "returned a payload");
+    return "payload" in outcome ? { ...outcome, cursor } : outcome;
   }
 
   /** The payload, or why JSON cannot carry it. */
@@ -127,11 +169,30 @@ export class Poller {
  * context — so a poll function written for the signal (`(signal) => fetch(url, { signal })`)
  * keeps working, and a new one reads `ctx.scheduledAt` and `ctx.signal`.
  */
+/** The place and reason of a cursor left `undefined` (JSON has no undefined). */
+const undefinedCursor = {
+  path: "cursor",
+  reason: "is undefined; return a JSON value (null to clear it), or return null to keep the cursor",
+};
+
+/**
+ * Which cursor form an answer is: only an object with exactly the keys `payload` and
+ * `cursor`, or exactly `skip` (true) and `cursor`, is one — any other object is a payload,
+ * as before cursors existed.
+ */
+function cursorForm(value: Record<string, unknown>): "fire" | "skip" | undefined {
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || !keys.includes("cursor")) return undefined;
+  if (keys.includes("payload")) return "fire";
+  return keys.includes("skip") && value.skip === true ? "skip" : undefined;
+}
+
 function pollContext(
   trigger: string,
   tick: PolledTick,
   now: number,
   controller: AbortController,
+  cursor: unknown,
 ): PollContext {
   const signal = controller.signal;
   const fields = {
@@ -141,6 +202,7 @@ function pollContext(
     scheduledAt: new Date(tick.scheduledAt),
     firedAt: new Date(now),
     kind: tick.kind,
+    cursor,
   };
   return Object.defineProperties(
     signal,

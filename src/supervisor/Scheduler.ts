@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
+import type { TriggerEvent } from "../../machines/trigger.machine.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { ticksBetween } from "../schedule/Schedule.js";
 import { sameSchedule } from "../schedule/scheduleConfig.js";
 import type { StoredActivation } from "../trigger/records.js";
+import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { storeUnreachable } from "./errorCauses.js";
 import { type BacklogEntry, type Live, serial, stateOf, tickKind } from "./Live.js";
 import { configOf, missedRow, skippedRow } from "./ledgerRows.js";
-import type { PolledTick, PollOutcome } from "./Poller.js";
+import type { CursorStep, PolledTick, PollOutcome } from "./Poller.js";
 import { planOwedTicks } from "./planOwedTicks.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
@@ -241,20 +243,30 @@ export class Scheduler {
       const now = core.clock.now();
       if ("payload" in polled) {
         live.kinds.set(tick.eventId, kind);
-        await core.fires.step(live, {
+        const event: TriggerEvent = {
           type: "TICK",
           scheduledAt,
           runId: randomUUID(),
           eventId: tick.eventId,
           payload: polled.payload,
-        });
+        };
+        // The cursor moves in the fire's own write-ahead commit, and only when the tick
+        // fires (starts or is kept); a tick the overlap policy skips leaves it, so its
+        // data is polled again.
+        const [, actions] = core.stepper.step(live.snapshot, event);
+        const fires = actions.some((a) => a.type === "startRun" || a.type === "bufferTick");
+        const step = fires ? polled.cursor : undefined;
+        await core.fires.step(live, event, cursorWrites(live.name, step));
+        if (step !== undefined) live.cursor = step.value;
         return;
       }
       const reason = polled.error === undefined ? "poll_empty" : "poll_failed";
       const error = polled.error?.message ?? null;
       await core.fires.step(live, { type: "TICK_SKIPPED", scheduledAt, reason }, [
         skippedRow(live.name, scheduledAt, now, reason, error, kind, tick.eventId),
+        ...cursorWrites(live.name, polled.cursor),
       ]);
+      if (polled.cursor !== undefined) live.cursor = polled.cursor.value;
       core.emit(live, reason, scheduledAt, polled.error ? { error: polled.error.message } : {});
     })
       .catch((error: unknown) => {
@@ -354,4 +366,9 @@ export class Scheduler {
       await serial(live, () => core.fires.group.commit([record], () => {}, live.name));
     }
   }
+}
+
+/** The write of a cursor step, if the poll asked for one. */
+function cursorWrites(name: string, step: CursorStep | undefined): TriggerWrite[] {
+  return step === undefined ? [] : [{ kind: "cursor", name, cursor: step.value }];
 }

@@ -77,8 +77,11 @@ export class TriggerActivation {
     if (core.owns(target)) core.scheduler.schedule(target);
   }
 
-  /** See `TriggerManager.deactivate`. */
-  async deactivate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+  /**
+   * The loaded `Live` of a stored trigger this manager may change: `NotLeader` on a
+   * standby, `NotOwner` when another supervisor owns it, `TriggerNotFound` when unknown.
+   */
+  async ownedLive(name: string): Promise<Live> {
     const core = this.core;
     this.refuseStandby();
     await core.loader.ensureLoaded();
@@ -99,6 +102,13 @@ export class TriggerActivation {
     if (live === undefined) {
       throw new TriggerNotFound({ name, nearest: nearest(name, core.live.keys()) });
     }
+    return live;
+  }
+
+  /** See `TriggerManager.deactivate`. */
+  async deactivate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+    const core = this.core;
+    const live = await this.ownedLive(name);
     core.timers.delete(name);
     await serial(live, () => this.disable(live, options));
   }

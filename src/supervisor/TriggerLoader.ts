@@ -82,6 +82,7 @@ export class TriggerLoader {
     const placeholder = () =>
       core.stepper.initial(definition === undefined ? { name } : machineInput(definition));
     const live = this.fresh(name, definition, undefined as unknown as TriggerSnapshot, activatedAt);
+    live.cursor = stored.record.cursor;
     const broken = (reason: string) => {
       live.snapshot = placeholder();
       live.broken = new SnapshotIncompatible({

@@ -20,6 +20,7 @@ import type {
   StopOptions,
   TriggerManagerOptions,
 } from "./ManagerOptions.js";
+import { type CursorSetOptions, PollCursors } from "./PollCursors.js";
 import { Poller } from "./Poller.js";
 import { Pruner } from "./Pruner.js";
 import { RunsInFlight } from "./RunsInFlight.js";
@@ -67,6 +68,7 @@ export class TriggerManager {
   readonly clock: Clock;
   readonly ownerId: string;
   readonly #core: SupervisorCore;
+  readonly #cursors: PollCursors;
   /** The start in progress: a stop() that comes meanwhile waits for it. */
   #starting: Promise<void> | undefined;
   /** The stop in progress: every stop() call meanwhile shares it. */
@@ -89,6 +91,7 @@ export class TriggerManager {
       beginStop: () => haltSupervisor(core),
     });
     this.#core = core;
+    this.#cursors = new PollCursors(core);
     this.namespace = core.namespace;
     this.store = core.store;
     this.provenance = core.provenance;
@@ -174,6 +177,34 @@ export class TriggerManager {
    */
   activate(name: string, options: StatusChangeOptions = {}): Promise<void> {
     return this.#core.activation.activate(name, options);
+  }
+
+  /**
+   * A poll trigger's last committed cursor (what its `pollFn` gets as `ctx.cursor`), or
+   * `undefined` when none was committed. Throws `TriggerNotFound` if it was never
+   * activated.
+   *
+   * @example
+   * ```ts
+   * const since = await manager.cursor("inbox"); // 42
+   * ```
+   */
+  cursor(name: string): Promise<unknown> {
+    return this.#cursors.read(name);
+  }
+
+  /**
+   * Resets a poll trigger's cursor (`undefined` clears it), journaled with `by` and
+   * `note`; the next poll gets it. Throws `CursorInvalid` when JSON cannot carry it,
+   * `TriggerNotFound`, `NotLeader` or `NotOwner`.
+   *
+   * @example
+   * ```ts
+   * await manager.setCursor("inbox", 0, { by: "alice", note: "replay since the start" });
+   * ```
+   */
+  setCursor(name: string, cursor: unknown, options: CursorSetOptions = {}): Promise<void> {
+    return this.#cursors.set(name, cursor, options);
   }
 
   /**

@@ -152,3 +152,22 @@ export class NotOwner extends Data.TaggedError("NotOwner")<{
     return `Trigger "${this.trigger}" is owned by supervisor ${this.holder ?? "(unknown)"}, not by this one (${this.ownerId}). Several supervisors share this database: queue the request with the CLI (tickflow fire|activate|deactivate ${this.trigger} --db ...) and its owner applies it within about a second.`;
   }
 }
+
+/**
+ * A poll cursor given to `manager.setCursor` (or `tickflow cursor --set`) that JSON
+ * cannot carry (a BigInt, a function, a cycle…): `path` names the place.
+ *
+ * @example
+ * ```ts
+ * await manager.setCursor("inbox", 10n); // CursorInvalid { path: "cursor", reason: "is a BigInt …" }
+ * ```
+ */
+export class CursorInvalid extends Data.TaggedError("CursorInvalid")<{
+  readonly name: string;
+  readonly path: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `Cursor for trigger "${this.name}" cannot be stored as JSON: ${this.path} ${this.reason}. The cursor was not changed.`;
+  }
+}

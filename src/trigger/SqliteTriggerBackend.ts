@@ -577,6 +577,12 @@ export class SqliteTriggerBackend implements TriggerBackend {
           prunedAt: iso(write.prunedAt),
         });
         return;
+      case "cursor":
+        s.run("record poll cursor", sql.setCursor, {
+          name: write.name,
+          cursor: encodeJson(write.cursor),
+        });
+        return;
       case "nextRun":
         s.run("record next run", sql.setNextRun, {
           name: write.name,

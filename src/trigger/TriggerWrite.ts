@@ -73,6 +73,8 @@ export type TriggerWrite =
       readonly at: number;
     }
   | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null }
+  /** A poll trigger's cursor (checked to be JSON); `undefined` clears it. */
+  | { readonly kind: "cursor"; readonly name: string; readonly cursor: unknown }
   | {
       readonly kind: "commandDone";
       readonly seq: number;

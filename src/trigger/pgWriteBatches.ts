@@ -119,6 +119,13 @@ const shapes: WriteShapes = {
     ordered: false,
     columns: (w) => [w.name, isoOrNull(w.nextRunAt)],
   },
+  cursor: {
+    operation: "record poll cursor",
+    sql: sql.writeCursors,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, encodeJson(w.cursor)],
+  },
   deleteEvent: {
     operation: "prune ledger",
     sql: retentionSql.pg.writeDeleteEvents,

@@ -23,6 +23,8 @@ export interface ActivationRecord {
   readonly config: Readonly<Record<string, unknown>>;
   /** Why the trigger was last activated or deactivated, if that was said (`--note`). */
   readonly statusNote: StatusNote | undefined;
+  /** A poll trigger's last committed cursor (`ctx.cursor`); `undefined` when none. */
+  readonly cursor: unknown;
 }
 
 /**
@@ -183,6 +185,7 @@ export function toActivation(row: ActivationRow): ActivationRecord {
             by: orUndefined(row.status_by ?? null),
             at: new Date(row.status_at),
           },
+    cursor: decodeJson(row.poll_cursor ?? null),
   };
 }
 

@@ -19,6 +19,7 @@ export const triggerSql = {
   saveSnapshot: `UPDATE trigger_activations SET snapshot_json = @snapshot, machine_version = @version,
     state = @state WHERE name = @name`,
   setNextRun: `UPDATE trigger_activations SET next_run_at = @nextRunAt WHERE name = @name`,
+  setCursor: `UPDATE trigger_activations SET poll_cursor = @cursor WHERE name = @name`,
   runEnded: `UPDATE trigger_activations SET last_run_at = @at, last_run_id = @runId WHERE name = @name`,
   appendJournal: `INSERT INTO trigger_journal (trigger_name, event_json, state_after, at)
     VALUES (@name, @event, @stateAfter, @at)`,
@@ -116,6 +117,8 @@ export interface ActivationRow {
   readonly status_note?: string | null;
   readonly status_by?: string | null;
   readonly status_at?: string | null;
+  /** Since migration 10: the poll cursor as JSON text. */
+  readonly poll_cursor?: string | null;
 }
 
 /** A `trigger_commands` row. */

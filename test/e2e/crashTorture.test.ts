@@ -3,7 +3,8 @@
  * at every named step of the fire path (fault hooks), restarted each time, then stopped
  * gracefully. The database and the side-effect log must then show: every tick once, no
  * run left running, no finished node run again, deactivation kept, and a journal that
- * replays to the stored snapshot — also for bufferAll, cancelOther and allowAll
+ * replays to the stored snapshot, and a poll cursor that steps once per fire (no step
+ * lost or repeated) — also for bufferAll, cancelOther and allowAll
  * triggers whose runs often outlast their second (under bufferAll no tick is lost: each
  * is completed, or held in the snapshot to fire at the next start).
  */
@@ -17,6 +18,7 @@ import { FAULT_STEPS } from "../../src/supervisor/FaultStep.js";
 import { exited, launchChild, ready, sleep } from "./fixtures/childProcesses.js";
 import { finishedReruns, nodeStarts, readLog } from "./fixtures/effectLog.js";
 import {
+  expectCursorSteps,
   expectEventsMatchRunsHeld,
   expectEveryTickHeld,
   expectEveryTickOnce,
@@ -39,6 +41,8 @@ interface Figures {
   rerunNodes: number;
   /** Nodes logged done and started again (a kill between a node's end and its record). */
   finishedReruns?: number;
+  /** Fires of the cursor trigger, each one cursor step. */
+  cursorSteps?: number;
   /** Ledger rows of each overlapping trigger, by status. */
   overlapRows?: Record<string, Record<string, number>>;
 }
@@ -86,6 +90,19 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
       for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
       overlapRows[overlap] = byStatus;
     }
+
+    // 1c. The cursor trigger: its fires count 0, 1, 2, … across every kill (the cursor
+    // moves in the fire's own commit: never lost, never repeated).
+    const cursorFires = db
+      .prepare(
+        "SELECT payload_json FROM trigger_events WHERE trigger_name = 'cursor' AND run_id IS NOT NULL AND status <> 'skipped_overlap' ORDER BY scheduled_at",
+      )
+      .all() as { payload_json: string }[];
+    const cursorRow = db
+      .prepare("SELECT poll_cursor FROM trigger_activations WHERE name = 'cursor'")
+      .get() as { poll_cursor: string | null };
+    expectCursorSteps("cursor", cursorFires, cursorRow.poll_cursor, { minRows: 5 });
+    const cursorSteps = cursorFires.length;
 
     // 2. No run left running; every event's run exists and their statuses agree.
     expect(db.prepare("SELECT run_id FROM dag_runs WHERE status = 'running'").all()).toEqual([]);
@@ -165,7 +182,7 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
 
     // 5. The journal replayed through the machine ends in the stored snapshot.
     expectJournalsReplay(db);
-    return { ticksChecked, resumedRuns, rerunNodes, overlapRows };
+    return { ticksChecked, resumedRuns, rerunNodes, overlapRows, cursorSteps };
   } finally {
     db.close();
   }

@@ -44,6 +44,7 @@ export async function explainAction(
           ? undefined
           : `${now.inFlight.length === 1 ? "run" : "runs"} ${now.inFlight.map((f) => f.runId).join(", ")} in flight`,
         now.pending.length === 0 ? undefined : `${now.pending.length} buffered`,
+        now.cursor === undefined ? undefined : `cursor ${JSON.stringify(now.cursor)}`,
         now.statusNote === undefined
           ? undefined
           : `${now.status === "disabled" ? "paused" : "note"}: ${noteLine(now.statusNote, Date.now())}`,

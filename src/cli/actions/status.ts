@@ -51,6 +51,7 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     if (t.definitionPresent === false) state += c.yellow(" (not in module)");
     // Why it is paused (or was resumed), by whom, since when.
     if (t.statusNote !== undefined) state += `\n${c.dim(noteLine(t.statusNote, now, TABLE_NOTE))}`;
+    if (t.cursor !== undefined) state += `\n${c.dim(`cursor ${JSON.stringify(t.cursor)}`)}`;
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
