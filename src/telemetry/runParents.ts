@@ -1,4 +1,4 @@
-import { otelApi } from "./otelApi.js";
+import { activeTelemetry } from "./activeTelemetry.js";
 
 /** What the supervisor knows of a run it is about to start: the fire's span, a resume. */
 export interface RunParent {
@@ -23,7 +23,8 @@ const expected = new Map<string, RunParent>();
  * ```
  */
 export function expectRun(runId: string, traceparent: string | undefined, resume: boolean): void {
-  if (otelApi() === undefined) return;
+  // Only when a run span will take it: with no SDK the map would fill to its bound.
+  if (activeTelemetry() === undefined) return;
   expected.set(runId, { traceparent, resume });
   if (expected.size > MAX_EXPECTED) expected.delete(expected.keys().next().value as string);
 }
