@@ -204,6 +204,7 @@ export type { PgWriteGuard } from "./store/PgGroupedWrites.js";
 export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
+  FireKeyInvalid,
   ManagerAlreadyStarted,
   NotLeader,
   NotOwner,
