@@ -535,6 +535,39 @@ describe("commands that write", () => {
   );
 
   it(
+    "fire --key twice prints the same run and records one fire; a bad key is refused",
+    async () => {
+      const dir = copyData("fire-key");
+      const fire = (orderId: number, key: string) =>
+        tickflow([
+          "--data",
+          dir,
+          "fire",
+          "orders",
+          "--module",
+          MODULE,
+          "--payload",
+          `{"orderId": ${orderId}}`,
+          "--key",
+          key,
+          "--json",
+        ]);
+      const first = json(await fire(1, "delivery-1"));
+      const again = json(await fire(2, "delivery-1"));
+      expect(first).toMatchObject({
+        status: "completed",
+        outputs: { process: "processed order 1" },
+      });
+      expect(again).toEqual(first);
+      const events = json(await tickflow(["--data", dir, "events", "orders", "--json"])).events;
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ runId: first.runId, key: "delivery-1" });
+      failsWith(await fire(3, ""), /Fire key for trigger "orders" is empty.*Nothing was fired/);
+    },
+    SLOW,
+  );
+
+  it(
     "deactivate and activate persist, and activation again is explained",
     async () => {
       const dir = copyData("toggle");
