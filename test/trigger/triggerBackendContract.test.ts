@@ -348,7 +348,7 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
 
   it("keeps one fire per (trigger, key): a second one fails its whole transaction", async () => {
     const keyed = (eventId: string, name: string, fireKey: string): TriggerWrite => ({
-      ...fire(eventId, name, T0, null, "push"),
+      ...(fire(eventId, name, T0, null, "push") as TriggerWrite & { kind: "insertEvent" }),
       fireKey,
     });
     await b.commit("fire", [activation("t"), activation("u"), keyed("k1", "t", "hook-1")], {});
