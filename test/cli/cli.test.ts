@@ -524,6 +524,8 @@ describe("commands that write", () => {
       const events = json(await tickflow(["--data", dir, "events", "orders", "--json"])).events;
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ runId: first.runId, key: "delivery-1" });
+      const table = await tickflow(["--data", dir, "events", "orders"]);
+      expect(table.stdout).toContain("manual key delivery-1");
       failsWith(await fire(3, ""), /Fire key for trigger "orders" is empty.*Nothing was fired/);
     },
     SLOW,
