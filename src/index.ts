@@ -205,6 +205,7 @@ export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
   CursorInvalid,
+  FireKeyInvalid,
   ManagerAlreadyStarted,
   NotLeader,
   NotOwner,

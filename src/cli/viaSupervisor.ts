@@ -26,11 +26,12 @@ export async function viaSupervisor(
   kind: TriggerCommand["kind"],
   trigger: string,
   payload?: Record<string, unknown>,
+  key?: string,
 ): Promise<{ readonly runId?: string; readonly status?: string; readonly outputs?: unknown }> {
   const dbs = await kit.open(command, { mode: "write" });
   try {
     const store = dbs.triggers as NonNullable<typeof dbs.triggers>;
-    const seq = await store.requestCommand(trigger, kind, payload, Date.now());
+    const seq = await store.requestCommand(trigger, kind, payload, Date.now(), key);
     kit.out.warn(`a supervisor is running on this database: handed ${kind} to it (command ${seq})`);
     const applied = await waitFor(async () => {
       const row = await store.getCommand(seq);
@@ -59,9 +60,11 @@ export async function viaSupervisor(
     if (kind !== "fire" || answered.runId === undefined) return {};
     const runId = answered.runId;
     const ended = await waitFor(async () => {
-      const [event] = (await store.getEvents(trigger, { limit: 20 })).filter(
-        (e) => e.runId === runId,
-      );
+      // A keyed fire may name an older run (its key was fired before): found by its key.
+      const [event] =
+        key === undefined
+          ? (await store.getEvents(trigger, { limit: 20 })).filter((e) => e.runId === runId)
+          : [await store.loadEventByKey(trigger, key)];
       return event !== undefined && event.status !== "running" ? event : undefined;
     }, RUN_MS);
     if (ended === undefined) return { runId, status: "running" };

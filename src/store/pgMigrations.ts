@@ -236,4 +236,19 @@ CREATE INDEX idx_dag_runs_finished ON dag_runs (finished_at);
 ALTER TABLE trigger_activations ADD COLUMN poll_cursor TEXT NULL;
 `,
   },
+  {
+    version: 11,
+    name: "fire keys",
+    // Idempotent pushes (issue 17): a push's key, unique per trigger, so a second fire
+    // with it fails inside its own commit whichever process makes it. NULL for fires
+    // without a key (NULLs never collide). Kept as long as the ledger row. A fire
+    // command queued for a running supervisor (tickflow fire --key) carries its key.
+    sql: `
+ALTER TABLE trigger_events ADD COLUMN fire_key TEXT NULL;
+
+ALTER TABLE trigger_commands ADD COLUMN fire_key TEXT NULL;
+
+CREATE UNIQUE INDEX uq_trigger_events_key ON trigger_events (trigger_name, fire_key);
+`,
+  },
 ];

@@ -111,7 +111,7 @@ export class CommandInbox {
     });
     try {
       if (command.kind === "fire") {
-        const { result } = await core.fires.pushFire(
+        const outcome = await core.fires.pushFire(
           command.triggerName,
           command.payload ?? {},
           // A busy trigger records skipped_overlap: the command fails at once with that
@@ -126,9 +126,17 @@ export class CommandInbox {
                 ),
           ],
           // A command comes from a person (tickflow fire): a manual fire.
-          "manual",
+          { kind: "manual", ...(command.key === undefined ? {} : { key: command.key }) },
         );
-        result.catch(() => {});
+        outcome.result.catch(() => {});
+        if (outcome.onRecord === true) {
+          // Its key was fired before: nothing was stepped, the command names that run.
+          const answer =
+            outcome.runId === ""
+              ? done("failed", null, "skipped_overlap: the first fire with this key did not run")
+              : done("done", outcome.runId, null);
+          await core.fires.group.commit([answer], () => {}, command.triggerName);
+        }
       } else {
         // The note travels with the command (its payload).
         const note = noteOf(command.payload);

@@ -16,10 +16,12 @@ import { jsonProblem } from "../store/jsonProblem.js";
 import { fireCommitted, startFireSpan } from "../telemetry/fireSpan.js";
 import { groupCommitted } from "../telemetry/supervisorMetrics.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
+import type { TriggerEventRecord } from "../trigger/records.js";
 import type { Fence } from "../trigger/TriggerBackend.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { NotOwner, PayloadInvalid, TriggerBusy, TriggerNotActive } from "./errors.js";
+import { checkFireKey, type FireOutcome, outcomeOnRecord } from "./FireKeys.js";
 import { GroupCommit } from "./GroupCommit.js";
 import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
 import { fireRow, machineInput } from "./ledgerRows.js";
@@ -54,18 +56,23 @@ export class FirePath {
    * A push fire; `extra(runId, runs)` adds writes to its write-ahead commit (a command's
    * completion): `runs` says whether the fire starts or keeps a run (`false`: the
    * trigger was busy and the fire is recorded `skipped_overlap`, no run will exist).
-   * Resolves once that commit landed, with the run's result to come.
+   * Resolves once that commit landed, with the run's result to come. With a `key`
+   * already on record for the trigger, nothing is stepped: the answer is that fire's.
    */
   async pushFire(
     name: string,
     payload: Record<string, unknown>,
     extra: (runId: string, runs: boolean) => readonly TriggerWrite[],
-    kind?: "push" | "manual",
-  ): Promise<{ readonly runId: string; readonly result: Promise<DagRunResult> }> {
+    options: { readonly kind?: "push" | "manual"; readonly key?: string } = {},
+  ): Promise<FireOutcome> {
     const core = this.core;
     core.activation.refuseStandby();
     await core.loader.ensureLoaded();
     const definition = core.namespace.getTrigger(name);
+    const key = options.key === undefined ? undefined : checkFireKey(name, options.key);
+    // A key on record answers before anything else: its fire may run in another process.
+    const known = key === undefined ? undefined : await core.store.loadEventByKey(name, key);
+    if (known !== undefined) return outcomeOnRecord(core, core.live.get(name), definition, known);
     if (core.mode === "trigger" && !(await core.shares.ensureOwned(name))) {
       throw new NotOwner({
         ownerId: core.ownerId,
@@ -90,12 +97,21 @@ export class FirePath {
     );
     // A fire from code is a push on a push trigger and manual on a scheduled one, unless
     // the caller says (the CLI's fire is always manual).
-    live.kinds.set(fire.eventId, kind ?? (definition.triggerType === "push" ? "push" : "manual"));
+    live.kinds.set(
+      fire.eventId,
+      options.kind ?? (definition.triggerType === "push" ? "push" : "manual"),
+    );
+    if (key !== undefined) live.keys.set(fire.eventId, key);
     // If the fire's own commit fails, the caller gets that error and `result` is never
     // handed out: its later rejection (the trigger dropped) must not go unhandled.
     result.catch(() => {});
+    let earlier: TriggerEventRecord | undefined;
     try {
-      await serial(live, () => {
+      await serial(live, async () => {
+        // Looked up again in the trigger's turn: a fire with this key stepped meanwhile
+        // (in this process) is on disk by now.
+        earlier = key === undefined ? undefined : await core.store.loadEventByKey(name, key);
+        if (earlier !== undefined) return;
         const event: TriggerEvent = {
           type: "FIRE",
           runId: fire.runId,
@@ -109,9 +125,17 @@ export class FirePath {
         return this.step(live, event, extra(fire.runId, runs));
       });
     } catch (error) {
+      // Another process committed this key first: the unique index failed this commit
+      // (reverted whole, the snapshot with it), so the winner's fire is the answer.
+      earlier = key === undefined ? undefined : await core.store.loadEventByKey(name, key);
+      if (earlier === undefined) throw error;
+    } finally {
+      live.keys.delete(fire.eventId);
+    }
+    if (earlier !== undefined) {
       live.waiters.delete(fire.runId);
       live.kinds.delete(fire.eventId);
-      throw error;
+      return outcomeOnRecord(core, live, definition, earlier);
     }
     return { runId: fire.runId, result };
   }
@@ -200,7 +224,7 @@ export class FirePath {
           writes.push(
             params.buffered === true
               ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
-              : fireRow(live.name, fire, now, "running", live.kinds.get(fire.eventId)),
+              : fireRow(live, fire, now, "running"),
           );
           effects.push(() => {
             // Its kind as its ledger row holds it; unknown here (a fire buffered before a
@@ -229,7 +253,7 @@ export class FirePath {
         case "recordOverlapSkip":
           if (fire === undefined) break;
           writes.push({
-            ...fireRow(live.name, fire, now, "skipped_overlap", live.kinds.get(fire.eventId)),
+            ...fireRow(live, fire, now, "skipped_overlap"),
             runId: null,
           });
           effects.push(() => {
@@ -244,7 +268,7 @@ export class FirePath {
           break;
         case "bufferTick":
           if (fire === undefined) break;
-          writes.push(fireRow(live.name, fire, now, "buffered", live.kinds.get(fire.eventId)));
+          writes.push(fireRow(live, fire, now, "buffered"));
           effects.push(() => {
             core.emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
           });

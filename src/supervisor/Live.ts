@@ -70,6 +70,8 @@ export interface Live {
    * its ledger row, from which a run started later (or resumed) reads it back.
    */
   readonly kinds: Map<string, FireKind>;
+  /** The key of each idempotent push being stepped, by event id: for its ledger row. */
+  readonly keys: Map<string, string>;
   readonly runs: Map<string, RunInFlight>;
   readonly waiters: Map<
     string,
@@ -118,6 +120,7 @@ export function newLive(
     dueWhilePolling: false,
     chain: Promise.resolve(),
     kinds: new Map(),
+    keys: new Map(),
     runs: new Map(),
     waiters: new Map(),
     runErrors: new Map(),

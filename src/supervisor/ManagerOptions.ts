@@ -163,6 +163,13 @@ export interface FireOptions {
    * `"manual"` on a scheduled one (`tickflow fire` always says `"manual"`).
    */
   readonly kind?: "push" | "manual";
+  /**
+   * An idempotency key (a non-empty string of at most 200 characters, a webhook's
+   * delivery id say): a second fire of the trigger with the same key starts nothing and
+   * answers the first fire's run and result. Enforced by a unique index on the ledger,
+   * so it holds across processes; kept as long as the first fire's ledger row.
+   */
+  readonly key?: string;
 }
 
 /**

@@ -330,13 +330,14 @@ export class TriggerManager {
   /**
    * Fires a trigger now (a push trigger, or a poll trigger by hand) with a payload, and
    * resolves to the run's result. Its nodes see `ctx.fire.kind` `"push"` (push trigger)
-   * or `"manual"` (scheduled trigger; or as `options.kind` says). Rejects with `TriggerNotActive`, `PayloadInvalid`,
-   * `TriggerBusy` (overlap `skip` while a fire runs; recorded `skipped_overlap`) or
-   * `TriggerNotFound`.
+   * or `"manual"` (scheduled trigger; or as `options.kind` says). With `options.key`, a
+   * key fired before answers that fire's run and result and starts nothing. Rejects with
+   * `TriggerNotActive`, `PayloadInvalid`, `FireKeyInvalid`, `TriggerBusy` (overlap `skip`
+   * while a fire runs; recorded `skipped_overlap`) or `TriggerNotFound`.
    *
    * @example
    * ```ts
-   * const result = await manager.fire("orders", { orderId: 42 });
+   * const result = await manager.fire("orders", { orderId: 42 }, { key: "delivery-42" });
    * ```
    */
   async fire(
@@ -344,7 +345,7 @@ export class TriggerManager {
     payload: Record<string, unknown> = {},
     options: FireOptions = {},
   ): Promise<DagRunResult> {
-    const { result } = await this.#core.fires.pushFire(name, payload, () => [], options.kind);
+    const { result } = await this.#core.fires.pushFire(name, payload, () => [], options);
     return result;
   }
 

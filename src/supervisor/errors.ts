@@ -62,6 +62,25 @@ export class TriggerBusy extends Data.TaggedError("TriggerBusy")<{
 }
 
 /**
+ * The key of `manager.fire(…, { key })` (or `tickflow fire --key`) is not a non-empty
+ * string of at most 200 characters. Nothing was fired.
+ *
+ * @example
+ * ```ts
+ * await manager.fire("orders", {}, { key: "" }); // FireKeyInvalid
+ * ```
+ */
+export class FireKeyInvalid extends Data.TaggedError("FireKeyInvalid")<{
+  readonly name: string;
+  readonly key: unknown;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `Fire key for trigger "${this.name}" ${this.reason}: give a non-empty string of at most 200 characters (a delivery or request id, say). Nothing was fired.`;
+  }
+}
+
+/**
  * `start()` on a manager that is already running.
  *
  * @example

@@ -4,6 +4,7 @@ import type { FireKind } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { scheduleConfig } from "../schedule/scheduleConfig.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
+import type { Live } from "./Live.js";
 
 /**
  * The trigger machine's input for a definition.
@@ -47,20 +48,23 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
 }
 
 /**
- * The ledger row of a fire (a tick or a push) with its status.
+ * The ledger row of a fire (a tick or a push) with its status, its kind and (an
+ * idempotent push) its key as the trigger's `Live` holds them.
  *
  * @example
  * ```ts
- * writes.push(fireRow("hourly", fire, now, "running", "tick"));
+ * writes.push(fireRow(live, fire, now, "running"));
  * ```
  */
 export function fireRow(
-  name: string,
+  live: Pick<Live, "name" | "kinds" | "keys">,
   fire: FireRef,
   now: number,
   status: "running" | "skipped_overlap" | "buffered",
-  kind: FireKind | undefined,
 ): TriggerWrite & { kind: "insertEvent" } {
+  const name = live.name;
+  const kind = live.kinds.get(fire.eventId);
+  const key = live.keys.get(fire.eventId);
   return {
     kind: "insertEvent",
     eventId: fire.eventId,
@@ -72,6 +76,7 @@ export function fireRow(
     status,
     error: null,
     fireKind: kind ?? null,
+    ...(key === undefined ? {} : { fireKey: key }),
   };
 }
 

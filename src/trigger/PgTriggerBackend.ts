@@ -161,6 +161,11 @@ export class PgTriggerBackend implements TriggerBackend {
     return row === undefined ? undefined : toEvent(row);
   }
 
+  async loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined> {
+    const [row] = await this.store.query<EventRow>("load event", sql.selectEventByKey, [name, key]);
+    return row === undefined ? undefined : toEvent(row);
+  }
+
   async prunableEvents(name: string, before: number, limit: number): Promise<readonly string[]> {
     const rows = await this.store.query<{ event_id: string }>(
       "find prunable events",
@@ -468,6 +473,7 @@ export class PgTriggerBackend implements TriggerBackend {
     kind: TriggerCommand["kind"],
     payload: Record<string, unknown> | undefined,
     at: number,
+    key?: string,
   ): Promise<number> {
     const [row] = await this.store.transaction("request command", (tx) =>
       tx.query<{ seq: string }>("request command", sql.insertCommand, [
@@ -475,6 +481,7 @@ export class PgTriggerBackend implements TriggerBackend {
         kind,
         payload === undefined ? null : encodeJson(payload),
         iso(at),
+        key ?? null,
       ]),
     );
     return Number(row?.seq);

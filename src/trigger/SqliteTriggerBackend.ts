@@ -172,6 +172,13 @@ export class SqliteTriggerBackend implements TriggerBackend {
     });
   }
 
+  loadEventByKey(name: string, key: string) {
+    return this.#now(() => {
+      const row = this.store.get<EventRow>("load event", sql.selectEventByKey, [name, key]);
+      return row === undefined ? undefined : toEvent(row);
+    });
+  }
+
   prunableEvents(name: string, before: number, limit: number): Promise<readonly string[]> {
     return this.#now(() =>
       this.store
@@ -445,6 +452,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
     kind: TriggerCommand["kind"],
     payload: Record<string, unknown> | undefined,
     at: number,
+    key?: string,
   ): Promise<number> {
     return this.#now(() => {
       const { lastInsertRowid } = this.store.transaction("request command", () =>
@@ -453,6 +461,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
           kind,
           payload: payload === undefined ? null : encodeJson(payload),
           at: iso(at),
+          key: key ?? null,
         }),
       );
       return Number(lastInsertRowid);
@@ -533,6 +542,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
           status: write.status,
           error: write.error,
           fireKind: write.fireKind ?? null,
+          fireKey: write.fireKey ?? null,
         });
         return;
       case "updateEvent":

@@ -96,6 +96,8 @@ export interface TriggerBackend {
   /** Activations with their snapshots: all of them, or only `names`. */
   loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]>;
   loadEvent(eventId: string): Promise<TriggerEventRecord | undefined>;
+  /** The ledger row of a trigger's fire with `key` (an idempotent push), if any. */
+  loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined>;
 
   /**
    * Applies `writes` in one transaction after checking `fence` inside it; `afterWrites`
@@ -178,6 +180,7 @@ export interface TriggerBackend {
     kind: TriggerCommand["kind"],
     payload: Record<string, unknown> | undefined,
     at: number,
+    key?: string,
   ): Promise<number>;
   getCommand(seq: number): Promise<TriggerCommand | undefined>;
   /** Pending commands, oldest first; only for `names` when given. */

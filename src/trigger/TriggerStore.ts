@@ -212,6 +212,11 @@ export class TriggerStore {
     return this.#promise("load event", () => this.backend.loadEvent(eventId));
   }
 
+  /** @internal The ledger row of a trigger's fire with `key`, if any. */
+  loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined> {
+    return this.#promise("load event", () => this.backend.loadEventByKey(name, key));
+  }
+
   /**
    * @internal Applies writes in ONE transaction (the supervisor's write-ahead and group
    * commit), unfenced; the supervisor goes through `backend.commit` with its fence.
@@ -259,9 +264,10 @@ export class TriggerStore {
     kind: TriggerCommand["kind"],
     payload: Record<string, unknown> | undefined,
     at: number,
+    key?: string,
   ): Promise<number> {
     return this.#promise("request command", () =>
-      this.backend.requestCommand(name, kind, payload, at),
+      this.backend.requestCommand(name, kind, payload, at, key),
     );
   }
 

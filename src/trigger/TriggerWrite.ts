@@ -49,6 +49,8 @@ export type TriggerWrite =
       readonly error: string | null;
       /** Why it fired (`FireKind`): the ledger's `kind` column; absent or `null` for none. */
       readonly fireKind?: string | null;
+      /** An idempotent push's key: unique per trigger (`fire_key`); absent or `null` for none. */
+      readonly fireKey?: string | null;
     }
   | {
       readonly kind: "updateEvent";

@@ -71,16 +71,16 @@ export const pgTriggerSql = {
     ORDER BY w.n`,
   /**
    * $1 event_id, $2 trigger_name, $3 fired_at, $4 scheduled_at, $5 run_id, $6 payload_json,
-   * $7 status, $8 error. A second row for one (trigger, scheduled_at) fails (unique tick).
+   * $7 status, $8 error, $9 kind, $10 fire_key. A second row for one (trigger, scheduled_at) fails (unique tick).
    */
   writeEvents: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
-      payload_json, status, error, kind)
+      payload_json, status, error, kind, fire_key)
     SELECT w.event_id, w.trigger_name, w.fired_at, w.scheduled_at, w.run_id, w.payload_json,
-      w.status, w.error, w.kind
+      w.status, w.error, w.kind, w.fire_key
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::text[], $9::text[])
+        $8::text[], $9::text[], $10::text[])
       WITH ORDINALITY AS w(event_id, trigger_name, fired_at, scheduled_at, run_id, payload_json,
-        status, error, kind, n)
+        status, error, kind, fire_key, n)
     ORDER BY w.n`,
   /** $1 event_id, $2 status, $3 error, $4 fired_at, $5 finished_at (null keeps the old value). */
   writeEventUpdates: `UPDATE trigger_events e SET status = w.status, error = COALESCE(w.error, e.error),
@@ -111,6 +111,7 @@ export const pgTriggerSql = {
     ORDER BY fired_at DESC, ord DESC LIMIT $4`,
   selectEventOrd: `SELECT ord FROM trigger_events WHERE event_id = $1`,
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = $1`,
+  selectEventByKey: `SELECT * FROM trigger_events WHERE trigger_name = $1 AND fire_key = $2`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = $1
     GROUP BY status`,
   /** Every trigger's ledger counts (statuses in order, as the one-trigger query gives them). */
@@ -121,9 +122,10 @@ export const pgTriggerSql = {
     ORDER BY seq`,
 
   // ── commands ────────────────────────────────────────────────────────────────────────
-  /** $1 name, $2 kind, $3 payload_json, $4 at. */
-  insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at)
-    VALUES ($1, $2, $3, $4) RETURNING seq`,
+  /** $1 name, $2 kind, $3 payload_json, $4 at, $5 fire_key. */
+  insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at,
+      fire_key)
+    VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
   selectCommand: `SELECT * FROM trigger_commands WHERE seq = $1`,
   /** $1 names (text[]), or null for every trigger. */
   selectPendingCommands: `SELECT * FROM trigger_commands

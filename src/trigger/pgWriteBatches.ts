@@ -83,6 +83,7 @@ const shapes: WriteShapes = {
       w.status,
       w.error,
       w.fireKind ?? null,
+      w.fireKey ?? null,
     ],
   },
   updateEvent: {

@@ -89,6 +89,8 @@ export interface TriggerEventRecord {
    * recorded kinds.
    */
   readonly kind: FireKind | undefined;
+  /** An idempotent push's key (`manager.fire(…, { key })`); `undefined` for other fires. */
+  readonly key: string | undefined;
 }
 
 /**
@@ -149,6 +151,8 @@ export interface TriggerCommand {
   /** For a fire: the run it started. */
   readonly runId: string | undefined;
   readonly error: string | undefined;
+  /** For a fire: its idempotency key (`tickflow fire --key`). */
+  readonly key: string | undefined;
 }
 
 export function toCommand(row: CommandRow): TriggerCommand {
@@ -162,6 +166,7 @@ export function toCommand(row: CommandRow): TriggerCommand {
     doneAt: dateOf(row.done_at),
     runId: orUndefined(row.run_id),
     error: orUndefined(row.error),
+    key: orUndefined(row.fire_key ?? null),
   };
 }
 
@@ -201,6 +206,7 @@ export function toEvent(row: EventRow): TriggerEventRecord {
     error: orUndefined(row.error),
     finishedAt: dateOf(row.finished_at),
     kind: orUndefined(row.kind ?? null) as FireKind | undefined,
+    key: orUndefined(row.fire_key ?? null),
   };
 }
 

@@ -24,8 +24,9 @@ export const triggerSql = {
   appendJournal: `INSERT INTO trigger_journal (trigger_name, event_json, state_after, at)
     VALUES (@name, @event, @stateAfter, @at)`,
   insertEvent: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
-      payload_json, status, error, kind)
-    VALUES (@eventId, @name, @firedAt, @scheduledAt, @runId, @payload, @status, @error, @fireKind)`,
+      payload_json, status, error, kind, fire_key)
+    VALUES (@eventId, @name, @firedAt, @scheduledAt, @runId, @payload, @status, @error, @fireKind,
+      @fireKey)`,
   updateEvent: `UPDATE trigger_events SET status = @status, error = COALESCE(@error, error),
     fired_at = COALESCE(@firedAt, fired_at), finished_at = COALESCE(@finishedAt, finished_at)
     WHERE event_id = @eventId`,
@@ -38,6 +39,7 @@ export const triggerSql = {
     ORDER BY fired_at DESC, rowid DESC LIMIT @limit`,
   selectEventRowid: `SELECT rowid AS rowid FROM trigger_events WHERE event_id = ?`,
   selectEvent: `SELECT * FROM trigger_events WHERE event_id = ?`,
+  selectEventByKey: `SELECT * FROM trigger_events WHERE trigger_name = ? AND fire_key = ?`,
   countEventsByStatus: `SELECT status, COUNT(*) AS n FROM trigger_events WHERE trigger_name = ? GROUP BY status`,
   /** Every trigger's ledger counts (statuses in order, as the one-trigger query gives them). */
   countAllEventsByStatus: `SELECT trigger_name, status, COUNT(*) AS n FROM trigger_events
@@ -45,8 +47,9 @@ export const triggerSql = {
   selectJournal: `SELECT * FROM trigger_journal WHERE trigger_name = ? AND seq > ? AND seq <= ? ORDER BY seq`,
   selectLease: `SELECT owner_id, epoch, expires_at, holder_host, holder_pid, holder_started
     FROM supervisor_lease WHERE id = 1`,
-  insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at)
-    VALUES (@name, @kind, @payload, @at)`,
+  insertCommand: `INSERT INTO trigger_commands (trigger_name, kind, payload_json, requested_at,
+      fire_key)
+    VALUES (@name, @kind, @payload, @at, @key)`,
   selectPendingCommands: `SELECT * FROM trigger_commands WHERE state = 'pending' ORDER BY seq LIMIT 100`,
   selectPendingCommandsOf: `SELECT * FROM trigger_commands WHERE state = 'pending'
     AND trigger_name IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 100`,
@@ -132,6 +135,8 @@ export interface CommandRow {
   readonly done_at: string | null;
   readonly run_id: string | null;
   readonly error: string | null;
+  /** Since migration 10: a fire command's key. */
+  readonly fire_key?: string | null;
 }
 
 /**
@@ -190,6 +195,8 @@ export interface EventRow {
   readonly finished_at: string | null;
   /** Since migration 7 (`NULL` in rows written before). */
   readonly kind?: string | null;
+  /** Since migration 10: an idempotent push's key. */
+  readonly fire_key?: string | null;
 }
 
 /** A `trigger_journal` row. */

@@ -471,38 +471,21 @@ export const namespace = ns;
   );
 });
 
+/** `tickflow fire orders` of the example module on `dir`, with a payload and flags. */
+const fireOrders = (dir: string, payload: string, ...flags: string[]) =>
+  tickflow(["--data", dir, "fire", "orders", "--module", MODULE, "--payload", payload, ...flags]);
+
 describe("commands that write", () => {
   it(
     "fire runs the DAG with the payload, prints its outputs, and records it; --json too",
     async () => {
       const dir = copyData("fire");
-      const fired = await tickflow([
-        "--data",
-        dir,
-        "fire",
-        "orders",
-        "--module",
-        MODULE,
-        "--payload",
-        '{"orderId": 7}',
-      ]);
+      const fired = await fireOrders(dir, '{"orderId": 7}');
       expect(fired.stderr).toBe("");
       expect(fired.stdout).toMatch(
         /^fired orders: run [0-9a-f-]{36} completed\n {2}process: "processed order 7"\n$/,
       );
-      const asJson = json(
-        await tickflow([
-          "--data",
-          dir,
-          "fire",
-          "orders",
-          "--module",
-          MODULE,
-          "--payload",
-          '{"orderId": 8}',
-          "--json",
-        ]),
-      );
+      const asJson = json(await fireOrders(dir, '{"orderId": 8}', "--json"));
       expect(asJson).toMatchObject({
         status: "completed",
         outputs: { process: "processed order 8" },
@@ -515,21 +498,35 @@ describe("commands that write", () => {
       expect(events.events[0].runId).toBe(asJson.runId);
       // A payload the DAG's input schema refuses: nothing is fired.
       failsWith(
-        await tickflow([
-          "--data",
-          dir,
-          "fire",
-          "orders",
-          "--module",
-          MODULE,
-          "--payload",
-          '{"orderId": "x"}',
-        ]),
+        await fireOrders(dir, '{"orderId": "x"}'),
         /Payload for trigger "orders" does not fit source node "process" at field "orderId".*Nothing was fired/,
       );
       expect(
         json(await tickflow(["--data", dir, "events", "orders", "--json"])).events,
       ).toHaveLength(2);
+    },
+    SLOW,
+  );
+
+  it(
+    "fire --key twice prints the same run and records one fire; a bad key is refused",
+    async () => {
+      const dir = copyData("fire-key");
+      const fire = (orderId: number, key: string) =>
+        fireOrders(dir, `{"orderId": ${orderId}}`, "--key", key, "--json");
+      const first = json(await fire(1, "delivery-1"));
+      const again = json(await fire(2, "delivery-1"));
+      expect(first).toMatchObject({
+        status: "completed",
+        outputs: { process: "processed order 1" },
+      });
+      expect(again).toEqual(first);
+      const events = json(await tickflow(["--data", dir, "events", "orders", "--json"])).events;
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ runId: first.runId, key: "delivery-1" });
+      const table = await tickflow(["--data", dir, "events", "orders"]);
+      expect(table.stdout).toContain("manual key delivery-1");
+      failsWith(await fire(3, ""), /Fire key for trigger "orders" is empty.*Nothing was fired/);
     },
     SLOW,
   );

@@ -65,6 +65,25 @@ describe("commands handed to a running supervisor", () => {
     expect(fired.stdout).toMatch(/fired orders: run [0-9a-f-]{36} completed/);
     expect(fired.stdout).toContain('process: "processed order 5"');
 
+    // The key travels with the command: a second fire with it names the first run.
+    const keyed = () =>
+      cli([
+        "fire",
+        "orders",
+        "--module",
+        "examples/market.ts",
+        "--payload",
+        '{"orderId":6}',
+        "--key",
+        "hook-1",
+        "--json",
+      ]);
+    const once = keyed();
+    const twice = keyed();
+    expect(once.status, once.stderr).toBe(0);
+    expect(twice.status, twice.stderr).toBe(0);
+    expect(JSON.parse(twice.stdout).runId).toBe(JSON.parse(once.stdout).runId);
+
     // The note travels with the command (issue 16, item 6).
     const off = cli(["deactivate", "market_summary", "--note", "maintenance", "--by", "ops"]);
     expect(off.status, off.stderr).toBe(0);
@@ -79,11 +98,13 @@ describe("commands handed to a running supervisor", () => {
     // A fire handed to the supervisor by the CLI is a manual fire.
     expect(
       conn.prepare("SELECT kind FROM trigger_events WHERE trigger_name = 'orders'").all(),
-    ).toEqual([{ kind: "manual" }]);
+    ).toEqual([{ kind: "manual" }, { kind: "manual" }]);
     const commands = conn.prepare("SELECT kind, state FROM trigger_commands ORDER BY seq").all();
     conn.close();
     expect(row.status).toBe("disabled");
     expect(commands).toEqual([
+      { kind: "fire", state: "done" },
+      { kind: "fire", state: "done" },
       { kind: "fire", state: "done" },
       { kind: "deactivate", state: "done" },
     ]);

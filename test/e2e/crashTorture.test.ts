@@ -6,7 +6,9 @@
  * replays to the stored snapshot, and a poll cursor that steps once per fire (no step
  * lost or repeated) — also for bufferAll, cancelOther and allowAll
  * triggers whose runs often outlast their second (under bufferAll no tick is lost: each
- * is completed, or held in the snapshot to fire at the next start).
+ * is completed, or held in the snapshot to fire at the next start). Pushes with keys,
+ * retried by the next process when a kill came before their run was heard of, leave one
+ * ledger row and one run per key (issue 17, item 2).
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -23,6 +25,7 @@ import {
   expectEveryTickHeld,
   expectEveryTickOnce,
   expectJournalsReplay,
+  expectOneRunPerKey,
   type Held,
 } from "./fixtures/tortureInvariants.js";
 import { OVERLAPPING } from "./fixtures/tortureNamespace.js";
@@ -43,6 +46,11 @@ interface Figures {
   finishedReruns?: number;
   /** Fires of the cursor trigger, each one cursor step. */
   cursorSteps?: number;
+  /**
+   * Keys pushed, those pushed more than once (after a kill), the pushes of a key a killed
+   * process had committed the fire of (the retry answered by the first run), and acked.
+   */
+  keys?: { pushed: number; retried: number; retriedCommitted: number; acked: number };
   /** Ledger rows of each overlapping trigger, by status. */
   overlapRows?: Record<string, Record<string, number>>;
 }
@@ -182,9 +190,24 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
 
     // 5. The journal replayed through the machine ends in the stored snapshot.
     expectJournalsReplay(db);
-    return { ticksChecked, resumedRuns, rerunNodes, overlapRows, cursorSteps };
+    // 6. Idempotent pushes: one ledger row and one run per key, however often retried.
+    const keyedRows = db
+      .prepare(
+        "SELECT e.fire_key, e.run_id, (SELECT COUNT(*) FROM dag_runs r WHERE r.run_id = e.run_id) AS runs FROM trigger_events e WHERE e.trigger_name = 'keyed'",
+      )
+      .all() as { fire_key: string | null; run_id: string | null; runs: number }[];
+    const keys = expectOneRunPerKey(keyedRows, readFileSync(logFile, "utf8"));
+    return { ticksChecked, resumedRuns, rerunNodes, overlapRows, cursorSteps, keys };
   } finally {
     db.close();
+  }
+}
+
+/** Waits (2 s at most) until the process `pid` logged a keyed push. */
+async function pushedBy(pid: number, logFile: string): Promise<void> {
+  const line = new RegExp(`^keyed-push k\\d+ ${pid} `, "m");
+  for (let waited = 0; waited < 2_000 && !line.test(readFileSync(logFile, "utf8")); waited += 20) {
+    await sleep(20);
   }
 }
 
@@ -201,6 +224,7 @@ describe("crash torture", () => {
       rerunNodes: 0,
     };
     const plan: ([string, number] | undefined)[] = [];
+    let keyedKills = 0;
     // Every fault step at least once (twice for the steps inside a commit), then random kills.
     for (const step of FAULT_STEPS) plan.push([step, 2], [step, 5]);
     while (plan.length < 32) plan.push(undefined);
@@ -217,7 +241,13 @@ describe("crash torture", () => {
         }
       } else {
         expect(up).toBe(true);
-        await sleep(200 + Math.floor(Math.random() * 900));
+        if (keyedKills < 4) {
+          // A few kills land while a keyed push waits for its run (its fire committed):
+          // the next process pushes that key again.
+          keyedKills += 1;
+          await pushedBy(proc.pid as number, logFile);
+          await sleep(60);
+        } else await sleep(200 + Math.floor(Math.random() * 900));
         proc.kill("SIGKILL");
         await exited(proc, 5_000);
       }
@@ -237,6 +267,7 @@ describe("crash torture", () => {
     expect(figures.finishedReruns).toBeLessThanOrEqual(figures.kills);
     expect(figures.kills).toBeGreaterThanOrEqual(30);
     expect(figures.faultKills).toBeGreaterThanOrEqual(FAULT_STEPS.length);
+    expect(figures.keys?.retriedCommitted).toBeGreaterThanOrEqual(1);
     console.log(`crash torture figures: ${JSON.stringify(figures)}`);
   }, 180_000);
 

@@ -8,6 +8,8 @@
  * that replays to the stored snapshot), and more that only sharing can break: every
  * trigger kept firing through every kill (its ledger never paused longer than a lease
  * expiry plus a heartbeat plus a tick, with slack), and no node try ran in two processes.
+ * Every process pushes keys to a push trigger (owner or not), retrying a key until its
+ * run is heard of: one ledger row and one run per key (issue 17, item 2).
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,6 +26,7 @@ import {
   expectEventsMatchRuns,
   expectEveryTickOnce,
   expectJournalReplays,
+  expectOneRunPerKey,
 } from "./fixtures/tortureInvariants.js";
 
 const child = path.join(import.meta.dirname, "fixtures", "pgTortureChild.ts");
@@ -82,10 +85,13 @@ interface Figures {
   maxGapOneDeathMs: number;
   gapBoundMs: number;
   leaseLostReports: number;
+  /** Keyed pushes: keys pushed, retried, retried after their fire committed, acked. */
+  keys?: ReturnType<typeof expectOneRunPerKey>;
 }
 
 type Invariants = Pick<
   Figures,
+  | "keys"
   | "ticksChecked"
   | "resumedRuns"
   | "resumedAcrossProcesses"
@@ -221,7 +227,7 @@ async function checkInvariants(
   const activations = await q<{ name: string; snapshot_json: string; config_json: string }>(
     "SELECT name, snapshot_json, config_json FROM trigger_activations",
   );
-  expect(activations).toHaveLength(6);
+  expect(activations).toHaveLength(7);
   for (const activation of activations) {
     const journal = await q<{ event_json: string }>(
       "SELECT event_json FROM trigger_journal WHERE trigger_name = $1 ORDER BY seq",
@@ -229,7 +235,16 @@ async function checkInvariants(
     );
     expectJournalReplays(activation, journal);
   }
+  // 6. Idempotent pushes: one ledger row and one run per key, whichever process pushed.
+  const keyedRows = await q<{ fire_key: string | null; run_id: string | null; runs: string }>(
+    "SELECT e.fire_key, e.run_id, (SELECT COUNT(*) FROM dag_runs r WHERE r.run_id = e.run_id) AS runs FROM trigger_events e WHERE e.trigger_name = 'keyed'",
+  );
+  const keys = expectOneRunPerKey(
+    keyedRows.map((row) => ({ ...row, runs: Number(row.runs) })),
+    readFileSync(logFile, "utf8"),
+  );
   return {
+    keys,
     ticksChecked,
     resumedRuns,
     resumedAcrossProcesses,

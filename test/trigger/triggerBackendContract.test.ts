@@ -346,6 +346,29 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     ]);
   });
 
+  it("keeps one fire per (trigger, key): a second one fails its whole transaction", async () => {
+    const keyed = (eventId: string, name: string, fireKey: string): TriggerWrite => ({
+      ...(fire(eventId, name, T0, null, "push") as TriggerWrite & { kind: "insertEvent" }),
+      fireKey,
+    });
+    await b.commit("fire", [activation("t"), activation("u"), keyed("k1", "t", "hook-1")], {});
+    // The same key on another trigger, and fires without a key, never collide.
+    await b.commit(
+      "fire",
+      [keyed("k2", "u", "hook-1"), fire("n1", "t", T0, null), fire("n2", "t", T0, null)],
+      {},
+    );
+    await rejection(b.commit("fire again", [journal("t", "FIRE"), keyed("k3", "t", "hook-1")], {}));
+    expect(await b.loadEvent("k3")).toBeUndefined();
+    expect(await b.getJournal("t", {})).toEqual([]);
+    expect((await b.loadEventByKey("t", "hook-1"))?.eventId).toBe("k1");
+    expect((await b.loadEventByKey("u", "hook-1"))?.key).toBe("hook-1");
+    expect(await b.loadEventByKey("t", "hook-2")).toBeUndefined();
+    // A fire command carries its key.
+    const seq = await b.requestCommand("t", "fire", { id: 1 }, T0, "hook-9");
+    expect((await b.getCommand(seq))?.key).toBe("hook-9");
+  });
+
   it("keeps the note of a status change with its activation, and replaces it", async () => {
     await b.commit("activate", [activation("t")], {});
     expect((await b.getActivation("t"))?.statusNote).toBeUndefined();

@@ -37,9 +37,10 @@ export async function eventsAction(
         ["RECORDED", "TICK", "STATUS", "RUN", "DETAIL"],
         page.events.map((e) => [
           when(e.firedAt),
-          // Why it fired: push or manual for a fire without a tick; a catch-up is marked.
+          // Why it fired: push or manual for a fire without a tick (with its idempotency
+          // key, if any); a catch-up is marked.
           e.scheduledAt === undefined
-            ? out.color.dim(e.kind ?? "push")
+            ? out.color.dim(`${e.kind ?? "push"}${e.key === undefined ? "" : ` key ${e.key}`}`)
             : `${when(e.scheduledAt)}${e.kind === "catchUp" ? out.color.dim(" (catch-up)") : ""}`,
           out.status(e.status),
           e.runId ?? out.color.dim("-"),

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { checkFireKey } from "../../supervisor/FireKeys.js";
 import type { CommandKit } from "../CommandKit.js";
 import { SupervisorRunning } from "../errors.js";
 import { parseOption } from "../parseOption.js";
@@ -97,20 +98,23 @@ export function deactivateAction(
 export async function fireAction(
   kit: CommandKit,
   trigger: string,
-  options: { module: string; payload: string; json?: boolean },
+  options: { module: string; payload: string; key?: string; json?: boolean },
   command: Command,
 ): Promise<void> {
   const payload = parseOption.payload("--payload", options.payload);
+  // Checked before anything is opened or queued: a bad key never reaches a supervisor.
+  const key = options.key === undefined ? undefined : checkFireKey(trigger, options.key);
+  const keyed = key === undefined ? {} : { key };
   const result: RunOutcome = await directOrQueued(
     async () =>
       outcomeOf(
         await withManager(kit, command, options.module, (m) =>
           // Fired by a person: a manual fire, whatever the trigger's type.
-          m.fire(trigger, payload, { kind: "manual" }),
+          m.fire(trigger, payload, { kind: "manual", ...keyed }),
         ),
       ),
     async () => {
-      const outcome = await viaSupervisor(kit, command, "fire", trigger, payload);
+      const outcome = await viaSupervisor(kit, command, "fire", trigger, payload, key);
       return {
         runId: outcome.runId ?? "-",
         status: outcome.status ?? "running",

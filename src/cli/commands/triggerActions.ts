@@ -54,11 +54,15 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
     .argument("<trigger>", "trigger name")
     .requiredOption("--module <path>", "the module that defines the trigger and its DAG")
     .option("--payload <json>", "the payload, a JSON object", "{}")
+    .option(
+      "--key <key>",
+      "an idempotency key: a key fired before prints that fire's run and starts nothing",
+    )
     .option("--json", "print the run's result as JSON")
     .action(
       async (
         trigger: string,
-        options: { module: string; payload: string; json?: boolean },
+        options: { module: string; payload: string; key?: string; json?: boolean },
         command: Command,
       ) => (await actions()).fireAction(kit, trigger, options, command),
     );
