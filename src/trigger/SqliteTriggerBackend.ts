@@ -1,6 +1,7 @@
-import { encodeJson, stringifySafely } from "../store/jsonValue.js";
+import { encodeJson } from "../store/jsonValue.js";
 import { LockRetryQueue } from "../store/LockRetryQueue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
+import { applySqliteWrite } from "./applySqliteWrite.js";
 import { type JournalCheckpoint, toCheckpoint } from "./JournalCheckpoint.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -234,7 +235,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
     return this.#now(() =>
       this.store.transaction(operation, () => {
         if (hooks.fence !== undefined) this.#check(hooks.fence);
-        for (const write of writes) this.#apply(write);
+        for (const write of writes) applySqliteWrite(this.store, write);
         hooks.afterWrites?.();
       }),
     );
@@ -489,117 +490,6 @@ export class SqliteTriggerBackend implements TriggerBackend {
 
   close(): Promise<void> {
     return this.#now(() => this.store.close());
-  }
-
-  #apply(write: TriggerWrite): void {
-    const s = this.store;
-    switch (write.kind) {
-      case "upsertActivation":
-        s.run("activate", sql.upsertActivation, {
-          name: write.name,
-          dagNsref: write.dagNsref,
-          triggerType: write.triggerType,
-          status: write.status,
-          at: iso(write.at),
-          config: stringifySafely(write.config),
-        });
-        return;
-      case "setStatus":
-        s.run("set status", sql.setStatus, { name: write.name, status: write.status });
-        return;
-      case "statusNote":
-        s.run("note status", sql.setStatusNote, {
-          name: write.name,
-          note: write.note,
-          by: write.by,
-          at: iso(write.at),
-        });
-        return;
-      case "snapshot":
-        s.run("save snapshot", sql.saveSnapshot, {
-          name: write.name,
-          snapshot: stringifySafely(write.snapshot),
-          version: write.machineVersion,
-          state: write.state,
-        });
-        return;
-      case "journal":
-        s.run("append journal", sql.appendJournal, {
-          name: write.name,
-          event: stringifySafely(write.event),
-          stateAfter: write.stateAfter,
-          at: iso(write.at),
-        });
-        return;
-      case "insertEvent":
-        s.run("record fire", sql.insertEvent, {
-          eventId: write.eventId,
-          name: write.name,
-          firedAt: iso(write.firedAt),
-          scheduledAt: write.scheduledAt === null ? null : iso(write.scheduledAt),
-          runId: write.runId,
-          payload: encodeJson(write.payload),
-          status: write.status,
-          error: write.error,
-          fireKind: write.fireKind ?? null,
-          fireKey: write.fireKey ?? null,
-        });
-        return;
-      case "updateEvent":
-        s.run("update fire", sql.updateEvent, {
-          eventId: write.eventId,
-          status: write.status,
-          error: write.error ?? null,
-          firedAt: write.firedAt === undefined ? null : iso(write.firedAt),
-          finishedAt: write.finishedAt === undefined ? null : iso(write.finishedAt),
-        });
-        return;
-      case "runEnded":
-        s.run("record run end", sql.runEnded, {
-          name: write.name,
-          runId: write.runId,
-          at: iso(write.at),
-        });
-        return;
-      case "commandDone":
-        s.run("finish command", sql.finishCommand, {
-          seq: write.seq,
-          state: write.state,
-          at: iso(write.at),
-          runId: write.runId,
-          error: write.error,
-        });
-        return;
-      case "deleteEvent":
-        s.run("prune ledger", retention.deleteEvent, [write.eventId]);
-        return;
-      case "deleteJournal":
-        s.run("prune journal", retention.deleteJournal, [write.name, write.throughSeq]);
-        return;
-      case "checkpoint":
-        s.run("write checkpoint", retention.upsertCheckpoint, {
-          name: write.name,
-          seq: write.seq,
-          snapshot: stringifySafely(write.snapshot),
-          version: write.machineVersion,
-          state: write.state,
-          at: write.at === null ? null : iso(write.at),
-          prunedAt: iso(write.prunedAt),
-        });
-        return;
-      case "cursor":
-        s.run("record poll cursor", sql.setCursor, {
-          name: write.name,
-          cursor: encodeJson(write.cursor),
-        });
-        return;
-      case "nextRun":
-        s.run("record next run", sql.setNextRun, {
-          name: write.name,
-          nextRunAt: write.nextRunAt === null ? null : iso(write.nextRunAt),
-        });
-        return;
-    }
   }
 }
 
