@@ -206,6 +206,7 @@ export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
 export {
   CursorInvalid,
   FireKeyInvalid,
+  FireKindInvalid,
   ManagerAlreadyStarted,
   NotLeader,
   NotOwner,
@@ -216,10 +217,10 @@ export {
   TriggerNotActive,
 } from "./supervisor/errors.js";
 export { FAULT_STEPS, type FaultHook, type FaultStep } from "./supervisor/FaultStep.js";
-export type { CursorSetOptions } from "./supervisor/PollCursors.js";
-export type { HealthOptions, SupervisorHealth } from "./supervisor/supervisorHealth.js";
+export type { HealthOptions, SupervisorHealth } from "./supervisor/ManagerOptions.js";
 export type { ManagerStatus } from "./supervisor/TriggerManager.js";
 export {
+  type CursorSetOptions,
   type FireOptions,
   type MachineInspectionEvent,
   type ManagerEvent,

@@ -15,7 +15,7 @@ import {
   TriggerBusy,
   TriggerNotActive,
 } from "../supervisor/errors.js";
-import type { HealthOptions, SupervisorHealth } from "../supervisor/supervisorHealth.js";
+import type { HealthOptions, SupervisorHealth } from "../supervisor/ManagerOptions.js";
 import { TriggerManager, type TriggerManagerOptions } from "../supervisor/TriggerManager.js";
 import { LeaseLost } from "../trigger/LeaseLost.js";
 import { TriggerStoreService } from "./TriggerStoreService.js";

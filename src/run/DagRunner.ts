@@ -304,6 +304,7 @@ export class DagRunner {
       return {
         ...this.newPlan(stored.input, options.runId === undefined ? {} : { runId: options.runId }),
         known,
+        recompute: rerun,
       };
     });
   }

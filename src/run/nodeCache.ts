@@ -36,7 +36,9 @@ export function cacheKey(nsref: string, version: string, input: unknown): string
  * `cache` and the history has a node cache: a live entry for the same key is reused
  * without calling the function (the message says which run computed it); otherwise the
  * node runs, and a fresh output carries the entry that the completion's commit stores.
- * A failure is never cached. Without a cache policy `run` is returned as it is.
+ * A failure is never cached. Without a cache policy `run` is returned as it is; with
+ * `recompute` (a replay re-running the node) the lookup is skipped and the fresh output
+ * replaces the entry.
  *
  * @example
  * ```ts
@@ -49,6 +51,7 @@ export function withNodeCache(
   node: DagNode<any, any>,
   start: NodeStart,
   run: Effect.Effect<Message, ProvenanceError>,
+  recompute = false,
 ): Effect.Effect<Message, ProvenanceError> {
   const spec = node.spec;
   const lookup = provenance.cacheLookup;
@@ -58,7 +61,8 @@ export function withNodeCache(
   const key = cacheKey(nsref, cache.version, start.input);
   if (key === undefined) return run;
   return Effect.gen(function* () {
-    const hit = yield* lookup(key, yield* Clock.currentTimeMillis);
+    // A replay that re-runs this node asks for a fresh output, not the cached one.
+    const hit = recompute ? undefined : yield* lookup(key, yield* Clock.currentTimeMillis);
     if (hit !== undefined) {
       return { kind: "done", label: node.label, output: hit.output, cachedFrom: hit.runId };
     }

@@ -82,7 +82,14 @@ export function runNode(call: NodeCall, start: NodeStart): Effect.Effect<Message
         });
       }),
     );
-  return withNodeCache(provenance, plan.runId, node, start, attemptOnce(firstAttempt));
+  return withNodeCache(
+    provenance,
+    plan.runId,
+    node,
+    start,
+    attemptOnce(firstAttempt),
+    plan.recompute?.has(node.label) === true,
+  );
 }
 
 function callOnce(

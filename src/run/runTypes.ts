@@ -136,4 +136,9 @@ export interface ExecutionPlan {
   readonly expansionKey: string | undefined;
   /** The trigger fire the run stands for (`ctx.fire`), passed on to its child runs. */
   readonly fire: FireContext | undefined;
+  /**
+   * Nodes a replay re-runs (those named and what follows them): a cached node among them
+   * is computed, not looked up, and its fresh output replaces the cached one.
+   */
+  readonly recompute?: ReadonlySet<string>;
 }

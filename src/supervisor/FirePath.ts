@@ -20,7 +20,13 @@ import type { TriggerEventRecord } from "../trigger/records.js";
 import type { Fence } from "../trigger/TriggerBackend.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
-import { NotOwner, PayloadInvalid, TriggerBusy, TriggerNotActive } from "./errors.js";
+import {
+  FireKindInvalid,
+  NotOwner,
+  PayloadInvalid,
+  TriggerBusy,
+  TriggerNotActive,
+} from "./errors.js";
 import { checkFireKey, type FireOutcome, outcomeOnRecord } from "./FireKeys.js";
 import { GroupCommit } from "./GroupCommit.js";
 import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
@@ -69,6 +75,10 @@ export class FirePath {
     core.activation.refuseStandby();
     await core.loader.ensureLoaded();
     const definition = core.namespace.getTrigger(name);
+    const kind: unknown = options.kind;
+    if (kind !== undefined && kind !== "push" && kind !== "manual") {
+      throw new FireKindInvalid({ name, kind });
+    }
     const key = options.key === undefined ? undefined : checkFireKey(name, options.key);
     // A key on record answers before anything else: its fire may run in another process.
     const known = key === undefined ? undefined : await core.store.loadEventByKey(name, key);

@@ -3,13 +3,8 @@ import { nearest } from "../namespace/nearest.js";
 import { jsonProblem } from "../store/jsonProblem.js";
 import { CursorInvalid, NotOwner } from "./errors.js";
 import { serial, stateOf } from "./Live.js";
+import type { CursorSetOptions } from "./ManagerOptions.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
-
-/** Who set a cursor by hand, and why (kept in its journal entry). */
-export interface CursorSetOptions {
-  readonly by?: string;
-  readonly note?: string;
-}
 
 /**
  * Reading and resetting poll cursors by hand (`manager.cursor`, `manager.setCursor`,

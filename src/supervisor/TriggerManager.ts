@@ -14,25 +14,29 @@ import { ManagerAlreadyStarted } from "./errors.js";
 import { FirePath } from "./FirePath.js";
 import { stateOf } from "./Live.js";
 import type {
+  CursorSetOptions,
   FireOptions,
+  HealthOptions,
   ManagerStatus,
   StatusChangeOptions,
   StopOptions,
+  SupervisorHealth,
   TriggerManagerOptions,
 } from "./ManagerOptions.js";
-import { type CursorSetOptions, PollCursors } from "./PollCursors.js";
+import { PollCursors } from "./PollCursors.js";
 import { Poller } from "./Poller.js";
 import { Pruner } from "./Pruner.js";
 import { RunsInFlight } from "./RunsInFlight.js";
 import { Scheduler } from "./Scheduler.js";
 import { SupervisorCore } from "./SupervisorCore.js";
 import { haltSupervisor, stopSupervisor } from "./stopSupervisor.js";
-import { type HealthOptions, type SupervisorHealth, supervisorHealth } from "./supervisorHealth.js";
+import { supervisorHealth } from "./supervisorHealth.js";
 import { TriggerActivation } from "./TriggerActivation.js";
 import { TriggerLoader } from "./TriggerLoader.js";
 import { TriggerShares } from "./TriggerShares.js";
 
 export type {
+  CursorSetOptions,
   FireOptions,
   MachineInspectionEvent,
   ManagerEvent,

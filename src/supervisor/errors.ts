@@ -81,6 +81,24 @@ export class FireKeyInvalid extends Data.TaggedError("FireKeyInvalid")<{
 }
 
 /**
+ * `fire(name, payload, { kind })` with a kind a fire from code cannot have: only `"push"`
+ * and `"manual"` (ticks, catch-ups and backfills are the supervisor's own).
+ *
+ * @example
+ * ```ts
+ * await manager.fire("orders", {}, { kind: "tick" as never }); // FireKindInvalid
+ * ```
+ */
+export class FireKindInvalid extends Data.TaggedError("FireKindInvalid")<{
+  readonly name: string;
+  readonly kind: unknown;
+}> {
+  override get message() {
+    return `Fire of trigger "${this.name}": kind ${JSON.stringify(this.kind) ?? String(this.kind)} is not one a fire from code can have; give "push" or "manual", or leave it out. Nothing was fired.`;
+  }
+}
+
+/**
  * `start()` on a manager that is already running.
  *
  * @example

@@ -1,59 +1,10 @@
-import type { ManagerStatus } from "./ManagerOptions.js";
+import type { HealthOptions, SupervisorHealth } from "./ManagerOptions.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /** How late a due tick may be before `health()` says not ok, unless told (30 s). */
 export const DEFAULT_MAX_OVERDUE_MS = 30_000;
 /** How long `health()` waits for the store to answer before calling it unreachable (5 s). */
 export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
-
-/**
- * Options of `manager.health()`.
- *
- * @example
- * ```ts
- * await manager.health({ maxOverdueMs: 60_000 });
- * ```
- */
-export interface HealthOptions {
-  /** A due tick later than this makes a firing supervisor not ok (default 30 000 ms). */
-  readonly maxOverdueMs?: number;
-  /** How long the store may take to answer a read (default 5 000 ms). */
-  readonly storeTimeoutMs?: number;
-}
-
-/**
- * A supervisor's health, for a readiness or liveness probe (`manager.health()`).
- *
- * `ok` is true exactly when the store answered a read within `storeTimeoutMs` and:
- * - the supervisor fires (role `leader`, or `member` with shared triggers) and no trigger
- *   it fires has a due tick not yet handled for more than `maxOverdueMs`; or
- * - it is a `standby` (another supervisor holds the lease; this one takes over when it
- *   lapses).
- * A `stopped` supervisor is never ok. `reasons` says, in words, why not.
- *
- * @example
- * ```ts
- * const health = await manager.health();
- * if (!health.ok) console.error(health.reasons.join("; "));
- * ```
- */
-export interface SupervisorHealth {
-  readonly ok: boolean;
-  readonly role: ManagerStatus["role"];
-  /** The latest scheduled instant this supervisor handled (fired or recorded), if any. */
-  readonly lastTickAt: Date | undefined;
-  /**
-   * How late the oldest due tick not yet handled is, in ms (`undefined` when none is due,
-   * or when this supervisor does not fire). A tick is handled once its timer woke the
-   * scheduler; one waiting behind a run by the overlap policy is not counted.
-   */
-  readonly oldestOverdueTickMs: number | undefined;
-  readonly storeReachable: boolean;
-  /** Runs this supervisor started or resumed that have not ended. */
-  readonly runsInFlight: number;
-  /** Why `ok` is false (empty when ok). */
-  readonly reasons: readonly string[];
-}
 
 /**
  * Computes `manager.health()`: the store read (bounded by the injected clock's timer),

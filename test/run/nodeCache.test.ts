@@ -258,16 +258,22 @@ for (const backend of backends) {
             expect(calls).toHaveLength(1);
             const run = yield* Effect.promise(() => provenance.getRun("second"));
             expect(run?.nodes.lookup).toMatchObject({ status: "cached", cachedFrom: first.runId });
-            // A replay that re-runs the cached node looks it up again: still a hit.
+            // A replay that re-runs the cached node asks for a fresh output: the function
+            // runs, and its output replaces the cached entry (the next run reuses it).
             const replayed = yield* runner
               .replayEffect("second", { rerun: ["lookup"] })
               .pipe(Effect.provide(provenance.layer));
             const replay = yield* Effect.promise(() => provenance.getRun(replayed.runId));
-            expect(replay?.nodes.lookup).toMatchObject({
+            expect(replay?.nodes.lookup?.status).toBe("completed");
+            expect(replay?.nodes.lookup?.cachedFrom).toBeUndefined();
+            expect(calls).toHaveLength(2);
+            const after = yield* runOnce(dag, provenance, oslo);
+            const afterRun = yield* Effect.promise(() => provenance.getRun(after.runId));
+            expect(afterRun?.nodes.lookup).toMatchObject({
               status: "cached",
-              cachedFrom: first.runId,
+              cachedFrom: replayed.runId,
             });
-            expect(calls).toHaveLength(1);
+            expect(calls).toHaveLength(2);
           }),
         );
       }),

@@ -10,6 +10,7 @@ import type { FireContext, NodeContext } from "../../src/dag/NodeContext.js";
 import type { PollContext } from "../../src/namespace/TriggerDefinition.js";
 import { DagProvenance } from "../../src/provenance/DagProvenance.js";
 import { TestClock } from "../../src/schedule/TestClock.js";
+import { FireKindInvalid } from "../../src/supervisor/errors.js";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
 import { describePg, freshSchema } from "../store/pgAvailable.js";
@@ -123,6 +124,17 @@ describe("ctx.fire of fire()", () => {
     await manager.fire("orders", {}, { kind: "manual" });
     expect(seen.at(-1)?.kind).toBe("manual");
     expect((await h.store.getEvents("orders"))[0]?.kind).toBe("manual");
+    // A kind only the supervisor gives (or a typo) is refused, and nothing is fired.
+    for (const kind of ["bogus", "tick", "backfill"]) {
+      const error = await manager.fire("orders", {}, { kind: kind as "push" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(FireKindInvalid);
+      expect(error).toMatchObject({ name: "orders", kind });
+      expect((error as Error).message).toMatch(/give "push" or "manual"/);
+    }
+    expect(await h.store.getEvents("orders")).toHaveLength(2);
   });
 
   it('fire() on a scheduled trigger is "manual"; a sub-DAG node sees its parent\'s ctx.fire', async () => {
