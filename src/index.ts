@@ -207,6 +207,7 @@ export {
   CursorInvalid,
   FireKeyInvalid,
   FireKindInvalid,
+  HealthOptionInvalid,
   ManagerAlreadyStarted,
   NotLeader,
   NotOwner,

@@ -99,6 +99,23 @@ export class FireKindInvalid extends Data.TaggedError("FireKindInvalid")<{
 }
 
 /**
+ * `health(options)` with a bound that is not a positive number of milliseconds.
+ *
+ * @example
+ * ```ts
+ * await manager.health({ maxOverdueMs: -1 }); // HealthOptionInvalid { field: "maxOverdueMs" }
+ * ```
+ */
+export class HealthOptionInvalid extends Data.TaggedError("HealthOptionInvalid")<{
+  readonly field: "maxOverdueMs" | "storeTimeoutMs";
+  readonly value: unknown;
+}> {
+  override get message() {
+    return `health(): ${this.field} ${String(this.value)} is not a positive number of milliseconds; give one (e.g. 30000) or leave it out for the default.`;
+  }
+}
+
+/**
  * `start()` on a manager that is already running.
  *
  * @example

@@ -1,3 +1,4 @@
+import { HealthOptionInvalid } from "./errors.js";
 import type { HealthOptions, SupervisorHealth } from "./ManagerOptions.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
@@ -19,8 +20,13 @@ export async function supervisorHealth(
   core: SupervisorCore,
   options: HealthOptions = {},
 ): Promise<SupervisorHealth> {
-  const maxOverdueMs = options.maxOverdueMs ?? DEFAULT_MAX_OVERDUE_MS;
-  const storeReachable = await reachable(core, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+  const maxOverdueMs = positive("maxOverdueMs", options.maxOverdueMs, DEFAULT_MAX_OVERDUE_MS);
+  const storeTimeoutMs = positive(
+    "storeTimeoutMs",
+    options.storeTimeoutMs,
+    DEFAULT_STORE_TIMEOUT_MS,
+  );
+  const storeReachable = await reachable(core, storeTimeoutMs);
   const { role } = core.status();
   const now = core.clock.now();
   let lastTick: number | undefined;
@@ -75,4 +81,17 @@ function reachable(core: SupervisorCore, timeoutMs: number): Promise<boolean> {
       },
     );
   });
+}
+
+/** A bound given to `health()`, or its default: a negative or non-number one is refused. */
+function positive(
+  field: "maxOverdueMs" | "storeTimeoutMs",
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new HealthOptionInvalid({ field, value });
+  }
+  return value;
 }

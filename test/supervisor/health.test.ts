@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { HealthOptionInvalid } from "../../src/supervisor/errors.js";
 import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
 import { gate, harnessPerTest, MINUTE, SECOND, T0, until } from "./harness.js";
@@ -57,6 +58,21 @@ describe("manager.health()", () => {
       ok: true,
       oldestOverdueTickMs: 45_000,
     });
+    // A bound that is no bound is refused, not read as "anything is late".
+    for (const [field, value] of [
+      ["maxOverdueMs", -1],
+      ["maxOverdueMs", 0],
+      ["storeTimeoutMs", Number.NaN],
+      ["maxOverdueMs", "30s"],
+    ] as const) {
+      const error = await manager.health({ [field]: value as number }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(HealthOptionInvalid);
+      expect(error).toMatchObject({ field, value });
+      expect((error as Error).message).toMatch(/positive number of milliseconds/);
+    }
   });
 
   it("counts the runs in flight", async () => {
