@@ -540,6 +540,10 @@ function makeService(
             finishedAt: iso(node.finishedAt),
           });
         }
+        store.run("end nodes left running", sql.endLeftRunning, {
+          runId,
+          finishedAt: iso(end.finishedAt),
+        });
         store.run("finish run", sql.finishRun, {
           runId,
           status: end.status,

@@ -66,6 +66,12 @@ export const pgProvenanceSql = {
       UPDATE node_executions AS n SET status = t.status, error = t.error, finished_at = t.finished_at
       FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS t(label, status, error, finished_at)
       WHERE n.run_id = $1 AND n.node_label = t.label
+    ), left_running AS (
+      -- A run that ends leaves no node running (one started by a process that died, in a
+      -- run stopped before it was launched again). Disjoint from the rows above.
+      UPDATE node_executions SET status = 'interrupted', finished_at = $3
+      WHERE run_id = $1 AND status = 'running'
+        AND NOT (node_label = ANY($6::text[]))
     )
     UPDATE dag_runs SET status = $2, finished_at = $3, sink_outputs_json = $4, error = $5
     WHERE run_id = $1`,

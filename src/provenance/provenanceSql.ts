@@ -22,6 +22,12 @@ export const provenanceSql = {
     WHERE cache_key = ? AND expires_at > ?`,
   endNode: `UPDATE node_executions SET status = @status, error = @error, finished_at = @finishedAt
     WHERE run_id = @runId AND node_label = @label`,
+  /**
+   * A run that ends leaves no node `running`: a node started by a process that died, in a
+   * run the next process stopped before launching it again, ends with the run.
+   */
+  endLeftRunning: `UPDATE node_executions SET status = 'interrupted', finished_at = @finishedAt
+    WHERE run_id = @runId AND status = 'running'`,
   insertEdge: `INSERT INTO edge_traversals (run_id, upstream_label, downstream_label, traversed_at)
     VALUES (@runId, @from, @to, @at)`,
   resumeRun: `UPDATE dag_runs SET status = 'running', finished_at = NULL, error = NULL WHERE run_id = ?`,

@@ -356,6 +356,31 @@ describe.each(backends)("run history on $name", (backend) => {
     expect(unfinished.map((r) => r.runId)).not.toContain(done.runId);
   });
 
+  it("ends every node still running on record when its run ends (a node left by a dead process)", async () => {
+    const provenance = backend.open();
+    const t = Date.now();
+    // A process started a and b and died; the next one resumed the run and was stopped
+    // before it launched either: its end names no node, yet none may stay running.
+    await Effect.runPromise(
+      provenance.service.runStarted(startAt("cut-off", t), [
+        { label: "a", input: 1, attempt: 1, startedAt: t },
+      ]),
+    );
+    await Effect.runPromise(
+      provenance.service.runFinished("cut-off", {
+        status: "interrupted",
+        finishedAt: t + 5,
+        outputs: {},
+        error: undefined,
+        nodes: [],
+      }),
+    );
+    const run = (await provenance.getRun("cut-off")) as RunRecord;
+    expect(run.status).toBe("interrupted");
+    expect(run.nodes.a?.status).toBe("interrupted");
+    expect(run.nodes.a?.attempt).toBe(1);
+  });
+
   it("records a map's elements as child runs, and a restart reuses the completed ones", async () => {
     const provenance = backend.open();
     const broken = new Set(["d e f"]);
