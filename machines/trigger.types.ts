@@ -33,6 +33,15 @@ export type TriggerStateValue = "inactive" | "active" | "firing" | "disabled";
  */
 export type Overlap = "skip" | "bufferOne" | "bufferAll" | "cancelOther" | "allowAll";
 
+/** Every overlap policy, for checks of a value read from outside (a definition, a row). */
+export const OVERLAP_POLICIES: readonly Overlap[] = [
+  "skip",
+  "bufferOne",
+  "bufferAll",
+  "cancelOther",
+  "allowAll",
+];
+
 /**
  * One fire: the run it starts and the event that caused it.
  *

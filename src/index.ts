@@ -91,6 +91,10 @@ export {
   storedHealth,
 } from "./inspect/storedHealth.js";
 export {
+  TRIGGER_FIELDS,
+  type TriggerFieldRule,
+} from "./namespace/checkTriggerFields.js";
+export {
   DuplicateNsref,
   DuplicateTrigger,
   InvalidCacheOptions,
@@ -114,11 +118,7 @@ export {
   type TriggerDefinition,
   type TriggerSpec,
 } from "./namespace/TriggerDefinition.js";
-export {
-  TRIGGER_FIELDS,
-  type TriggerFieldRule,
-  validateTriggerSpec,
-} from "./namespace/validateTriggerSpec.js";
+export { validateTriggerSpec } from "./namespace/validateTriggerSpec.js";
 export {
   DagProvenance,
   type NodeRecord,

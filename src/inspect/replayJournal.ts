@@ -7,6 +7,7 @@ import {
   triggerMachine,
   triggerStateOf,
 } from "../../machines/trigger.machine.js";
+import { OVERLAP_POLICIES } from "../../machines/trigger.types.js";
 import type { JournalCheckpoint } from "../trigger/JournalCheckpoint.js";
 import type { JournalEntry, StoredActivation } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
@@ -31,22 +32,26 @@ export interface ReplayedEntry {
 
 /**
  * The machine input a trigger's journal replays from. The journal does not record the
- * input the supervisor created the machine with, so the overlap policy is taken from
- * the stored snapshot (the supervisor never changes it after creation; a journaled
- * CONFIGURE is replayed on top), else from the stored definition, else the default.
+ * input the supervisor created the machine with, so the overlap policy and its
+ * `maxConcurrent` are taken from the stored snapshot (a journaled CONFIGURE is replayed
+ * on top, and ends where the snapshot is), else from the stored definition, else the
+ * defaults.
  *
  * @example
  * ```ts
- * replayInputOf("t", stored); // { name: "t", overlap: "bufferOne" }
+ * replayInputOf("t", stored); // { name: "t", overlap: "allowAll", maxConcurrent: 2 }
  * ```
  */
 export function replayInputOf(name: string, stored: StoredActivation | undefined): TriggerInput {
   const snapshot = stored === undefined ? undefined : readStoredSnapshot(stored);
-  const fromSnapshot = snapshot?.ok ? snapshot.context.overlap : undefined;
-  const fromConfig = stored?.record.config.overlap;
-  const overlap =
-    fromSnapshot ?? (fromConfig === "bufferOne" || fromConfig === "skip" ? fromConfig : "skip");
-  return { name, overlap };
+  if (snapshot?.ok) {
+    const { overlap, maxConcurrent } = snapshot.context;
+    return { name, overlap, maxConcurrent };
+  }
+  const config = stored?.record.config;
+  const overlap = OVERLAP_POLICIES.find((policy) => policy === config?.overlap) ?? "skip";
+  const maxConcurrent = typeof config?.maxConcurrent === "number" ? config.maxConcurrent : null;
+  return { name, overlap, maxConcurrent };
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { FireKind } from "../dag/NodeContext.js";
 import { type ScheduleSpec, scheduleOf } from "../schedule/scheduleOf.js";
 import type { TickSchedule } from "../schedule/TickSchedule.js";
+import { checkTriggerFields } from "./checkTriggerFields.js";
 import { InvalidTriggerDefinition, ScheduleNotAllowed, ScheduleRequired } from "./errors.js";
 import { parseNsref } from "./nsref.js";
-import { validateTriggerSpec } from "./validateTriggerSpec.js";
 
 /**
  * What a trigger does with a tick or push that comes while a fire still runs (see
@@ -190,7 +190,7 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
 /**
  * Checks a trigger spec and applies its defaults. Throws `InvalidTriggerOption` (a field
  * the definition does not know, or a value its field does not accept: see
- * `validateTriggerSpec`), `ScheduleRequired`, `ScheduleNotAllowed`, `InvalidSchedule`,
+ * `TRIGGER_FIELDS`), `ScheduleRequired`, `ScheduleNotAllowed`, `InvalidSchedule`,
  * `InvalidTimezone`, `InvalidNsref` or `InvalidTriggerDefinition`.
  *
  * @example
@@ -201,7 +201,7 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
 export function defineTrigger(input: TriggerSpec): TriggerDefinition {
   // Every enum and number against its table entry first: nothing unknown is taken as
   // something else.
-  const spec = validateTriggerSpec(input);
+  const spec = checkTriggerFields(input);
   const invalid = (field: string, reason: string) =>
     new InvalidTriggerDefinition({ name: spec.name, field, reason });
   if (!NAME.test(spec.name)) {

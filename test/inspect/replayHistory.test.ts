@@ -1,6 +1,15 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Dag } from "../../src/dag/Dag.js";
 import { TriggerNotInStore } from "../../src/inspect/errors.js";
+import { explain } from "../../src/inspect/explain.js";
 import { replayHistory } from "../../src/inspect/replayHistory.js";
+import { Namespace } from "../../src/namespace/Namespace.js";
+import { DagProvenance } from "../../src/provenance/DagProvenance.js";
+import { TestClock } from "../../src/schedule/TestClock.js";
+import { TriggerManager } from "../../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../../src/trigger/TriggerStore.js";
 import { sharedHistory } from "./fixtures/sharedHistory.js";
 import { MINUTE, T0 } from "./fixtures/supervisedDatabase.js";
@@ -101,5 +110,57 @@ describe("replayHistory(store, name)", () => {
 
   it("fails with TriggerNotInStore for a trigger the database does not know", async () => {
     await expect(replayHistory(open(), "nope")).rejects.toBeInstanceOf(TriggerNotInStore);
+  });
+});
+
+describe("replayHistory and explain of an allowAll trigger with maxConcurrent", () => {
+  it("replay the limit from the stored snapshot: the journal matches and skips name the real limit", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tickflow-maxconc-"));
+    const triggerPath = path.join(dir, "triggers.db");
+    try {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const ns = new Namespace();
+      const slow = new Dag();
+      slow.node(async () => held.then(() => "done"), { label: "wait" });
+      ns.register(slow, { nsref: "p:slow" });
+      ns.registerTrigger({
+        name: "mc",
+        dagNsref: "p:slow",
+        triggerType: "poll",
+        schedule: "* * * * *",
+        timezone: "UTC",
+        overlap: "allowAll",
+        maxConcurrent: 2,
+      });
+      const clock = new TestClock(T0, { settleTurns: 10 });
+      const store = new TriggerStore(triggerPath);
+      const provenance = new DagProvenance(path.join(dir, "provenance.db"));
+      const manager = new TriggerManager({ namespace: ns, store, provenance, clock });
+      await manager.activate("mc");
+      await manager.start();
+      // Four ticks while every run waits: two start, two are skipped at the limit.
+      for (let minute = 0; minute < 4; minute++) await clock.advance(MINUTE);
+      release();
+      for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
+      await manager.stop();
+      store.close();
+      provenance.close();
+
+      const readonly = open(triggerPath);
+      const report = await replayHistory(readonly, "mc");
+      expect(report.differences).toEqual([]);
+      expect(report.matchesSnapshot).toBe(true);
+      const skips = (await explain(readonly, "mc")).filter((d) => d.kind === "skipped_overlap");
+      expect(skips).toHaveLength(2);
+      for (const skip of skips) {
+        expect(skip.reason).toContain("with 2 runs in flight");
+        expect(skip.reason).toContain("maxConcurrent 2");
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

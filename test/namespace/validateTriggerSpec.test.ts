@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { TRIGGER_FIELDS } from "../../src/namespace/checkTriggerFields.js";
 import { InvalidTriggerDefinition, InvalidTriggerOption } from "../../src/namespace/errors.js";
 import { Namespace } from "../../src/namespace/Namespace.js";
-import { TRIGGER_FIELDS, validateTriggerSpec } from "../../src/namespace/validateTriggerSpec.js";
+import { validateTriggerSpec } from "../../src/namespace/validateTriggerSpec.js";
 import { InvalidTimezone } from "../../src/schedule/Schedule.js";
 import { thrown } from "./thrown.js";
 
@@ -115,6 +116,27 @@ describe("validateTriggerSpec (reusable for definitions read as JSON)", () => {
       '{"name":"c42","dagNsref":"p:x","triggerType":"push","overlap":"cancelEverything"}';
     const error = thrown(() => validateTriggerSpec(JSON.parse(json)));
     expect(error).toMatchObject({ _tag: "InvalidTriggerOption", name: "c42", field: "overlap" });
+  });
+
+  // Each refused by registerTrigger: validateTriggerSpec refuses it with the same error.
+  it.each([
+    [{ schedule: "61 * * * *" }, "InvalidSchedule"],
+    [{ schedule: undefined, every: "15x" }, "InvalidSchedule"],
+    [{ schedule: undefined, every: "15m", jitter: "20m" }, "InvalidSchedule"],
+    [{ startAt: "yesterday" }, "InvalidSchedule"],
+    [{ startAt: "2027-01-01", endAt: "2026-01-01" }, "InvalidSchedule"],
+    [{ every: "1m" }, "InvalidSchedule"],
+    [{ schedule: undefined }, "ScheduleRequired"],
+    [{ name: "bad name!" }, "InvalidTriggerDefinition"],
+    [{ dagNsref: "no-colon" }, "InvalidNsref"],
+    [{ maxConcurrent: 2 }, "InvalidTriggerDefinition"],
+  ])("refuses %j as registerTrigger does (%s)", (change, tag) => {
+    const spec = { ...hourly, ...change };
+    const byRegister = thrown(() => register(new Namespace(), spec));
+    const byValidate = thrown(() => validateTriggerSpec(JSON.parse(JSON.stringify(spec))));
+    expect(byRegister).toMatchObject({ _tag: tag });
+    expect(byValidate).toMatchObject({ _tag: tag });
+    expect((byValidate as Error).message).toBe((byRegister as Error).message);
   });
 
   it.each([null, 42, "x", [1]])("%j is not a definition (InvalidTriggerDefinition)", (input) => {
