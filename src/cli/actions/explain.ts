@@ -5,7 +5,7 @@ import { inspect } from "../../inspect/inspect.js";
 import type { CommandKit } from "../CommandKit.js";
 import { parseOption } from "../parseOption.js";
 import { when } from "../when.js";
-import { noteLine } from "./status.js";
+import { noteLine, noteWorthShowing } from "./status.js";
 
 /** The `explain` command's work, loaded when the command runs (see ../commands/explain.ts). */
 export async function explainAction(
@@ -45,7 +45,7 @@ export async function explainAction(
           : `${now.inFlight.length === 1 ? "run" : "runs"} ${now.inFlight.map((f) => f.runId).join(", ")} in flight`,
         now.pending.length === 0 ? undefined : `${now.pending.length} buffered`,
         now.cursor === undefined ? undefined : `cursor ${JSON.stringify(now.cursor)}`,
-        now.statusNote === undefined
+        !noteWorthShowing(now.status, now.statusNote)
           ? undefined
           : `${now.status === "disabled" ? "paused" : "note"}: ${noteLine(now.statusNote, Date.now())}`,
       ];

@@ -50,7 +50,9 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     if (t.status === "not activated") state = out.status("not activated");
     if (t.definitionPresent === false) state += c.yellow(" (not in module)");
     // Why it is paused (or was resumed), by whom, since when.
-    if (t.statusNote !== undefined) state += `\n${c.dim(noteLine(t.statusNote, now, TABLE_NOTE))}`;
+    if (noteWorthShowing(t.status, t.statusNote)) {
+      state += `\n${c.dim(noteLine(t.statusNote, now, TABLE_NOTE))}`;
+    }
     if (t.cursor !== undefined) state += `\n${c.dim(`cursor ${JSON.stringify(t.cursor)}`)}`;
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
@@ -125,5 +127,19 @@ export function noteLine(note: StatusNote, now: number, max = Number.POSITIVE_IN
     text === undefined ? undefined : JSON.stringify(text),
     note.by === undefined ? undefined : `by ${note.by}`,
   ].filter((part) => part !== undefined);
-  return `${parts.join(" ") || "changed"}, ${when(note.at, now)}`;
+  return parts.length === 0
+    ? `since ${when(note.at, now)}`
+    : `${parts.join(" ")}, ${when(note.at, now)}`;
+}
+
+/**
+ * Whether a trigger's status note says anything: a note or who, or when it was paused.
+ * Every activation records one (its instant restarts `pauseAfterFailures`' count), so an
+ * active trigger nobody wrote a note for shows none.
+ */
+export function noteWorthShowing(status: string, note: StatusNote | undefined): note is StatusNote {
+  return (
+    note !== undefined &&
+    (note.note !== undefined || note.by !== undefined || status === "disabled")
+  );
 }
