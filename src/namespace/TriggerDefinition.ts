@@ -1,4 +1,5 @@
 import type { FireKind } from "../dag/NodeContext.js";
+import { InvalidSchedule } from "../schedule/InvalidSchedule.js";
 import { type ScheduleSpec, scheduleOf } from "../schedule/scheduleOf.js";
 import type { TickSchedule } from "../schedule/TickSchedule.js";
 import { checkTriggerFields } from "./checkTriggerFields.js";
@@ -238,7 +239,7 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
       `applies only to overlap "allowAll" (this trigger's overlap is ${JSON.stringify(overlap)}): remove it, or set overlap: "allowAll"`,
     );
   }
-  const schedule = triggerType === "push" ? undefined : scheduleOf(scheduleSpecOf(spec), spec.name);
+  const schedule = triggerType === "push" ? undefined : namedScheduleOf(spec);
   return {
     name: spec.name,
     dagNsref: spec.dagNsref,
@@ -254,6 +255,19 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
     catchUpWindow: spec.catchUpWindow,
     pauseAfterFailures: spec.pauseAfterFailures,
   };
+}
+
+/** The spec's schedule; an `InvalidSchedule` names the trigger (a module may define many). */
+function namedScheduleOf(spec: TriggerSpec) {
+  try {
+    return scheduleOf(scheduleSpecOf(spec), spec.name);
+  } catch (error) {
+    if (error instanceof InvalidSchedule && error.trigger === undefined) {
+      const { expression, field, reason } = error;
+      throw new InvalidSchedule({ expression, field, reason, trigger: spec.name });
+    }
+    throw error;
+  }
 }
 
 /** The schedule fields of a spec (what `scheduleOf` validates, naming each field). */

@@ -38,13 +38,16 @@ export class InvalidSchedule extends Data.TaggedError("InvalidSchedule")<{
   readonly expression: string;
   readonly field: string;
   readonly reason: string;
+  /** The trigger whose definition holds it, when the schedule came from one. */
+  readonly trigger?: string;
 }> {
   override get message() {
     const where = this.field === "expression" ? "" : ` (${this.field})`;
+    const whose = this.trigger === undefined ? "" : `Trigger "${this.trigger}": `;
     const hint =
       HINTS[this.field] ??
       'Write a cron expression such as "0 9 * * MON-FRI" or a shorthand such as "@daily".';
     // cron-parser's own reasons sometimes end in a period already.
-    return `Invalid schedule "${this.expression}"${where}: ${this.reason.replace(/\.+$/, "")}. ${hint}`;
+    return `${whose}Invalid schedule "${this.expression}"${where}: ${this.reason.replace(/\.+$/, "")}. ${hint}`;
   }
 }

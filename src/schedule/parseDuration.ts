@@ -77,7 +77,7 @@ export function parseDuration(value: unknown, field: string): number {
     throw invalid(`must be a string such as "15m", not ${typeof value}`);
   const ms = readDuration(value);
   if (ms === undefined) {
-    throw invalid("is not a duration: write a number and a unit, largest first (ms, s, m, h, d)");
+    throw invalid("is not a duration");
   }
   if (ms <= 0) throw invalid("must be longer than zero");
   if (!Number.isSafeInteger(ms)) throw invalid("is too long");

@@ -347,4 +347,24 @@ describe("defaults", () => {
       );
     }
   });
+
+  it("a schedule it cannot use names the trigger, and says how to write it once", () => {
+    const bad = [
+      { ...hourly, name: "t_jitter", schedule: undefined, every: "2s", jitter: "5s" },
+      { ...hourly, name: "t_every", schedule: undefined, every: "15x" },
+      { ...hourly, name: "t_cron", schedule: "61 * * * *" },
+    ];
+    for (const spec of bad) {
+      let error: unknown;
+      try {
+        defineTrigger(spec);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ _tag: "InvalidSchedule", trigger: spec.name });
+      const message = (error as Error).message;
+      expect(message.startsWith(`Trigger "${spec.name}": Invalid schedule`), message).toBe(true);
+      expect(message.split("largest first").length, message).toBeLessThanOrEqual(2);
+    }
+  });
 });
