@@ -350,10 +350,10 @@ describe("defaults", () => {
 
   it("a schedule it cannot use names the trigger, and says how to write it once", () => {
     const bad = [
-      { ...hourly, name: "t_jitter", schedule: undefined, every: "2s", jitter: "5s" },
-      { ...hourly, name: "t_every", schedule: undefined, every: "15x" },
-      { ...hourly, name: "t_cron", schedule: "61 * * * *" },
-    ];
+      { name: "t_jitter", dagNsref: "p:x", triggerType: "poll", every: "2s", jitter: "5s" },
+      { name: "t_every", dagNsref: "p:x", triggerType: "poll", every: "15x" },
+      { name: "t_cron", dagNsref: "p:x", triggerType: "poll", schedule: "61 * * * *" },
+    ] as const;
     for (const spec of bad) {
       let error: unknown;
       try {
