@@ -88,6 +88,12 @@ describe("commands handed to a running supervisor", () => {
     const off = cli(["deactivate", "market_summary", "--note", "maintenance", "--by", "ops"]);
     expect(off.status, off.stderr).toBe(0);
     expect(off.stderr).toContain("handed deactivate to it");
+    // activate needs no --module while a supervisor runs: it has the definition.
+    const on = cli(["activate", "market_summary", "--note", "back", "--by", "ops"]);
+    expect(on.status, on.stderr).toBe(0);
+    expect(on.stderr).toContain("handed activate to it");
+    const offAgain = cli(["deactivate", "market_summary", "--note", "maintenance", "--by", "ops"]);
+    expect(offAgain.status, offAgain.stderr).toBe(0);
     const conn = new Database(db, { readonly: true });
     const row = conn
       .prepare(
@@ -106,6 +112,8 @@ describe("commands handed to a running supervisor", () => {
       { kind: "fire", state: "done" },
       { kind: "fire", state: "done" },
       { kind: "fire", state: "done" },
+      { kind: "deactivate", state: "done" },
+      { kind: "activate", state: "done" },
       { kind: "deactivate", state: "done" },
     ]);
 

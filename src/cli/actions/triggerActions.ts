@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { checkFireKey } from "../../supervisor/FireKeys.js";
 import type { CommandKit } from "../CommandKit.js";
-import { SupervisorRunning } from "../errors.js";
+import { NotApplicable, SupervisorRunning } from "../errors.js";
 import { parseOption } from "../parseOption.js";
 import { outcomeOf, printRunOutcome, type RunOutcome } from "../printRunOutcome.js";
 import { viaSupervisor } from "../viaSupervisor.js";
@@ -48,8 +48,20 @@ async function changeStatus(
         kit,
         command,
         options.module,
-        (m) => (kind === "activate" ? m.activate(trigger, note) : m.deactivate(trigger, note)),
-        { createDatabase: kind === "activate" },
+        (m) => {
+          // Past the lease: no supervisor runs, so this process needs the definition.
+          if (kind === "activate" && options.module === undefined) {
+            throw new NotApplicable({
+              what: `activate "${trigger}"`,
+              reason:
+                "needs the module that defines the trigger when no supervisor is running (a running one has it and is handed the command)",
+              hint: "add --module <path>, or start the supervisor first",
+            });
+          }
+          return kind === "activate" ? m.activate(trigger, note) : m.deactivate(trigger, note);
+        },
+        // Without a module there is nothing to create a database for.
+        { createDatabase: kind === "activate" && options.module !== undefined },
       );
       return false;
     },
@@ -78,7 +90,7 @@ async function changeStatus(
 export function activateAction(
   kit: CommandKit,
   trigger: string,
-  options: StatusChangeFlags & { module: string },
+  options: StatusChangeFlags & { module?: string },
   command: Command,
 ): Promise<void> {
   return changeStatus(kit, "activate", trigger, options, command);

@@ -9,7 +9,7 @@ queued for it (trigger_commands): it applies it within about a second, and this 
 waits for the outcome (for fire: the run's end).`;
 
 /**
- * `tickflow activate <trigger> --module <path> [--note TEXT] [--by WHO]`,
+ * `tickflow activate <trigger> [--module <path>] [--note TEXT] [--by WHO]`,
  * `tickflow deactivate <trigger> [--note TEXT] [--by WHO]` and
  * `tickflow fire <trigger> --module <path> [--payload JSON]`: the three writes a person
  * makes by hand, each through an in-process manager (see `withManager`).
@@ -26,11 +26,14 @@ export function triggerActionsCommand(program: Command, kit: CommandKit): void {
     .description("activate a trigger (a disabled one too); it fires once a supervisor runs")
     .addHelpText("after", LIMITATION)
     .argument("<trigger>", "trigger name")
-    .requiredOption("--module <path>", "the module that defines the trigger")
+    .option(
+      "--module <path>",
+      "the module that defines the trigger (not needed while a supervisor runs: it has it)",
+    )
     .option("--note <text>", "why (kept with the change; shown by status and explain)")
     .option("--by <who>", "who makes the change")
     .option("--json", "print the outcome as JSON")
-    .action(async (trigger: string, options: StatusChangeFlags & { module: string }, command) =>
+    .action(async (trigger: string, options: StatusChangeFlags & { module?: string }, command) =>
       (await actions()).activateAction(kit, trigger, options, command),
     );
 
