@@ -27,7 +27,7 @@ describe("commands handed to a running supervisor", () => {
   it("fire runs through the supervisor and prints the result; deactivate takes effect", async () => {
     supervisor = spawn(
       process.execPath,
-      [...CLI, "start", "examples/market.ts", "--for", "20", "--data", dir],
+      [...CLI, "start", "examples/market.ts", "--for", "90", "--data", dir],
       {
         stdio: "ignore",
       },
