@@ -22,6 +22,7 @@ import { provenanceOverhead } from "./provenanceOverhead.js";
 import { pruneLateness } from "./pruneLateness.js";
 import { report } from "./report.js";
 import { restart } from "./restart.js";
+import { scale } from "./scale.js";
 import { startup } from "./startup.js";
 import { tickPrecision } from "./tickPrecision.js";
 
@@ -48,10 +49,11 @@ const SCENARIOS = [
   "poll_cost",
   "pg_fire_throughput",
   "pg_tick_precision",
+  "scale",
 ] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 /** The scenarios that run the built package (dist/) with plain node, as a user runs it. */
-const ON_DIST: readonly ScenarioId[] = ["idle_cost", "restart", "startup"];
+const ON_DIST: readonly ScenarioId[] = ["idle_cost", "restart", "startup", "scale"];
 
 if (values.help) {
   console.log(
@@ -138,6 +140,13 @@ const runners: Record<ScenarioId, () => Promise<Metrics>> = {
       repeats: quick ? 1 : 3,
       settleMs: 2000,
       leaseMs: 3000,
+      ...dir,
+    }),
+  scale: () =>
+    scale({
+      sizes: quick ? [100, 1000] : [100, 1000, 10_000, 50_000],
+      due: 100,
+      seconds: quick ? 3 : 5,
       ...dir,
     }),
 };

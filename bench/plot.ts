@@ -3,10 +3,16 @@
  * results file of `npm run bench -- --json FILE` as an SVG, on a log scale so that a few
  * milliseconds and the Python original's one-second bound fit one picture.
  *
+ * When the results hold the `scale` scenario, it also draws how lateness, CPU, RSS and
+ * activation time grow with the number of triggers, beside the lateness plot
+ * (`scale.svg` in the same folder; see scalePlot.ts).
+ *
  * Usage: `npx tsx bench/plot.ts [RESULTS.json] [OUT.svg]` (defaults: bench/results.json,
  * docs/tick-lateness.svg).
  */
 import fs from "node:fs";
+import path from "node:path";
+import { scaleSvg } from "./scalePlot.js";
 
 interface Results {
   readonly scenarios: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -17,10 +23,21 @@ const input = process.argv[2] ?? "bench/results.json";
 const output = process.argv[3] ?? "docs/tick-lateness.svg";
 const results = JSON.parse(fs.readFileSync(input, "utf8")) as Results;
 const tick = results.scenarios.tick_precision;
-if (tick === undefined) {
-  console.error(`${input} has no tick_precision scenario`);
+const scale = results.scenarios.scale;
+if (tick === undefined && scale === undefined) {
+  console.error(`${input} has neither a tick_precision nor a scale scenario`);
   process.exit(1);
 }
+const machineLine = `${String(results.machine.date ?? "").slice(0, 10)}, ${String(results.machine.cpus)} CPUs, node ${String(results.machine.node)}, load ${String(results.machine.load_average_at_start)}`;
+if (scale !== undefined) {
+  const scaleOut = path.join(path.dirname(output), "scale.svg");
+  fs.writeFileSync(
+    scaleOut,
+    scaleSvg(scale, `${String(scale.seconds)} s per size, one run each; ${machineLine}`),
+  );
+  console.log(`wrote ${scaleOut}`);
+}
+if (tick === undefined) process.exit(0);
 
 const figure = (key: string): number | undefined => {
   const v = tick[key];
@@ -64,7 +81,7 @@ parts.push(
   `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
   `<text x="20" y="24" font-size="15" font-weight="600">Tick lateness: fire start − scheduled instant (ms, log scale)</text>`,
   `<text x="20" y="44" fill="#4b5563">${esc(
-    `${String(tick.triggers)} every-second triggers × ${String(tick.seconds)} s, median of ${String(tick.repeats)} run(s); ${String(results.machine.date ?? "").slice(0, 10)}, ${String(results.machine.cpus)} CPUs, node ${String(results.machine.node)}, load ${String(results.machine.load_average_at_start)}`,
+    `${String(tick.triggers)} every-second triggers × ${String(tick.seconds)} s, median of ${String(tick.repeats)} run(s); ${machineLine}`,
   )}</text>`,
 );
 for (const ms of [1, 10, 100, 1000]) {

@@ -4,18 +4,25 @@
  * prints the lateness of each fire start after its scheduled instant, summarised.
  */
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { Dag } from "../src/dag/Dag.js";
 import { Namespace } from "../src/namespace/Namespace.js";
 import { DagProvenance } from "../src/provenance/DagProvenance.js";
 import { TriggerManager } from "../src/supervisor/TriggerManager.js";
 import { TriggerStore } from "../src/trigger/TriggerStore.js";
-import { childArgs, childDone, cpuMs, quantile, round, sleep } from "./lib.js";
+import { childArgs, childDone, cpuMs, quantile, round, rssMb, sleep } from "./lib.js";
 
 export interface TickChildArgs {
   readonly contender: "tickflow" | "croner" | "node-cron";
   readonly triggers: number;
   readonly seconds: number;
   readonly dir: string;
+  /**
+   * tickflow only (the `scale` scenario): this many more triggers, hourly and none due in
+   * the window, beside the `triggers` every-second ones, so the due load stays the same
+   * while the number of triggers grows.
+   */
+  readonly idle?: number;
 }
 
 export interface TickChildResult {
@@ -27,6 +34,13 @@ export interface TickChildResult {
   readonly doubled_ticks: number;
   readonly fires: number;
   readonly cpu_percent_of_one_core: number;
+  /** Process CPU over the window ÷ fires in it (µs). */
+  readonly cpu_us_per_fire: number;
+  /** RSS at the end of the window. */
+  readonly rss_mb: number;
+  /** tickflow only: every trigger activated (issued together), then `start()`. */
+  readonly activate_ms?: number;
+  readonly start_ms?: number;
   /** tickflow only: the same lateness read from the ledger (`fired_at − scheduled_at`). */
   readonly ledger_p50_ms?: number;
   readonly ledger_p99_ms?: number;
@@ -39,9 +53,10 @@ const EVERY_SECOND = "* * * * * *";
 const WARMUP_MS = 2000;
 
 const args = childArgs<TickChildArgs>();
-const firstTick = Math.ceil((Date.now() + 300) / 1000) * 1000 + WARMUP_MS;
-const windowStart = firstTick;
-const windowEnd = windowStart + args.seconds * 1000;
+// The window begins WARMUP_MS after the contender is set up (activating 50,000 triggers
+// takes seconds); ticks before it are not counted.
+let windowStart = Number.POSITIVE_INFINITY;
+let windowEnd = Number.POSITIVE_INFINITY;
 const inWindow = (scheduled: number) => scheduled >= windowStart && scheduled < windowEnd;
 
 const lateness: number[] = [];
@@ -59,6 +74,7 @@ const record = (job: number | string, scheduled: number, at: number) => {
 const nearestSecond = (now: number) => Math.round(now / 1000) * 1000;
 
 let stop: () => Promise<void> = async () => {};
+let timing: Pick<TickChildResult, "activate_ms" | "start_ms"> = {};
 let ledger: () => Pick<
   TickChildResult,
   "ledger" | "ledger_p50_ms" | "ledger_p99_ms" | "ledger_max_ms"
@@ -77,6 +93,17 @@ if (args.contender === "tickflow") {
       schedule: EVERY_SECOND,
     });
   }
+  // Hourly, at the minute half an hour away: nothing of these is due in the window.
+  const hourly = `${(new Date().getMinutes() + 30) % 60} * * * *`;
+  const idle = args.idle ?? 0;
+  for (let k = 0; k < idle; k++) {
+    ns.registerTrigger({
+      name: `idle${k}`,
+      dagNsref: "bench:noop",
+      triggerType: "poll",
+      schedule: hourly,
+    });
+  }
   const store = new TriggerStore(path.join(args.dir, "triggers.db"));
   const provenance = new DagProvenance(path.join(args.dir, "provenance.db"));
   const manager = new TriggerManager({
@@ -90,8 +117,14 @@ if (args.contender === "tickflow") {
     },
     onError: () => {},
   });
-  await Promise.all(Array.from({ length: args.triggers }, (_, k) => manager.activate(`tick${k}`)));
+  const t0 = performance.now();
+  await Promise.all([
+    ...Array.from({ length: args.triggers }, (_, k) => manager.activate(`tick${k}`)),
+    ...Array.from({ length: idle }, (_, k) => manager.activate(`idle${k}`)),
+  ]);
+  const t1 = performance.now();
   await manager.start();
+  timing = { activate_ms: round(t1 - t0, 0), start_ms: round(performance.now() - t1, 0) };
   stop = () => manager.stop({ graceMs: 2000 });
   ledger = () => {
     const rows = store.store.all<{ status: string; fired_at: string; scheduled_at: string }>(
@@ -144,6 +177,8 @@ if (args.contender === "tickflow") {
   };
 }
 
+windowStart = Math.ceil((Date.now() + 300) / 1000) * 1000 + WARMUP_MS;
+windowEnd = windowStart + args.seconds * 1000;
 await sleep(windowStart - Date.now());
 const cpuStart = process.cpuUsage();
 const wallStart = Date.now();
@@ -151,6 +186,7 @@ const wallStart = Date.now();
 await sleep(windowEnd - Date.now() + (args.contender === "tickflow" ? 1500 : 600));
 const cpu = cpuMs(cpuStart);
 const wall = Date.now() - wallStart;
+const rss = rssMb();
 await stop();
 const expected = args.triggers * args.seconds;
 const result: TickChildResult = {
@@ -162,6 +198,9 @@ const result: TickChildResult = {
   doubled_ticks: doubled,
   fires: lateness.length,
   cpu_percent_of_one_core: round((100 * cpu) / wall),
+  cpu_us_per_fire: round((1000 * cpu) / Math.max(lateness.length, 1), 0),
+  rss_mb: round(rss, 1),
+  ...timing,
   ...ledger(),
 };
 childDone(result);

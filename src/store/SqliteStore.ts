@@ -101,8 +101,18 @@ export class SqliteStore {
 
   readonly #db: Database.Database;
   readonly #busyTimeoutMs: number;
+  /** The connection's `busy_timeout` as last set. */
+  #timeoutMs: number;
+  /** How many `withBusyTimeout` calls are running (nested). */
+  #timeoutDepth = 0;
   readonly #statements = new Map<string, Database.Statement<unknown[]>>();
   readonly #busyTimeoutStatements = new Map<number, Database.Statement>();
+  /**
+   * better-sqlite3's `BEGIN IMMEDIATE` wrapper, made once: `db.transaction(fn)` builds
+   * four wrappers and defines their properties on every call (2–3 % of a fire's CPU when
+   * made per transaction); this one takes the body as its argument.
+   */
+  readonly #immediate: (operation: string, body: () => unknown) => unknown;
 
   private constructor(
     db: Database.Database,
@@ -114,6 +124,18 @@ export class SqliteStore {
   ) {
     this.#db = db;
     this.#busyTimeoutMs = busyTimeoutMs;
+    this.#timeoutMs = busyTimeoutMs;
+    this.#immediate = db.transaction((operation: string, body: () => unknown) => {
+      const value = body();
+      // better-sqlite3 would commit before an async body finished: refuse it, and roll
+      // back whatever ran synchronously.
+      if (typeof (value as { then?: unknown } | null)?.then === "function") {
+        throw new TypeError(
+          `transaction "${operation}": the function returned a promise; transactions must be synchronous`,
+        );
+      }
+      return value;
+    }).immediate;
   }
 
   /**
@@ -280,12 +302,29 @@ export class SqliteStore {
    */
   withBusyTimeout<T>(ms: number, fn: () => T): T {
     // A closed store: `fn` meets the closed connection itself (and reports its operation).
-    if (ms === this.#busyTimeoutMs || !this.#db.open) return fn();
-    this.#setBusyTimeout(Math.max(0, Math.floor(ms)));
+    if (!this.#db.open) return fn();
+    const outer = this.#timeoutMs;
+    const wanted = Math.max(0, Math.floor(ms));
+    if (wanted !== outer) this.#setBusyTimeout(wanted);
+    this.#timeoutDepth += 1;
     try {
       return fn();
     } finally {
-      if (this.#db.open) this.#setBusyTimeout(this.#busyTimeoutMs);
+      this.#timeoutDepth -= 1;
+      // Inside another withBusyTimeout: its timeout again. Outermost: left as it is, and
+      // put back to the store's own by the next call made without one (#ownTimeout), so
+      // a writer trying again and again with the same few ms sets it once, not twice
+      // per transaction.
+      if (this.#timeoutDepth > 0 && this.#timeoutMs !== outer && this.#db.open) {
+        this.#setBusyTimeout(outer);
+      }
+    }
+  }
+
+  /** Before SQL run outside `withBusyTimeout`: the store's own busy timeout. */
+  #ownTimeout(): void {
+    if (this.#timeoutDepth === 0 && this.#timeoutMs !== this.#busyTimeoutMs) {
+      this.#setBusyTimeout(this.#busyTimeoutMs);
     }
   }
 
@@ -297,6 +336,7 @@ export class SqliteStore {
       this.#busyTimeoutStatements.set(ms, statement);
     }
     statement.run();
+    this.#timeoutMs = ms;
   }
 
   /**
@@ -339,22 +379,11 @@ export class SqliteStore {
         cause: new Error("the store was opened with { readonly: true }"),
       });
     }
+    this.#ownTimeout();
     const outermost = !this.#db.inTransaction;
     let result: T;
     try {
-      result = this.#db
-        .transaction(() => {
-          const value = fn();
-          // better-sqlite3 would commit before an async body finished: refuse it, and
-          // roll back whatever ran synchronously.
-          if (typeof (value as { then?: unknown } | null)?.then === "function") {
-            throw new TypeError(
-              `transaction "${operation}": the function returned a promise; transactions must be synchronous`,
-            );
-          }
-          return value;
-        })
-        .immediate();
+      result = this.#immediate(operation, fn) as T;
     } catch (error) {
       throw isSqliteError(error) ? this.#fail(operation, error) : error;
     }
@@ -441,6 +470,7 @@ export class SqliteStore {
 
   #statement(operation: string, sql: string): Database.Statement<unknown[]> {
     this.#assertOpen(operation);
+    this.#ownTimeout();
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
       try {

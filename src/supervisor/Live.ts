@@ -90,6 +90,82 @@ export interface Live {
   inspector: Actor<typeof triggerMachine> | undefined;
 }
 
+/** The chain of a trigger with no step queued: one settled promise shared by all. */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * A trigger's `Live`. Its per-fire maps are made on first use: an idle trigger (most of
+ * 10,000) never fires from this process between restarts, and five empty maps cost
+ * ~1 KB of heap each time, about 40 % of what an idle trigger holds.
+ */
+class LiveState implements Live {
+  readonly name: string;
+  epoch: number | undefined;
+  since: number;
+  lost = false;
+  definition: TriggerDefinition | undefined;
+  snapshot: TriggerSnapshot;
+  activatedAt: number;
+  readonly backlog: BacklogEntry[] = [];
+  draining = false;
+  tickedUpTo = Number.NEGATIVE_INFINITY;
+  owedAgainFrom = Number.POSITIVE_INFINITY;
+  polling = false;
+  dueWhilePolling = false;
+  chain: Promise<void> = SETTLED;
+  cursor: unknown = undefined;
+  broken: unknown = undefined;
+  inspector: Actor<typeof triggerMachine> | undefined = undefined;
+  #kinds: Map<string, FireKind> | undefined;
+  #keys: Map<string, string> | undefined;
+  #runs: Map<string, RunInFlight> | undefined;
+  #waiters: Live["waiters"] | undefined;
+  #runErrors: Map<string, string> | undefined;
+
+  constructor(
+    name: string,
+    definition: TriggerDefinition | undefined,
+    snapshot: TriggerSnapshot,
+    at: {
+      readonly activatedAt: number;
+      readonly since: number;
+      readonly epoch: number | undefined;
+    },
+  ) {
+    this.name = name;
+    this.epoch = at.epoch;
+    this.since = at.since;
+    this.definition = definition;
+    this.snapshot = snapshot;
+    this.activatedAt = at.activatedAt;
+  }
+
+  get kinds(): Map<string, FireKind> {
+    this.#kinds ??= new Map();
+    return this.#kinds;
+  }
+
+  get keys(): Map<string, string> {
+    this.#keys ??= new Map();
+    return this.#keys;
+  }
+
+  get runs(): Map<string, RunInFlight> {
+    this.#runs ??= new Map();
+    return this.#runs;
+  }
+
+  get waiters(): Live["waiters"] {
+    this.#waiters ??= new Map();
+    return this.#waiters;
+  }
+
+  get runErrors(): Map<string, string> {
+    this.#runErrors ??= new Map();
+    return this.#runErrors;
+  }
+}
+
 /**
  * A fresh `Live` for a trigger.
  *
@@ -104,30 +180,7 @@ export function newLive(
   snapshot: TriggerSnapshot,
   at: { readonly activatedAt: number; readonly since: number; readonly epoch: number | undefined },
 ): Live {
-  return {
-    name,
-    epoch: at.epoch,
-    since: at.since,
-    lost: false,
-    definition,
-    snapshot,
-    activatedAt: at.activatedAt,
-    backlog: [],
-    draining: false,
-    tickedUpTo: Number.NEGATIVE_INFINITY,
-    owedAgainFrom: Number.POSITIVE_INFINITY,
-    polling: false,
-    dueWhilePolling: false,
-    chain: Promise.resolve(),
-    kinds: new Map(),
-    keys: new Map(),
-    runs: new Map(),
-    waiters: new Map(),
-    runErrors: new Map(),
-    cursor: undefined,
-    broken: undefined,
-    inspector: undefined,
-  };
+  return new LiveState(name, definition, snapshot, at);
 }
 
 /**

@@ -23,6 +23,13 @@ import {
  */
 export class MachineStepper {
   #actions: ExecutableActionObject[] = [];
+  #last:
+    | {
+        readonly snapshot: TriggerSnapshot;
+        readonly event: TriggerEvent;
+        readonly result: readonly [TriggerSnapshot, readonly ExecutableActionObject[]];
+      }
+    | undefined;
   readonly #scope: AnyActorScope;
 
   constructor() {
@@ -48,13 +55,24 @@ export class MachineStepper {
     return triggerMachine.getInitialSnapshot(this.#scope, input) as TriggerSnapshot;
   }
 
-  /** The next snapshot and the named actions the transition executes (not run). */
+  /**
+   * The next snapshot and the named actions the transition executes (not run). The
+   * transition is pure, so the same snapshot and event objects give the same answer: the
+   * last one is kept, and the fire path's look-ahead (does this FIRE or TICK start a run?)
+   * followed by the step itself costs one transition, not two.
+   */
   step(
     snapshot: TriggerSnapshot,
     event: TriggerEvent,
   ): readonly [TriggerSnapshot, readonly ExecutableActionObject[]] {
+    const last = this.#last;
+    if (last !== undefined && last.snapshot === snapshot && last.event === event) {
+      return last.result;
+    }
     this.#actions = [];
     const next = triggerMachine.transition(snapshot, event, this.#scope) as TriggerSnapshot;
-    return [next, this.#actions];
+    const result = [next, this.#actions] as const;
+    this.#last = { snapshot, event, result };
+    return result;
   }
 }

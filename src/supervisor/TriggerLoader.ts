@@ -25,12 +25,18 @@ import type { SupervisorCore } from "./SupervisorCore.js";
 export class TriggerLoader {
   /** Database lease: every stored activation has been read into `core.live`. */
   #loaded = false;
+  /**
+   * The read in progress, shared: 10,000 `activate` calls issued together (a service at
+   * boot) wait for ONE read of the activations instead of each reading all of them.
+   */
+  #loading: Promise<void> | undefined;
 
   constructor(readonly core: SupervisorCore) {}
 
   /** Forget the loaded state: the next `ensureLoaded` reads the database again. */
   unload(): void {
     this.#loaded = false;
+    this.#loading = undefined;
   }
 
   get loaded(): boolean {
@@ -43,8 +49,20 @@ export class TriggerLoader {
    */
   async ensureLoaded(): Promise<void> {
     if (this.#loaded || this.core.mode === "trigger") return;
-    const stored = await this.core.store.loadActivations();
-    if (!this.#loaded) this.loadFrom(stored);
+    if (this.#loading === undefined) {
+      const loading = this.core.store.loadActivations().then(
+        (stored) => {
+          if (!this.#loaded) this.loadFrom(stored);
+        },
+        (error: unknown) => {
+          // A failed read is tried again by the next caller.
+          if (this.#loading === loading) this.#loading = undefined;
+          throw error;
+        },
+      );
+      this.#loading = loading;
+    }
+    await this.#loading;
   }
 
   loadFrom(all: readonly StoredActivation[]): void {

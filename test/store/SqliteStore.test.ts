@@ -86,6 +86,36 @@ describe("opening", () => {
     expect(store.get("pragma", "PRAGMA busy_timeout")).toEqual({ timeout: 123 });
   });
 
+  it("withBusyTimeout: SQL inside waits its ms (nested: the inner's, then the outer's again); SQL after waits the store's own", () => {
+    const store = open(path.join(dir, "busy.db"), { busyTimeoutMs: 5000 });
+    const timeout = () => store.get("pragma", "PRAGMA busy_timeout");
+    for (let round = 0; round < 2; round++) {
+      const inside = store.withBusyTimeout(7, () => {
+        const outer = timeout();
+        const inner = store.withBusyTimeout(9, timeout);
+        return [outer, inner, timeout()];
+      });
+      expect(inside).toEqual([{ timeout: 7 }, { timeout: 9 }, { timeout: 7 }]);
+      expect(timeout()).toEqual({ timeout: 5000 });
+      store.withBusyTimeout(7, () => insertRun(store, `r${round}`));
+      expect(store.transaction("read in a transaction", timeout)).toEqual({ timeout: 5000 });
+      // Its own timeout asked for explicitly is simply that one.
+      expect(store.withBusyTimeout(5000, timeout)).toEqual({ timeout: 5000 });
+    }
+  });
+
+  it("refuses a transaction whose function returns a promise, and keeps nothing of it", () => {
+    const store = open(path.join(dir, "async.db"));
+    expect(() =>
+      store.transaction("async body", () => {
+        insertRun(store, "r-async");
+        return Promise.resolve();
+      }),
+    ).toThrow(/returned a promise/);
+    expect(store.get("count", "SELECT COUNT(*) AS n FROM dag_runs")).toEqual({ n: 0 });
+    expect(store.inTransaction).toBe(false);
+  });
+
   it("refuses bad options before touching anything", () => {
     const file = path.join(dir, "opts.db");
     expect(() => SqliteStore.open(file, { busyTimeoutMs: -1 })).toThrow(RangeError);

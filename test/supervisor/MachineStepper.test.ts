@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { initialTransition, transition } from "xstate";
 import { type TriggerEvent, triggerMachine } from "../../machines/trigger.machine.js";
 import { MachineStepper } from "../../src/supervisor/MachineStepper.js";
@@ -56,6 +56,31 @@ describe("MachineStepper", () => {
       expect(triggerMachine.getPersistedSnapshot(stepper.initial(input))).toEqual(
         triggerMachine.getPersistedSnapshot(expected),
       );
+    }
+  });
+
+  it("steps the same snapshot and event objects once: the look-ahead and the step share one transition", () => {
+    const stepper = new MachineStepper();
+    const active = stepper.step(stepper.initial({ name: "t" }), { type: "ACTIVATE" })[0];
+    const fire: TriggerEvent = { type: "FIRE", runId: "r1", eventId: "e1", payload: {} };
+    const spy = vi.spyOn(triggerMachine, "transition");
+    try {
+      const first = stepper.step(active, fire);
+      const again = stepper.step(active, fire);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(again[0]).toBe(first[0]);
+      expect(again[1].map((a) => a.type)).toEqual(["startRun"]);
+      // An equal event that is another object, or another snapshot, is stepped afresh.
+      const copy = stepper.step(active, { ...fire });
+      expect(spy).toHaveBeenCalledTimes(2);
+      expect(triggerMachine.getPersistedSnapshot(copy[0])).toEqual(
+        triggerMachine.getPersistedSnapshot(first[0]),
+      );
+      const onward = stepper.step(first[0], fire);
+      expect(spy).toHaveBeenCalledTimes(3);
+      expect(onward[0].value).toBe("firing");
+    } finally {
+      spy.mockRestore();
     }
   });
 });

@@ -1,0 +1,40 @@
+import { describe, expect, it, vi } from "vitest";
+import { harnessPerTest } from "./harness.js";
+
+const harness = harnessPerTest();
+
+describe("TriggerLoader: activations issued together", () => {
+  it("read the stored activations once, not once per call", async () => {
+    const h = harness();
+    const dag = h.dag("d", () => 1);
+    for (let k = 0; k < 40; k++) h.poll(`t${k}`, dag, "0 * * * *");
+    const first = h.manager();
+    await Promise.all(Array.from({ length: 20 }, (_, k) => first.activate(`t${k}`)));
+    // A second process (a service instance at boot) activates all 40, 20 of them stored.
+    const second = h.manager();
+    const reads = vi.spyOn(h.store, "loadActivations");
+    await Promise.all(Array.from({ length: 40 }, (_, k) => second.activate(`t${k}`)));
+    expect(reads).toHaveBeenCalledTimes(1);
+    const states = second.states();
+    for (let k = 0; k < 40; k++) expect(states[`t${k}`]).toBe("active");
+    expect(h.errors).toEqual([]);
+  });
+
+  it("try the read again after it failed", async () => {
+    const h = harness();
+    const dag = h.dag("d", () => 1);
+    h.poll("a", dag, "0 * * * *");
+    h.poll("b", dag, "0 * * * *");
+    const manager = h.manager();
+    const failure = new Error("disk unplugged");
+    const reads = vi.spyOn(h.store, "loadActivations").mockRejectedValueOnce(failure);
+    const failed = await Promise.allSettled([manager.activate("a"), manager.activate("b")]);
+    expect(failed.map((r) => (r.status === "rejected" ? r.reason : r.status))).toEqual([
+      failure,
+      failure,
+    ]);
+    await manager.activate("a");
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(manager.states().a).toBe("active");
+  });
+});
