@@ -72,6 +72,8 @@ export interface Live {
   readonly kinds: Map<string, FireKind>;
   /** The key of each idempotent push being stepped, by event id: for its ledger row. */
   readonly keys: Map<string, string>;
+  /** The backfill of each backfill fire being stepped, by event id: for its ledger row. */
+  readonly backfillIds: Map<string, string>;
   readonly runs: Map<string, RunInFlight>;
   readonly waiters: Map<
     string,
@@ -121,6 +123,7 @@ export function newLive(
     chain: Promise.resolve(),
     kinds: new Map(),
     keys: new Map(),
+    backfillIds: new Map(),
     runs: new Map(),
     waiters: new Map(),
     runErrors: new Map(),
