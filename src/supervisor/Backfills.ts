@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TriggerEvent } from "../../machines/trigger.machine.js";
 import type { BackfillRecord } from "../trigger/backfillRecords.js";
+import type { TriggerCommand } from "../trigger/records.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import type { BackfillHandle, BackfillOptions } from "./BackfillOptions.js";
 import { BackfillNeedsSchedule, BackfillNotFound } from "./backfillErrors.js";
@@ -143,6 +144,19 @@ export class Backfills {
     const running = this.#running.get(id);
     if (running !== undefined) this.#settle(running, final);
     return final;
+  }
+
+  /**
+   * A queued `tickflow backfill` (its options, with the id the CLI chose, are the
+   * command's payload) or `tickflow backfill --cancel` (`{ id }`).
+   */
+  async applyCommand(command: TriggerCommand): Promise<void> {
+    const payload = command.payload ?? {};
+    if (command.kind === "cancelBackfill") {
+      await this.cancel(String(payload.id));
+      return;
+    }
+    await this.create(command.triggerName, payload as unknown as BackfillOptions);
   }
 
   /**

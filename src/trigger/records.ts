@@ -144,7 +144,7 @@ export interface StoredActivation {
 export interface TriggerCommand {
   readonly seq: number;
   readonly triggerName: string;
-  readonly kind: "activate" | "deactivate" | "fire";
+  readonly kind: "activate" | "deactivate" | "fire" | "backfill" | "cancelBackfill";
   readonly payload: Record<string, unknown> | undefined;
   readonly requestedAt: Date;
   /** `expired`: not applied in time, and withdrawn so that it never will be. */
