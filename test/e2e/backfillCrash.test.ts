@@ -29,7 +29,7 @@ describe("backfill after kill -9", () => {
       "bf-crash",
       new Date(from).toISOString(),
       new Date(from + TICKS * HOUR).toISOString(),
-      "30",
+      "60",
     ];
     const starts = () =>
       readFileSync(logFile, "utf8")
