@@ -194,15 +194,19 @@ export class SqliteTriggerBackend implements TriggerBackend {
 
   listBackfills(name?: string) {
     return this.#now(() =>
-      (name === undefined
-        ? this.store.all<BackfillRow>("list backfills", backfillSql.sqlite.selectAll)
-        : this.store.all<BackfillRow>("list backfills", backfillSql.sqlite.selectOf, [name])
-      ).map(toBackfill),
+      // A database opened read-only before migration 12 has no backfills (nor their table).
+      this.store.schemaVersion < 12
+        ? []
+        : (name === undefined
+            ? this.store.all<BackfillRow>("list backfills", backfillSql.sqlite.selectAll)
+            : this.store.all<BackfillRow>("list backfills", backfillSql.sqlite.selectOf, [name])
+          ).map(toBackfill),
     );
   }
 
   getBackfill(id: string) {
     return this.#now(() => {
+      if (this.store.schemaVersion < 12) return undefined;
       const row = this.store.get<BackfillRow>("get backfill", backfillSql.sqlite.select, [id]);
       return row === undefined ? undefined : toBackfill(row);
     });

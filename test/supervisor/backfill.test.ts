@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { FireContext, NodeContext } from "../../src/dag/NodeContext.js";
+import { explain } from "../../src/inspect/explain.js";
 import { TriggerNotFound } from "../../src/namespace/errors.js";
 import { TestClock } from "../../src/schedule/TestClock.js";
 import {
@@ -296,6 +297,48 @@ describe("backfill", () => {
     expect(rows.map((r) => r.scheduledAt?.getTime())).toEqual(hours(T0 - 4 * HOUR, 4));
     expect(rows.every((r) => r.status === "completed" && r.kind === "backfill")).toBe(true);
     expect(await h.store.getBackfill(handle.id)).toMatchObject({ fired: 4, skipped: 0 });
+  });
+});
+
+describe("backfill in status, explain and inspect()", () => {
+  it("a running backfill is listed with its trigger; explain says what each row and entry was", async () => {
+    h = new Harness();
+    const slow = gate();
+    const { nsref, seen } = recording(h, "seen", [slow]);
+    h.poll("t", nsref, "0 * * * *");
+    const manager = h.manager();
+    await manager.activate("t");
+    await manager.start();
+    const handle = await manager.backfill("t", { from: T0 - 2 * HOUR, to: T0 });
+    await until(() => seen.length === 1, "the first backfill run");
+    const [running] = await manager.inspect();
+    expect(running?.backfills).toEqual([
+      expect.objectContaining({
+        id: handle.id,
+        status: "running",
+        fired: 1,
+        position: new Date(T0 - 2 * HOUR),
+      }),
+    ]);
+    slow.open();
+    await handle.done;
+    const [after] = await manager.inspect();
+    expect(after?.backfills).toEqual([]);
+    const decisions = await explain(h.store, "t");
+    const reasons = decisions.map((d) => `${d.kind}: ${d.reason}`);
+    expect(reasons).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^backfill: backfill ${handle.id} made: it fires each tick not on record in \\[2026-01-04T22:00:00Z, 2026-01-05T00:00:00Z\\), one run at a time`,
+        ),
+      ),
+    );
+    expect(
+      reasons.filter(
+        (r) => r.startsWith("fired: tick") && r.includes(`fired by backfill ${handle.id}`),
+      ),
+    ).toHaveLength(2);
+    expect(reasons.at(-1)).toMatch(new RegExp(`^backfill: backfill ${handle.id} completed`));
   });
 });
 
