@@ -168,8 +168,18 @@ export class Backfills {
     void (async () => {
       const stored = await core.store.listBackfills(live.name);
       for (const record of stored) {
-        if (record.status !== "running") continue;
+        const known = this.#running.get(record.id);
+        if (record.status !== "running") {
+          // Finished by another supervisor while this one did not own the trigger.
+          if (known !== undefined) this.#settle(known, record);
+          continue;
+        }
         const running = this.#adopt(record);
+        // Another owner may have moved it on meanwhile (positions only move forward).
+        const at = record.position?.getTime();
+        if (at !== undefined && (running.position === undefined || at > running.position)) {
+          running.position = at;
+        }
         const held = [...live.snapshot.context.inFlight, ...live.snapshot.context.pending];
         for (const fire of held) {
           if (running.fires.has(fire.eventId)) continue;
