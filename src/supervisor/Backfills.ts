@@ -56,6 +56,9 @@ interface Running {
  */
 export class Backfills {
   readonly #running = new Map<string, Running>();
+  /** Triggers restored this turn, whose backfills `resume` looks up together. */
+  readonly #resuming = new Set<string>();
+  #resumeQueued = false;
 
   constructor(readonly core: SupervisorCore) {}
 
@@ -99,15 +102,18 @@ export class Backfills {
       overlap: checked.overlap,
       at: now,
     };
-    const journal = backfillJournal(live, now, {
+    const made = {
       type: "BACKFILL",
       id,
       from: checked.from,
       to,
       refire: checked.refire,
       overlap: checked.overlap,
-    });
-    await serial(live, () => core.fires.group.commit([record, journal], () => {}, name));
+    };
+    // In the trigger's turn: the journal row says the state as it is when it commits.
+    await serial(live, () =>
+      core.fires.group.commit([record, backfillJournal(live, now, made)], () => {}, name),
+    );
     const stored = await core.store.getBackfill(id);
     if (stored === undefined) throw new BackfillNotFound({ id });
     const handle = this.#handle(stored);
@@ -135,8 +141,10 @@ export class Backfills {
     const writes: TriggerWrite[] = [{ kind: "finishBackfill", id, status: "cancelled", at: now }];
     const live = core.live.get(name);
     if (live !== undefined) {
-      writes.push(backfillJournal(live, now, { type: "BACKFILL_CANCELLED", id }));
-      await serial(live, () => core.fires.group.commit(writes, () => {}, name));
+      await serial(live, () => {
+        writes.push(backfillJournal(live, now, { type: "BACKFILL_CANCELLED", id }));
+        return core.fires.group.commit(writes, () => {}, name);
+      });
     } else {
       await core.fires.group.commit(writes, () => {}, name);
     }
@@ -162,33 +170,46 @@ export class Backfills {
   /**
    * After a trigger was restored (a start, a takeover, a lease won): its backfills still
    * `running` on disk go on from their stored position, their fires in flight counted.
+   * The triggers restored in one turn share one query (a start restores them all).
    */
   resume(live: Live): void {
+    this.#resuming.add(live.name);
+    if (this.#resumeQueued) return;
+    this.#resumeQueued = true;
+    setImmediate(() => {
+      this.#resumeQueued = false;
+      const names = new Set(this.#resuming);
+      this.#resuming.clear();
+      this.#resumeAll(names).catch((error: unknown) => this.core.onError(error, undefined));
+    });
+  }
+
+  async #resumeAll(names: ReadonlySet<string>): Promise<void> {
     const core = this.core;
-    void (async () => {
-      const stored = await core.store.listBackfills(live.name);
-      for (const record of stored) {
-        const known = this.#running.get(record.id);
-        if (record.status !== "running") {
-          // Finished by another supervisor while this one did not own the trigger.
-          if (known !== undefined) this.#settle(known, record);
-          continue;
-        }
-        const running = this.#adopt(record);
-        // Another owner may have moved it on meanwhile (positions only move forward).
-        const at = record.position?.getTime();
-        if (at !== undefined && (running.position === undefined || at > running.position)) {
-          running.position = at;
-        }
-        const held = [...live.snapshot.context.inFlight, ...live.snapshot.context.pending];
-        for (const fire of held) {
-          if (running.fires.has(fire.eventId)) continue;
-          const row = await core.store.loadEvent(fire.eventId);
-          if (row?.backfillId === record.id) running.fires.add(fire.eventId);
-        }
-        this.#pump(running);
+    if (!core.active) return;
+    for (const record of await core.store.listBackfills()) {
+      const live = core.live.get(record.triggerName);
+      if (!names.has(record.triggerName) || live === undefined) continue;
+      const known = this.#running.get(record.id);
+      if (record.status !== "running") {
+        // Finished by another supervisor while this one did not own the trigger.
+        if (known !== undefined) this.#settle(known, record);
+        continue;
       }
-    })().catch((error: unknown) => core.onError(error, live.name));
+      const running = this.#adopt(record);
+      // Another owner may have moved it on meanwhile (positions only move forward).
+      const at = record.position?.getTime();
+      if (at !== undefined && (running.position === undefined || at > running.position)) {
+        running.position = at;
+      }
+      const held = [...live.snapshot.context.inFlight, ...live.snapshot.context.pending];
+      for (const fire of held) {
+        if (running.fires.has(fire.eventId)) continue;
+        const row = await core.store.loadEvent(fire.eventId);
+        if (row?.backfillId === record.id) running.fires.add(fire.eventId);
+      }
+      this.#pump(running);
+    }
   }
 
   /**

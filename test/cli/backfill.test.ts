@@ -51,6 +51,14 @@ describe("tickflow backfill", () => {
     });
     const listed = cli(["backfill", "--list", "--json"]);
     expect((JSON.parse(listed.stdout) as Listed[]).map((b) => b.id)).toEqual([record.id]);
+    // status --json shows the running backfill under its trigger.
+    const status = JSON.parse(cli(["status", "--json"]).stdout) as {
+      name: string;
+      backfills: Listed[];
+    }[];
+    expect(status.find((t) => t.name === "market_summary")?.backfills).toEqual([
+      expect.objectContaining({ id: record.id, status: "running" }),
+    ]);
     const cancelled = cli(["backfill", "--cancel", record.id, "--json"]);
     expect(cancelled.status, cancelled.stderr).toBe(0);
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: record.id, status: "cancelled" });
