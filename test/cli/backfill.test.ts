@@ -80,7 +80,7 @@ describe("tickflow backfill", () => {
     expect(table.stdout).toContain(record.id);
     expect(table.stdout).toMatch(/cancelled/);
     expect(table.stdout.split("\n").filter((line) => /^[0-9a-f]{8}-/.test(line))).toHaveLength(1);
-  }, 90_000);
+  }, 240_000);
 
   it("while a supervisor runs: handed to it, which fires the range (kind backfill)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tickflow-backfill-run-"));
@@ -90,11 +90,11 @@ describe("tickflow backfill", () => {
     const from = new Date(to.getTime() - 10_000);
     supervisor = spawn(
       process.execPath,
-      [...CLI, "start", "examples/market.ts", "--for", "25", "--data", dir],
+      [...CLI, "start", "examples/market.ts", "--for", "120", "--data", dir],
       { stdio: "ignore" },
     );
     const db = path.join(dir, "triggers.db");
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 900; i++) {
       if (existsSync(db)) {
         const conn = new Database(db, { readonly: true });
         try {
@@ -145,5 +145,5 @@ describe("tickflow backfill", () => {
       conn.close();
     }
     supervisor.kill("SIGKILL");
-  }, 60_000);
+  }, 240_000);
 });
