@@ -1,7 +1,7 @@
 /**
  * The scheduled-triggers walkthrough in TypeScript: define a DAG, register it, describe
- * a trigger, activate it, start the supervisor, read the history, deactivate, run without
- * provenance, and poll an external source. Schedules run every few seconds so the whole
+ * a trigger, activate it, start the supervisor, read the history, backfill past ticks,
+ * deactivate, run without provenance, and poll an external source. Schedules run every few seconds so the whole
  * tour finishes in about ten seconds.
  *
  * Run it with `npm run demo` (SQLite files go to ./data).
@@ -58,6 +58,7 @@ ns.registerTrigger({
 const store = new TriggerStore(`${dataDir}/demo-triggers.db`);
 const provenance = new DagProvenance(`${dataDir}/demo-provenance.db`);
 const manager = new TriggerManager({ namespace: ns, store, provenance, onEvent: log });
+const activatedAt = Date.now();
 await manager.activate("hourly_market");
 console.log("activated:", (await store.getActivation("hourly_market"))?.status);
 
@@ -81,6 +82,23 @@ console.log(
   `last run ${lastRun?.runId.slice(0, 8)}: ${lastRun?.status}, outputs:`,
   lastRun?.outputs,
 );
+
+// 5b. Backfill: fire the ticks of the 10 s before activation, each once, in order, with
+// its own scheduled instant (a node sees it as ctx.fire.scheduledAt, kind "backfill").
+// Ticks on record are left alone; live ticks keep going meanwhile.
+const backfill = await manager.backfill("hourly_market", {
+  from: new Date(activatedAt - 10_000),
+  to: new Date(activatedAt),
+});
+const backfilled = await backfill.done;
+console.log(
+  `backfill ${backfilled.id.slice(0, 8)}: ${backfilled.status}, ${backfilled.fired} fired, ${backfilled.skipped} on record`,
+);
+console.log("backfilled ticks (oldest first):");
+const rows = await store.getEvents("hourly_market", { limit: 50 });
+for (const event of [...rows].reverse().filter((e) => e.backfillId === backfilled.id)) {
+  console.log(`  tick ${time(event.scheduledAt)}: ${event.status} (${event.kind})`);
+}
 
 // 6. Deactivate: no more fires; the record stays, with status disabled.
 await manager.deactivate("hourly_market");

@@ -85,11 +85,14 @@ type FireEvent = Extract<TriggerEvent, { type: "TICK" | "FIRE" }>;
 type FinishedEvent = Extract<TriggerEvent, { type: "RUN_FINISHED" }>;
 type Args = { context: TriggerContext; event: TriggerEvent };
 
-/** A TICK or FIRE as the fire it would start; a FIRE has no scheduled instant. */
+/**
+ * A TICK or FIRE as the fire it would start; a FIRE has no scheduled instant unless it
+ * stands for a past tick (a backfill), which never moves `lastScheduledAt`.
+ */
 const fireOf = (event: FireEvent): FireRef => ({
   runId: event.runId,
   eventId: event.eventId,
-  scheduledAt: event.type === "TICK" ? event.scheduledAt : null,
+  scheduledAt: event.type === "TICK" ? event.scheduledAt : (event.scheduledAt ?? null),
   payload: event.payload,
   ...(event.trace === undefined ? {} : { trace: event.trace }),
 });

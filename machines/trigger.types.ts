@@ -151,6 +151,11 @@ export type TriggerEvent =
       readonly runId: string;
       readonly eventId: string;
       readonly payload: unknown;
+      /**
+       * The past tick a backfill fire stands for: its run's `scheduledAt`. Unlike a
+       * TICK's it never moves `lastScheduledAt` (the live schedule goes on where it was).
+       */
+      readonly scheduledAt?: number;
       readonly trace?: string;
     }
   | { readonly type: "RUN_FINISHED"; readonly runId: string; readonly status: string }

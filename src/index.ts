@@ -203,6 +203,16 @@ export { isPostgresUrl } from "./store/isPostgresUrl.js";
 export type { PgWriteGuard } from "./store/PgGroupedWrites.js";
 export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
+export type {
+  BackfillHandle,
+  BackfillInstant,
+  BackfillOptions,
+} from "./supervisor/BackfillOptions.js";
+export {
+  BackfillInvalid,
+  BackfillNeedsSchedule,
+  BackfillNotFound,
+} from "./supervisor/backfillErrors.js";
 export {
   CursorInvalid,
   FireKeyInvalid,
@@ -230,6 +240,7 @@ export {
   TriggerManager,
   type TriggerManagerOptions,
 } from "./supervisor/TriggerManager.js";
+export type { BackfillRecord, BackfillStatus } from "./trigger/backfillRecords.js";
 export type { JournalCheckpoint } from "./trigger/JournalCheckpoint.js";
 export { LeaseLost } from "./trigger/LeaseLost.js";
 export type {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { CommandKit } from "./CommandKit.js";
+import { backfillCommand } from "./commands/backfill.js";
 import { cursorCommand } from "./commands/cursor.js";
 import { dagCommand } from "./commands/dag.js";
 import { eventsCommand } from "./commands/events.js";
@@ -67,6 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   cursorCommand(program, kit);
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
+  backfillCommand(program, kit);
   dagCommand(program, kit);
   execCommands(program, kit);
   uiCommand(program, kit);

@@ -5,6 +5,7 @@ import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
 import type { JournalCheckpoint } from "../trigger/JournalCheckpoint.js";
 import type { TriggerEventRecord, TriggerStore } from "../trigger/TriggerStore.js";
+import { type BackfillEvent, backfillDecision } from "./backfillDecision.js";
 import type { TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
 import { formatDuration } from "./formatDuration.js";
@@ -46,7 +47,8 @@ export type DecisionKind =
   | "missed"
   | "poll_empty"
   | "poll_failed"
-  | "pruned";
+  | "pruned"
+  | "backfill";
 
 /**
  * One decision, with why it was taken.
@@ -109,6 +111,7 @@ const RANK: Readonly<Record<DecisionKind, number>> = {
   skipped_overlap: 5,
   buffered: 6,
   fired: 7,
+  backfill: 8,
 };
 
 interface Ordered extends Decision {
@@ -208,6 +211,19 @@ function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknow
   const { entry, event, before, after } = step;
   const base = { at: entry.at, seq: entry.seq, order: entry.seq, status: undefined };
   const prior = before.context;
+  const backfill = backfillDecision(event as unknown as BackfillEvent);
+  if (backfill !== undefined) {
+    return [
+      {
+        ...base,
+        kind: "backfill",
+        scheduledAt: undefined,
+        runId: undefined,
+        eventId: undefined,
+        reason: backfill,
+      },
+    ];
+  }
   switch (event.type) {
     case "ACTIVATE": {
       const again = before.value === "disabled";
@@ -319,9 +335,11 @@ function fromLedger(
       const buffered = index.withAction("bufferTick", row.eventId);
       const origin = buffered
         ? `the ${row.scheduledAt ? `tick ${formatInstant(row.scheduledAt)}` : "push"} buffered at ${formatInstant(buffered.entry.at)} fired when the run before it ended`
-        : row.scheduledAt
-          ? lateness(row.scheduledAt, row.firedAt)
-          : (FIRED_BY[row.kind ?? ""] ?? "fired by a push or by hand");
+        : row.kind === "backfill" && row.scheduledAt
+          ? `tick ${formatInstant(row.scheduledAt)} fired by backfill ${row.backfillId ?? "(unknown)"}`
+          : row.scheduledAt
+            ? lateness(row.scheduledAt, row.firedAt)
+            : (FIRED_BY[row.kind ?? ""] ?? "fired by a push or by hand");
       return [
         {
           ...base,

@@ -5,6 +5,7 @@ import type { RunStatus } from "../provenance/Provenance.js";
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
+import type { BackfillRecord } from "../trigger/backfillRecords.js";
 import type { StatusNote, TriggerStore } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 
@@ -157,6 +158,8 @@ export interface TriggerInspection {
   readonly statusNote: StatusNote | undefined;
   /** A poll trigger's last committed cursor (`ctx.cursor`); `undefined` when none. */
   readonly cursor: unknown;
+  /** Its backfills still running (`manager.backfill`), newest first. */
+  readonly backfills: readonly BackfillRecord[];
 }
 
 const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
@@ -201,6 +204,14 @@ export function inspectEffect(
     // One query for every trigger's ledger counts, and one step for the last runs' lookups:
     // a step per trigger made `tickflow status` on 10,000 triggers take seconds.
     const countsOf = yield* storePromise(path, "count events", () => store.countAllEvents());
+    const backfillsOf = new Map<string, BackfillRecord[]>();
+    const backfills = yield* storePromise(path, "list backfills", () => store.listBackfills());
+    for (const backfill of backfills) {
+      if (backfill.status !== "running") continue;
+      const of = backfillsOf.get(backfill.triggerName) ?? [];
+      of.push(backfill);
+      backfillsOf.set(backfill.triggerName, of);
+    }
     const lookup = options.provenance;
     const runIds = [...new Set(stored.flatMap(({ record }) => record.lastRunId ?? []))];
     const statusOf =
@@ -261,6 +272,7 @@ export function inspectEffect(
         owner: ownerOf(record.name),
         statusNote: record.statusNote,
         cursor: record.cursor,
+        backfills: backfillsOf.get(record.name) ?? [],
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -287,6 +299,7 @@ export function inspectEffect(
         owner: undefined,
         statusNote: undefined,
         cursor: undefined,
+        backfills: [],
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -251,4 +251,45 @@ ALTER TABLE trigger_commands ADD COLUMN fire_key TEXT NULL;
 CREATE UNIQUE INDEX uq_trigger_events_key ON trigger_events (trigger_name, fire_key);
 `,
   },
+  {
+    version: 12,
+    name: "backfills",
+    // Backfill (issue 16): a backfill's range, position (the last tick it handled: fired,
+    // or found on record) and status, advanced in the same transaction as the ledger row
+    // of each tick it fires (the write-ahead commit), so a crash neither repeats nor loses
+    // one. A backfill's ledger rows name it (backfill_id): the one-row-per-tick key now
+    // holds for rows outside a backfill, and each backfill fires a tick at most once
+    // (a refire sits beside the tick's first row).
+    sql: `
+CREATE TABLE trigger_backfills (
+  backfill_id TEXT NOT NULL PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  from_at TEXT NOT NULL,
+  to_at TEXT NOT NULL,
+  position_at TEXT NULL,
+  refire INTEGER NOT NULL,
+  overlap INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  fired INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT NULL
+);
+
+CREATE INDEX idx_trigger_backfills_trigger ON trigger_backfills (trigger_name, status);
+
+ALTER TABLE trigger_events ADD COLUMN backfill_id TEXT NULL;
+
+DROP INDEX uq_trigger_events_tick;
+
+CREATE UNIQUE INDEX uq_trigger_events_tick ON trigger_events (trigger_name, scheduled_at)
+  WHERE scheduled_at IS NOT NULL AND backfill_id IS NULL;
+
+CREATE UNIQUE INDEX uq_trigger_events_backfill ON trigger_events (trigger_name, scheduled_at, backfill_id)
+  WHERE backfill_id IS NOT NULL;
+
+CREATE INDEX idx_trigger_events_tick ON trigger_events (trigger_name, scheduled_at);
+`,
+  },
 ];

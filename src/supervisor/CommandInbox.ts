@@ -7,7 +7,7 @@ export const COMMAND_TTL_MS = 60_000;
 
 /**
  * The command inbox: what others queued for this supervisor (the CLI's activate,
- * deactivate and fire), read about once a second while it serves. A fire's command is
+ * deactivate, fire and backfill), read about once a second while it serves. A fire's command is
  * marked done in its own write-ahead commit, so a crash cannot fire it twice; activate
  * and deactivate are idempotent and marked done right after.
  *
@@ -137,6 +137,10 @@ export class CommandInbox {
               : done("done", outcome.runId, null);
           await core.fires.group.commit([answer], () => {}, command.triggerName);
         }
+      } else if (command.kind === "backfill" || command.kind === "cancelBackfill") {
+        // tickflow backfill: the options (with the id the CLI chose) are the payload.
+        await core.backfills.applyCommand(command);
+        await core.fires.group.commit([done("done", null, null)], () => {}, command.triggerName);
       } else {
         // The note travels with the command (its payload).
         const note = noteOf(command.payload);

@@ -341,6 +341,8 @@ export class FirePath {
     // Invariant 1: everything below happens only after the commit.
     if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
     for (const effect of effects) effect();
+    // A backfill of this trigger may go on now (a run ended, the trigger was freed).
+    core.backfills.stepped(live);
   }
 
   /**

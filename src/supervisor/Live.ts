@@ -72,6 +72,8 @@ export interface Live {
   readonly kinds: Map<string, FireKind>;
   /** The key of each idempotent push being stepped, by event id: for its ledger row. */
   readonly keys: Map<string, string>;
+  /** The backfill of each backfill fire being stepped, by event id: for its ledger row. */
+  readonly backfillIds: Map<string, string>;
   readonly runs: Map<string, RunInFlight>;
   readonly waiters: Map<
     string,
@@ -118,6 +120,7 @@ class LiveState implements Live {
   inspector: Actor<typeof triggerMachine> | undefined = undefined;
   #kinds: Map<string, FireKind> | undefined;
   #keys: Map<string, string> | undefined;
+  #backfillIds: Map<string, string> | undefined;
   #runs: Map<string, RunInFlight> | undefined;
   #waiters: Live["waiters"] | undefined;
   #runErrors: Map<string, string> | undefined;
@@ -148,6 +151,11 @@ class LiveState implements Live {
   get keys(): Map<string, string> {
     this.#keys ??= new Map();
     return this.#keys;
+  }
+
+  get backfillIds(): Map<string, string> {
+    this.#backfillIds ??= new Map();
+    return this.#backfillIds;
   }
 
   get runs(): Map<string, RunInFlight> {

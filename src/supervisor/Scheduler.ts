@@ -337,6 +337,7 @@ export class Scheduler {
       }
     }
     if (state === "active" || state === "firing") this.schedule(live);
+    this.core.backfills.resume(live);
   }
 
   /**

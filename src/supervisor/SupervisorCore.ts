@@ -16,6 +16,7 @@ import { type Clock, SystemClock } from "../schedule/Clock.js";
 import { lifecycleChanged } from "../telemetry/supervisorMetrics.js";
 import type { TriggerLease } from "../trigger/TriggerBackend.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
+import type { Backfills } from "./Backfills.js";
 import type { CommandInbox } from "./CommandInbox.js";
 import type { DatabaseLease } from "./DatabaseLease.js";
 import type { FaultHook, FaultStep } from "./FaultStep.js";
@@ -90,6 +91,7 @@ export class SupervisorCore {
   shares!: TriggerShares;
   commands!: CommandInbox;
   pruner!: Pruner;
+  backfills!: Backfills;
 
   constructor(options: TriggerManagerOptions) {
     this.namespace = options.namespace;

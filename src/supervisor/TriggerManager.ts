@@ -7,7 +7,10 @@ import type { DagRunResult, ProvenanceProvider } from "../run/DagRunner.js";
 import type { Clock } from "../schedule/Clock.js";
 import { readDuration } from "../schedule/parseDuration.js";
 import { loadOtelApi } from "../telemetry/otelApi.js";
+import type { BackfillRecord } from "../trigger/backfillRecords.js";
 import type { TriggerStore } from "../trigger/TriggerStore.js";
+import type { BackfillHandle, BackfillOptions } from "./BackfillOptions.js";
+import { Backfills } from "./Backfills.js";
 import { CommandInbox } from "./CommandInbox.js";
 import { DatabaseLease } from "./DatabaseLease.js";
 import { ManagerAlreadyStarted } from "./errors.js";
@@ -90,6 +93,7 @@ export class TriggerManager {
     core.shares = new TriggerShares(core);
     core.commands = new CommandInbox(core);
     core.pruner = new Pruner(core);
+    core.backfills = new Backfills(core);
     core.setEffects({
       stepDown: () => core.lease.onStepDown(),
       beginStop: () => haltSupervisor(core),
@@ -351,6 +355,59 @@ export class TriggerManager {
   ): Promise<DagRunResult> {
     const { result } = await this.#core.fires.pushFire(name, payload, () => [], options);
     return result;
+  }
+
+  /**
+   * Backfills a scheduled trigger: fires every tick of its schedule in `[from, to)` once,
+   * in order, each run seeing `ctx.fire.kind === "backfill"` and its own `scheduledAt`
+   * (the ledger rows say `backfill` too). Ticks already on record (any ledger row at that
+   * instant: fired, skipped or missed) are not fired again unless `refire: true`. A `to`
+   * later than now is cut to now. The backfill is stored and journaled: a crash resumes
+   * it at the next start, without firing a tick twice or losing one. Live ticks go first:
+   * a backfill tick starts only when the trigger's overlap policy would start it at once,
+   * at most `overlap` (default 1) runs of the backfill at a time. Made before `start()`,
+   * it runs once the supervisor runs. A range without ticks completes at once.
+   * Throws `TriggerNotFound`, `BackfillNeedsSchedule` (a push or poll trigger without a
+   * schedule), `BackfillInvalid` (a bad date, `from` not before `to`, a bad `overlap`),
+   * `TriggerNotActive`, `NotLeader` or `NotOwner`.
+   *
+   * @example
+   * ```ts
+   * const { id, done } = await manager.backfill("hourly", {
+   *   from: "2026-01-01T00:00:00Z",
+   *   to: "2026-01-02T00:00:00Z",
+   * });
+   * const final = await done; // { status: "completed", fired: 24, skipped: 0, … }
+   * ```
+   */
+  backfill(name: string, options: BackfillOptions): Promise<BackfillHandle> {
+    return this.#core.backfills.create(name, options);
+  }
+
+  /**
+   * Cancels a backfill: no further tick of it fires (its runs in flight finish). Resolves
+   * to its record (a backfill already completed or cancelled is returned as it is).
+   * Throws `BackfillNotFound`, `NotLeader` or `NotOwner`.
+   *
+   * @example
+   * ```ts
+   * await manager.cancelBackfill(id); // { status: "cancelled", fired: 3, … }
+   * ```
+   */
+  cancelBackfill(id: string): Promise<BackfillRecord> {
+    return this.#core.backfills.cancel(id);
+  }
+
+  /**
+   * The stored backfills, newest first: all of them, or those of `trigger`.
+   *
+   * @example
+   * ```ts
+   * for (const b of await manager.backfills("hourly")) console.log(b.id, b.status, b.fired);
+   * ```
+   */
+  backfills(trigger?: string): Promise<readonly BackfillRecord[]> {
+    return this.store.listBackfills(trigger);
   }
 
   /**

@@ -57,7 +57,7 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
  * ```
  */
 export function fireRow(
-  live: Pick<Live, "name" | "kinds" | "keys">,
+  live: Pick<Live, "name" | "kinds" | "keys"> & Partial<Pick<Live, "backfillIds">>,
   fire: FireRef,
   now: number,
   status: "running" | "skipped_overlap" | "buffered",
@@ -65,6 +65,7 @@ export function fireRow(
   const name = live.name;
   const kind = live.kinds.get(fire.eventId);
   const key = live.keys.get(fire.eventId);
+  const backfillId = live.backfillIds?.get(fire.eventId);
   return {
     kind: "insertEvent",
     eventId: fire.eventId,
@@ -77,6 +78,7 @@ export function fireRow(
     error: null,
     fireKind: kind ?? null,
     ...(key === undefined ? {} : { fireKey: key }),
+    ...(backfillId === undefined ? {} : { backfillId }),
   };
 }
 

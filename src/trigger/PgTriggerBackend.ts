@@ -1,5 +1,7 @@
 import { encodeJson } from "../store/jsonValue.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
+import { type BackfillRow, toBackfill } from "./backfillRecords.js";
+import { backfillSql } from "./backfillSql.js";
 import { type JournalCheckpoint, toCheckpoint } from "./JournalCheckpoint.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -164,6 +166,24 @@ export class PgTriggerBackend implements TriggerBackend {
   async loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined> {
     const [row] = await this.store.query<EventRow>("load event", sql.selectEventByKey, [name, key]);
     return row === undefined ? undefined : toEvent(row);
+  }
+
+  async hasEventAt(name: string, at: number): Promise<boolean> {
+    const rows = await this.store.query("find tick", backfillSql.pg.eventAt, [name, iso(at)]);
+    return rows.length > 0;
+  }
+
+  async listBackfills(name?: string) {
+    const rows =
+      name === undefined
+        ? await this.store.query<BackfillRow>("list backfills", backfillSql.pg.selectAll)
+        : await this.store.query<BackfillRow>("list backfills", backfillSql.pg.selectOf, [name]);
+    return rows.map(toBackfill);
+  }
+
+  async getBackfill(id: string) {
+    const [row] = await this.store.query<BackfillRow>("get backfill", backfillSql.pg.select, [id]);
+    return row === undefined ? undefined : toBackfill(row);
   }
 
   async prunableEvents(name: string, before: number, limit: number): Promise<readonly string[]> {

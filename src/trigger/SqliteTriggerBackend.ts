@@ -2,6 +2,8 @@ import { encodeJson } from "../store/jsonValue.js";
 import { LockRetryQueue } from "../store/LockRetryQueue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
 import { applySqliteWrite } from "./applySqliteWrite.js";
+import { type BackfillRow, toBackfill } from "./backfillRecords.js";
+import { backfillSql } from "./backfillSql.js";
 import { type JournalCheckpoint, toCheckpoint } from "./JournalCheckpoint.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -177,6 +179,36 @@ export class SqliteTriggerBackend implements TriggerBackend {
     return this.#now(() => {
       const row = this.store.get<EventRow>("load event", sql.selectEventByKey, [name, key]);
       return row === undefined ? undefined : toEvent(row);
+    });
+  }
+
+  hasEventAt(name: string, at: number): Promise<boolean> {
+    return this.#now(
+      () =>
+        this.store.get<{ found: number }>("find tick", backfillSql.sqlite.eventAt, [
+          name,
+          iso(at),
+        ]) !== undefined,
+    );
+  }
+
+  listBackfills(name?: string) {
+    return this.#now(() =>
+      // A database opened read-only before migration 12 has no backfills (nor their table).
+      this.store.schemaVersion < 12
+        ? []
+        : (name === undefined
+            ? this.store.all<BackfillRow>("list backfills", backfillSql.sqlite.selectAll)
+            : this.store.all<BackfillRow>("list backfills", backfillSql.sqlite.selectOf, [name])
+          ).map(toBackfill),
+    );
+  }
+
+  getBackfill(id: string) {
+    return this.#now(() => {
+      if (this.store.schemaVersion < 12) return undefined;
+      const row = this.store.get<BackfillRow>("get backfill", backfillSql.sqlite.select, [id]);
+      return row === undefined ? undefined : toBackfill(row);
     });
   }
 

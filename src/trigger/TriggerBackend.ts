@@ -1,4 +1,5 @@
 import type { PgQueryable } from "../store/PgStore.js";
+import type { BackfillRecord } from "./backfillRecords.js";
 import type { JournalCheckpoint } from "./JournalCheckpoint.js";
 import type {
   ActivationRecord,
@@ -98,6 +99,11 @@ export interface TriggerBackend {
   loadEvent(eventId: string): Promise<TriggerEventRecord | undefined>;
   /** The ledger row of a trigger's fire with `key` (an idempotent push), if any. */
   loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined>;
+  /** Whether the ledger holds any row of `name` at the scheduled instant `at` (ms). */
+  hasEventAt(name: string, at: number): Promise<boolean>;
+  /** Backfills, newest first: all of them, or those of `name`. */
+  listBackfills(name?: string): Promise<readonly BackfillRecord[]>;
+  getBackfill(id: string): Promise<BackfillRecord | undefined>;
 
   /**
    * Applies `writes` in one transaction after checking `fence` inside it; `afterWrites`

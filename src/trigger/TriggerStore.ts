@@ -4,6 +4,7 @@ import { isPostgresUrl } from "../store/isPostgresUrl.js";
 import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storePromise } from "../store/storePromise.js";
+import type { BackfillRecord } from "./backfillRecords.js";
 import { PgTriggerBackend } from "./PgTriggerBackend.js";
 import type {
   ActivationRecord,
@@ -17,6 +18,7 @@ import { SqliteTriggerBackend } from "./SqliteTriggerBackend.js";
 import type { DatabaseLease, TriggerBackend, TriggerLease } from "./TriggerBackend.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
 
+export type { BackfillRecord, BackfillStatus } from "./backfillRecords.js";
 export type {
   ActivationRecord,
   EventStatus,
@@ -215,6 +217,28 @@ export class TriggerStore {
   /** @internal The ledger row of a trigger's fire with `key`, if any. */
   loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined> {
     return this.#promise("load event", () => this.backend.loadEventByKey(name, key));
+  }
+
+  /**
+   * Backfills (`manager.backfill`), newest first: all of them, or those of `name`.
+   *
+   * @example
+   * ```ts
+   * for (const b of await store.listBackfills("hourly")) console.log(b.id, b.status, b.fired);
+   * ```
+   */
+  listBackfills(name?: string): Promise<readonly BackfillRecord[]> {
+    return this.#promise("list backfills", () => this.backend.listBackfills(name));
+  }
+
+  /** One backfill by id, or `undefined`. */
+  getBackfill(id: string): Promise<BackfillRecord | undefined> {
+    return this.#promise("get backfill", () => this.backend.getBackfill(id));
+  }
+
+  /** @internal Whether the ledger holds any row of `name` at the scheduled instant `at`. */
+  hasEventAt(name: string, at: number): Promise<boolean> {
+    return this.#promise("find tick", () => this.backend.hasEventAt(name, at));
   }
 
   /**

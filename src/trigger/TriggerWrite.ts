@@ -51,6 +51,8 @@ export type TriggerWrite =
       readonly fireKind?: string | null;
       /** An idempotent push's key: unique per trigger (`fire_key`); absent or `null` for none. */
       readonly fireKey?: string | null;
+      /** The backfill that fired it (`backfill_id`); absent or `null` for none. */
+      readonly backfillId?: string | null;
     }
   | {
       readonly kind: "updateEvent";
@@ -77,6 +79,34 @@ export type TriggerWrite =
   | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null }
   /** A poll trigger's cursor (checked to be JSON); `undefined` clears it. */
   | { readonly kind: "cursor"; readonly name: string; readonly cursor: unknown }
+  // Backfills (see src/supervisor/Backfills.ts): made, advanced with the fire of each tick
+  // (or past ticks on record), and finished (completed or cancelled).
+  | {
+      readonly kind: "insertBackfill";
+      readonly id: string;
+      readonly name: string;
+      readonly from: number;
+      readonly to: number;
+      readonly refire: boolean;
+      readonly overlap: number;
+      readonly at: number;
+    }
+  | {
+      readonly kind: "backfillProgress";
+      readonly id: string;
+      /** The last tick handled. */
+      readonly position: number;
+      /** Added to the counts. */
+      readonly fired: number;
+      readonly skipped: number;
+      readonly at: number;
+    }
+  | {
+      readonly kind: "finishBackfill";
+      readonly id: string;
+      readonly status: "completed" | "cancelled";
+      readonly at: number;
+    }
   | {
       readonly kind: "commandDone";
       readonly seq: number;

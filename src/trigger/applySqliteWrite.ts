@@ -1,11 +1,13 @@
 import { encodeJson, stringifySafely } from "../store/jsonValue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
+import { backfillSql } from "./backfillSql.js";
 import { retentionSql } from "./retentionSql.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
 import { triggerSql as sql } from "./triggerSql.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const retention = retentionSql.sqlite;
+const backfills = backfillSql.sqlite;
 
 /**
  * One fire-path write as its SQLite statement, run on `s` inside the caller's transaction
@@ -68,6 +70,7 @@ export function applySqliteWrite(s: SqliteStore, write: TriggerWrite): void {
         error: write.error,
         fireKind: write.fireKind ?? null,
         fireKey: write.fireKey ?? null,
+        backfillId: write.backfillId ?? null,
       });
       return;
     case "updateEvent":
@@ -116,6 +119,33 @@ export function applySqliteWrite(s: SqliteStore, write: TriggerWrite): void {
       s.run("record poll cursor", sql.setCursor, {
         name: write.name,
         cursor: encodeJson(write.cursor),
+      });
+      return;
+    case "insertBackfill":
+      s.run("record backfill", backfills.insert, {
+        id: write.id,
+        name: write.name,
+        from: iso(write.from),
+        to: iso(write.to),
+        refire: write.refire ? 1 : 0,
+        overlap: write.overlap,
+        at: iso(write.at),
+      });
+      return;
+    case "backfillProgress":
+      s.run("advance backfill", backfills.progress, {
+        id: write.id,
+        position: iso(write.position),
+        fired: write.fired,
+        skipped: write.skipped,
+        at: iso(write.at),
+      });
+      return;
+    case "finishBackfill":
+      s.run("finish backfill", backfills.finish, {
+        id: write.id,
+        status: write.status,
+        at: iso(write.at),
       });
       return;
     case "nextRun":

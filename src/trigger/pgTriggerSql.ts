@@ -71,16 +71,16 @@ export const pgTriggerSql = {
     ORDER BY w.n`,
   /**
    * $1 event_id, $2 trigger_name, $3 fired_at, $4 scheduled_at, $5 run_id, $6 payload_json,
-   * $7 status, $8 error, $9 kind, $10 fire_key. A second row for one (trigger, scheduled_at) fails (unique tick).
+   * $7 status, $8 error, $9 kind, $10 fire_key, $11 backfill_id. A second row for one (trigger, scheduled_at) fails (unique tick).
    */
   writeEvents: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
-      payload_json, status, error, kind, fire_key)
+      payload_json, status, error, kind, fire_key, backfill_id)
     SELECT w.event_id, w.trigger_name, w.fired_at, w.scheduled_at, w.run_id, w.payload_json,
-      w.status, w.error, w.kind, w.fire_key
+      w.status, w.error, w.kind, w.fire_key, w.backfill_id
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-        $8::text[], $9::text[], $10::text[])
+        $8::text[], $9::text[], $10::text[], $11::text[])
       WITH ORDINALITY AS w(event_id, trigger_name, fired_at, scheduled_at, run_id, payload_json,
-        status, error, kind, fire_key, n)
+        status, error, kind, fire_key, backfill_id, n)
     ORDER BY w.n`,
   /** $1 event_id, $2 status, $3 error, $4 fired_at, $5 finished_at (null keeps the old value). */
   writeEventUpdates: `UPDATE trigger_events e SET status = w.status, error = COALESCE(w.error, e.error),

@@ -1,4 +1,5 @@
 import { encodeJson, stringifySafely } from "../store/jsonValue.js";
+import { backfillSql } from "./backfillSql.js";
 import { pgTriggerSql as sql } from "./pgTriggerSql.js";
 import { retentionSql } from "./retentionSql.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
@@ -84,6 +85,7 @@ const shapes: WriteShapes = {
       w.error,
       w.fireKind ?? null,
       w.fireKey ?? null,
+      w.backfillId ?? null,
     ],
   },
   updateEvent: {
@@ -126,6 +128,27 @@ const shapes: WriteShapes = {
     row: (w) => `a:${w.name}`,
     ordered: false,
     columns: (w) => [w.name, encodeJson(w.cursor)],
+  },
+  insertBackfill: {
+    operation: "record backfill",
+    sql: backfillSql.pg.writeInserts,
+    row: (w) => `b:${w.id}`,
+    ordered: false,
+    columns: (w) => [w.id, w.name, iso(w.from), iso(w.to), w.refire ? 1 : 0, w.overlap, iso(w.at)],
+  },
+  backfillProgress: {
+    operation: "advance backfill",
+    sql: backfillSql.pg.writeProgress,
+    row: (w) => `b:${w.id}`,
+    ordered: false,
+    columns: (w) => [w.id, iso(w.position), w.fired, w.skipped, iso(w.at)],
+  },
+  finishBackfill: {
+    operation: "finish backfill",
+    sql: backfillSql.pg.writeFinish,
+    row: (w) => `b:${w.id}`,
+    ordered: false,
+    columns: (w) => [w.id, w.status, iso(w.at)],
   },
   deleteEvent: {
     operation: "prune ledger",

@@ -91,6 +91,8 @@ export interface TriggerEventRecord {
   readonly kind: FireKind | undefined;
   /** An idempotent push's key (`manager.fire(…, { key })`); `undefined` for other fires. */
   readonly key: string | undefined;
+  /** The backfill that fired it (`manager.backfill`); absent for other fires. */
+  readonly backfillId?: string;
 }
 
 /**
@@ -142,7 +144,7 @@ export interface StoredActivation {
 export interface TriggerCommand {
   readonly seq: number;
   readonly triggerName: string;
-  readonly kind: "activate" | "deactivate" | "fire";
+  readonly kind: "activate" | "deactivate" | "fire" | "backfill" | "cancelBackfill";
   readonly payload: Record<string, unknown> | undefined;
   readonly requestedAt: Date;
   /** `expired`: not applied in time, and withdrawn so that it never will be. */
@@ -207,6 +209,7 @@ export function toEvent(row: EventRow): TriggerEventRecord {
     finishedAt: dateOf(row.finished_at),
     kind: orUndefined(row.kind ?? null) as FireKind | undefined,
     key: orUndefined(row.fire_key ?? null),
+    ...(row.backfill_id == null ? {} : { backfillId: row.backfill_id }),
   };
 }
 

@@ -24,9 +24,9 @@ export const triggerSql = {
   appendJournal: `INSERT INTO trigger_journal (trigger_name, event_json, state_after, at)
     VALUES (@name, @event, @stateAfter, @at)`,
   insertEvent: `INSERT INTO trigger_events (event_id, trigger_name, fired_at, scheduled_at, run_id,
-      payload_json, status, error, kind, fire_key)
+      payload_json, status, error, kind, fire_key, backfill_id)
     VALUES (@eventId, @name, @firedAt, @scheduledAt, @runId, @payload, @status, @error, @fireKind,
-      @fireKey)`,
+      @fireKey, @backfillId)`,
   updateEvent: `UPDATE trigger_events SET status = @status, error = COALESCE(@error, error),
     fired_at = COALESCE(@firedAt, fired_at), finished_at = COALESCE(@finishedAt, finished_at)
     WHERE event_id = @eventId`,
@@ -197,6 +197,8 @@ export interface EventRow {
   readonly kind?: string | null;
   /** Since migration 10: an idempotent push's key. */
   readonly fire_key?: string | null;
+  /** Since migration 12: the backfill that fired it. */
+  readonly backfill_id?: string | null;
 }
 
 /** A `trigger_journal` row. */

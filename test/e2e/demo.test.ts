@@ -88,6 +88,14 @@ it("the scheduled-triggers example shows fires, history, deactivation and a poll
     /last run [0-9a-f]{8}: completed, outputs: \{ summarize: 'Portfolio value: \$325\.00' \}/,
   );
 
+  // The backfill fired the five ticks (every 2 s) of the 10 s before activation.
+  expect(stdout).toMatch(/backfill [0-9a-f]{8}: completed, 5 fired, 0 on record/);
+  const backfilled = section(stdout, "backfilled ticks (oldest first):").filter((l) =>
+    l.startsWith("tick "),
+  );
+  expect(backfilled, context).toHaveLength(5);
+  for (const line of backfilled) expect(line).toMatch(/^tick [\d:.]+: completed \(backfill\)$/);
+
   // Deactivation stops fires at once.
   expect(stdout).toContain("deactivated: status disabled; fires in the 1.5 s after: 0");
 

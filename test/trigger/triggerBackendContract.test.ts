@@ -446,6 +446,94 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     expect(await b.countEvents("t")).toEqual({ running: 4 });
   });
 
+  it("stores backfills: made, advanced with their fires, finished once; one row per tick per backfill", async () => {
+    const made: TriggerWrite = {
+      kind: "insertBackfill",
+      id: "b1",
+      name: "t",
+      from: T0 - 10 * MINUTE,
+      to: T0,
+      refire: true,
+      overlap: 2,
+      at: T0,
+    };
+    const byB1 = (eventId: string, at: number): TriggerWrite => ({
+      ...(fire(eventId, "t", T0, at, "backfill") as TriggerWrite & { kind: "insertEvent" }),
+      backfillId: "b1",
+    });
+    // A tick on record outside the backfill, then the backfill's fire of the same tick
+    // beside it (refire), with the position moved in the same transaction.
+    await b.commit("tick", [activation("t"), fire("live", "t", T0 - 5 * MINUTE)], {});
+    await b.commit("make", [made, { ...made, at: T0 + 1 }], {}); // made twice: the first stays
+    const advance = (position: number, fired: number, skipped: number): TriggerWrite => ({
+      kind: "backfillProgress",
+      id: "b1",
+      position,
+      fired,
+      skipped,
+      at: T0 + 2,
+    });
+    await b.commit("fire", [byB1("b1-5", T0 - 5 * MINUTE), advance(T0 - 5 * MINUTE, 1, 0)], {});
+    expect(await b.getBackfill("b1")).toMatchObject({
+      id: "b1",
+      triggerName: "t",
+      from: new Date(T0 - 10 * MINUTE),
+      to: new Date(T0),
+      position: new Date(T0 - 5 * MINUTE),
+      refire: true,
+      overlap: 2,
+      status: "running",
+      fired: 1,
+      skipped: 0,
+      createdAt: new Date(T0),
+      updatedAt: new Date(T0 + 2),
+      finishedAt: undefined,
+    });
+    expect((await b.loadEvent("b1-5"))?.backfillId).toBe("b1");
+    expect((await b.loadEvent("live"))?.backfillId).toBeUndefined();
+    // The same backfill cannot fire the same tick twice: the commit fails whole.
+    const twice = await rejection(
+      b.commit("again", [byB1("b1-5b", T0 - 5 * MINUTE), advance(T0 - 4 * MINUTE, 1, 0)], {}),
+    );
+    expect(isStoreFailure(twice)).toBe(true);
+    expect(await b.getBackfill("b1")).toMatchObject({
+      fired: 1,
+      position: new Date(T0 - 5 * MINUTE),
+    });
+    // A plain second row of a tick is still refused.
+    expect(
+      isStoreFailure(
+        await rejection(b.commit("double", [fire("x", "t", T0, T0 - 5 * MINUTE)], {})),
+      ),
+    ).toBe(true);
+    expect(await b.hasEventAt("t", T0 - 5 * MINUTE)).toBe(true);
+    expect(await b.hasEventAt("t", T0 - 6 * MINUTE)).toBe(false);
+    expect(await b.hasEventAt("u", T0 - 5 * MINUTE)).toBe(false);
+    // Finished once: a second finish (cancel after completion) changes nothing.
+    await b.commit("skip", [advance(T0 - MINUTE, 0, 3)], {});
+    await b.commit(
+      "done",
+      [{ kind: "finishBackfill", id: "b1", status: "completed", at: T0 + 3 }],
+      {},
+    );
+    await b.commit(
+      "late",
+      [{ kind: "finishBackfill", id: "b1", status: "cancelled", at: T0 + 4 }],
+      {},
+    );
+    const done = await b.getBackfill("b1");
+    expect(done).toMatchObject({
+      status: "completed",
+      fired: 1,
+      skipped: 3,
+      finishedAt: new Date(T0 + 3),
+    });
+    await b.commit("other", [{ ...made, id: "b2", name: "u", at: T0 + 5 }], {});
+    expect((await b.listBackfills()).map((r) => r.id)).toEqual(["b2", "b1"]);
+    expect((await b.listBackfills("t")).map((r) => r.id)).toEqual(["b1"]);
+    expect(await b.getBackfill("nope")).toBeUndefined();
+  });
+
   it("keeps the journal in order and reads ranges", async () => {
     await b.commit("j1", [activation("t"), journal("t", "A"), journal("t", "B")], {});
     await b.commit("j2", [journal("other", "X"), journal("t", "C"), journal("t", "D")], {});

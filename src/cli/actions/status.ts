@@ -75,6 +75,12 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
         ? `+${t.pending.length} buffered${nextPending.scheduledAt ? ` (next: tick ${when(nextPending.scheduledAt)})` : ""}`
         : undefined,
       t.problem ? c.red(t.problem) : undefined,
+      // Backfills still running: how far each got.
+      ...t.backfills.map((b) =>
+        c.dim(
+          `backfill ${b.id.slice(0, 8)}: ${b.fired} fired, at ${b.position?.toISOString() ?? "start"} of [${b.from.toISOString()}, ${b.to.toISOString()})`,
+        ),
+      ),
     ]
       .filter((part) => part !== undefined)
       .join("\n");

@@ -7,8 +7,8 @@ import { outcomeOf, printRunOutcome, type RunOutcome } from "../printRunOutcome.
 import { viaSupervisor } from "../viaSupervisor.js";
 import { withManager } from "../withManager.js";
 
-/** Runs the action in process, or hands it to the supervisor that holds the lease. */
-async function directOrQueued<T, U>(
+/** Runs the action in process, or hands it to the supervisor that holds the lease (see `viaSupervisor`). */
+export async function directOrQueued<T, U>(
   direct: () => Promise<T>,
   queued: () => Promise<U>,
 ): Promise<T | U> {
