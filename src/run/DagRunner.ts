@@ -10,6 +10,7 @@ import type { DagNode } from "../dag/DagNode.js";
 import { installDagRun } from "../dag/dagRunHook.js";
 import type { DagInvalid } from "../dag/errors.js";
 import { fingerprint, shapeOf } from "../dag/fingerprint.js";
+import type { HistoryWrite } from "../provenance/HistoryWrite.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
 import {
   type DagShape,
@@ -254,6 +255,7 @@ export class DagRunner {
         parentRunId: undefined,
         expansionKey: undefined,
         fire: options.fire,
+        recording: options.recording,
       };
     });
   }
@@ -331,6 +333,24 @@ export class DagRunner {
       parentRunId: options.parentRunId,
       expansionKey: options.expansionKey,
       fire: options.fire,
+      recording: options.recording,
+    };
+  }
+
+  /**
+   * @internal A new run's start as a history write (the run row, its nodes, and the
+   * starts of the nodes that begin it), for a caller that commits it itself — the
+   * supervisor, in the fire's write-ahead commit — and then runs it with
+   * `recording.startRecorded`. `undefined` for an invalid DAG (its run fails as usual).
+   */
+  prepareStart(input: unknown, runId: string, now: number): HistoryWrite | undefined {
+    const compiled = this.#compiled();
+    if (compiled.problem !== undefined) return undefined;
+    const plan = this.newPlan(input, { runId });
+    const loop = this.#runLoop;
+    return {
+      op: "runStarted",
+      ...loop.startOf(plan, loop.initialState(compiled.order, plan), now),
     };
   }
 
@@ -360,15 +380,19 @@ export class DagRunner {
     if (compiled.problem !== undefined) return Effect.fail(compiled.problem);
     const order = compiled.order;
     this.#order = order;
+    // A start recorded by the caller is on disk already: an interruption in the first
+    // turn must record the run's end too.
+    const recorded = !plan.resume && plan.recording?.startRecorded === true;
     return Effect.gen(this, function* () {
       // One turn before anything is recorded or called: an interruption already pending
       // (a signal aborted before the run) ends it here, with nothing on record, rather
       // than after a node that would otherwise run synchronously to its end.
-      yield* Effect.yieldNow();
+      if (!recorded) yield* Effect.yieldNow();
       const provenance = yield* Provenance;
       const loop = this.#runLoop;
       const state = loop.initialState(order, plan);
-      return yield* Effect.scoped(loop.loop(provenance, plan, state)).pipe(
+      const body = Effect.scoped(loop.loop(provenance, plan, state));
+      return yield* (recorded ? Effect.zipRight(Effect.yieldNow(), body) : body).pipe(
         Effect.onInterrupt(() => loop.recordInterrupted(provenance, plan, state)),
       );
     }).pipe(traceRun(plan, this.options.dagNsref));

@@ -5,12 +5,16 @@ import * as Queue from "effect/Queue";
 import type { Dag } from "../dag/Dag.js";
 import type { DagNode } from "../dag/DagNode.js";
 import type { DagInvalid } from "../dag/errors.js";
+import type { HistoryWrite } from "../provenance/HistoryWrite.js";
 import type {
   DagShape,
+  NodeCompletion,
   NodeEnd,
   NodeStart,
   ProvenanceError,
   ProvenanceService,
+  RunEnd,
+  RunStart,
 } from "../provenance/Provenance.js";
 import { tracedLogger } from "../telemetry/tracedLogger.js";
 import { completionOf } from "./nodeCache.js";
@@ -85,32 +89,17 @@ export class RunLoop {
     return Effect.gen(this, function* () {
       // Made when the first node is forked: a chain runs inline and never needs it.
       const inbox: Inbox = { queue: undefined };
+      // The supervisor commits the run's end (and its last completion) itself, with the
+      // ledger's end, when it shares the history's connection.
+      const defer = plan.recording?.deferEnd;
+      const held: HistoryWrite[] = [];
       const now = yield* Clock.currentTimeMillis;
-      const starting = this.#takeStarts(plan, state, now);
+      const { run, starting } = this.startOf(plan, state, now);
       if (plan.resume) {
         yield* provenance.runResumed(plan.runId, starting);
       } else {
-        const compiled = this.compiled();
-        const sinks = new Set(compiled.sinks.map((node) => node.label));
-        const sources = compiled.sources;
-        yield* provenance.runStarted(
-          {
-            runId: plan.runId,
-            dagNsref: this.options.dagNsref,
-            parentRunId: plan.parentRunId,
-            expansionKey: plan.expansionKey,
-            fingerprint: compiled.fingerprint,
-            shape: compiled.shape,
-            startedAt: now,
-            input: plan.input,
-            nodes: this.dag.nodes.map((node) => ({
-              label: node.label,
-              isSource: sources.has(node.label),
-              isSink: sinks.has(node.label),
-            })),
-          },
-          starting,
-        );
+        // Recorded by the caller (the fire's write-ahead commit), as `startOf` gave it.
+        if (plan.recording?.startRecorded !== true) yield* provenance.runStarted(run, starting);
         for (const [label, known] of plan.known) {
           if (!known.copied) continue;
           yield* provenance.nodeCompleted(
@@ -171,19 +160,20 @@ export class RunLoop {
           if (left === 0) this.#enqueueReady(state, edge.to);
         }
         const next = this.#takeStarts(plan, state, at);
-        yield* provenance.nodeCompleted(
-          plan.runId,
-          {
-            label: message.label,
-            output: message.output,
-            finishedAt: at,
-            edges: this.dag
-              .downstreamEdges(message.label)
-              .map((edge) => ({ from: edge.from, to: edge.to })),
-            ...completionOf(message),
-          },
-          next,
-        );
+        const done: NodeCompletion = {
+          label: message.label,
+          output: message.output,
+          finishedAt: at,
+          edges: this.dag
+            .downstreamEdges(message.label)
+            .map((edge) => ({ from: edge.from, to: edge.to })),
+          ...completionOf(message),
+        };
+        if (defer !== undefined && next.length === 0 && state.running.size === 0) {
+          // The run's last completion: handed over with its end, to be committed with
+          // the ledger's end (a crash before that runs this node again, attempt + 1).
+          held.push({ op: "nodeCompleted", runId: plan.runId, done, starting: [] });
+        } else yield* provenance.nodeCompleted(plan.runId, done, next);
         log?.debug({ nodeLabel: message.label }, "node completed");
         for (const start of next)
           log?.debug({ nodeLabel: start.label, attempt: start.attempt }, "node started");
@@ -197,13 +187,15 @@ export class RunLoop {
         : state.pauseRequested || state.ready.length > 0
           ? "paused"
           : "completed";
-      yield* provenance.runFinished(plan.runId, {
+      const end: RunEnd = {
         status,
         finishedAt,
         outputs,
         error: state.failed?.error.message,
         nodes: state.ended,
-      });
+      };
+      if (defer !== undefined) defer([...held, { op: "runFinished", runId: plan.runId, end }]);
+      else yield* provenance.runFinished(plan.runId, end);
       log?.info(
         { status, ...(state.failed ? { failedNode: state.failed.label } : {}) },
         "run finished",
@@ -234,6 +226,33 @@ export class RunLoop {
     }
     const at = state.ready.findIndex((other) => rank(other) > mine);
     state.ready.splice(at === -1 ? state.ready.length : at, 0, label);
+  }
+
+  /** The run's start record and the starts of its first nodes (taken from `state`). */
+  startOf(
+    plan: ExecutionPlan,
+    state: RunState,
+    now: number,
+  ): { readonly run: RunStart; readonly starting: NodeStart[] } {
+    const compiled = this.compiled();
+    const sinks = new Set(compiled.sinks.map((node) => node.label));
+    const sources = compiled.sources;
+    const run: RunStart = {
+      runId: plan.runId,
+      dagNsref: this.options.dagNsref,
+      parentRunId: plan.parentRunId,
+      expansionKey: plan.expansionKey,
+      fingerprint: compiled.fingerprint,
+      shape: compiled.shape,
+      startedAt: now,
+      input: plan.input,
+      nodes: this.dag.nodes.map((node) => ({
+        label: node.label,
+        isSource: sources.has(node.label),
+        isSink: sinks.has(node.label),
+      })),
+    };
+    return { run, starting: this.#takeStarts(plan, state, now) };
   }
 
   /** Takes the ready nodes that may start now (concurrency, pause) and describes their starts. */
