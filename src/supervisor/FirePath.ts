@@ -268,7 +268,7 @@ export class FirePath {
                 fire.runId,
                 new TriggerNotActive({ name: live.name, status: "stopping" }),
               );
-              core.runs.committedDuringStop(live, fire);
+              core.runs.committedDuringStop(live, fire, start !== undefined ? now : undefined);
               return;
             }
             core.runs.start(live, fire, false, context, start !== undefined);

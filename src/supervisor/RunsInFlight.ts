@@ -277,10 +277,32 @@ export class RunsInFlight {
   /**
    * A fire whose write-ahead committed after stop() began: no run starts, and its ledger
    * row says `interrupted` (the machine stays `firing`; the next start resumes the run).
+   * `startRecordedAt`: its run's start rode in that commit (one connection), so the run
+   * is ended `interrupted` too, in the same commit — never left `running` in the history.
    */
-  committedDuringStop(live: Live, fire: FireRef): void {
+  committedDuringStop(live: Live, fire: FireRef, startRecordedAt?: number): void {
+    const end: FireWrite[] =
+      startRecordedAt === undefined
+        ? []
+        : [
+            {
+              kind: "history",
+              write: {
+                op: "runFinished",
+                runId: fire.runId,
+                end: {
+                  status: "interrupted",
+                  finishedAt: startRecordedAt,
+                  outputs: {},
+                  error: undefined,
+                  nodes: [],
+                },
+              },
+            },
+          ];
     void this.core.fires.commitQuietly(live, [
       { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
+      ...end,
     ]);
   }
 
