@@ -3,15 +3,14 @@ import * as Layer from "effect/Layer";
 import type { StoreFailure } from "../store/errors.js";
 import { GroupedWrites } from "../store/GroupedWrites.js";
 import { isPostgresUrl } from "../store/isPostgresUrl.js";
-import { encodeJson } from "../store/jsonValue.js";
 import { PgGroupedWrites } from "../store/PgGroupedWrites.js";
 import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { runTyped } from "../store/runTyped.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storeEffect as attempt } from "../store/storeEffect.js";
+import { applyHistorySqlite, type HistoryWrite, historyOperation } from "./HistoryWrite.js";
 import { makePgProvenanceService, PgHistory, pgEffect } from "./PgProvenanceService.js";
 import {
-  type NodeStart,
   Provenance,
   type ProvenanceService,
   type RunStatus,
@@ -441,117 +440,21 @@ function makeService(
   grouped: GroupedWrites,
   guard?: WriteGuard,
 ): ProvenanceService {
-  const startNodes = (runId: string, starting: readonly NodeStart[]) => {
-    for (const start of starting) {
-      store.run("start node", sql.startNode, {
-        runId,
-        label: start.label,
-        input: encodeJson(start.input),
-        startedAt: iso(start.startedAt),
-        attempt: start.attempt,
-      });
-    }
-  };
   // Runs that write in the same turn (the runs of one second's ticks) share a commit;
   // each write is still on disk before its run goes on. A guarded copy shares the same
   // group and checks its guard first inside each write's savepoint.
-  const write = (operation: string, f: () => void) =>
-    grouped.write(
-      operation,
-      guard === undefined
-        ? f
-        : () => {
-            guard.sync();
-            f();
-          },
-    );
+  const write = (history: HistoryWrite) =>
+    grouped.write(historyOperation[history.op], () => {
+      guard?.sync();
+      applyHistorySqlite(store, history);
+    });
   return {
     guarded: (next) => makeService(store, grouped, next),
-    runStarted: (run, starting) =>
-      write("record run start", () => {
-        store.run("insert run", sql.insertRun, {
-          runId: run.runId,
-          dagNsref: run.dagNsref ?? null,
-          parentRunId: run.parentRunId ?? null,
-          startedAt: iso(run.startedAt),
-          input: encodeJson(run.input),
-          fingerprint: run.fingerprint,
-          shape: JSON.stringify(run.shape),
-          expansionKey: run.expansionKey ?? null,
-        });
-        for (const node of run.nodes) {
-          store.run("insert node", sql.insertNode, {
-            runId: run.runId,
-            label: node.label,
-            isSource: node.isSource ? 1 : 0,
-            isSink: node.isSink ? 1 : 0,
-          });
-        }
-        startNodes(run.runId, starting);
-      }),
-    runResumed: (runId, starting) =>
-      write("record run resume", () => {
-        store.run("resume run", sql.resumeRun, [runId]);
-        startNodes(runId, starting);
-      }),
-    nodesStarted: (runId, starting) =>
-      write("record node start", () => startNodes(runId, starting)),
-    nodeCompleted: (runId, done, starting) =>
-      write("record node completion", () => {
-        const finishedAt = iso(done.finishedAt);
-        store.run("complete node", sql.completeNode, {
-          runId,
-          label: done.label,
-          status: done.status,
-          output: encodeJson(done.output),
-          finishedAt,
-          cachedFrom: done.cachedFrom ?? null,
-        });
-        const entry = done.cacheEntry;
-        if (entry !== undefined) {
-          store.run("put node cache", sql.putCache, {
-            key: entry.key,
-            nsref: entry.nsref,
-            version: entry.version,
-            output: encodeJson(done.output),
-            runId: entry.runId,
-            createdAt: iso(entry.createdAt),
-            expiresAt: iso(entry.expiresAt),
-          });
-        }
-        for (const edge of done.edges) {
-          store.run("record edge", sql.insertEdge, {
-            runId,
-            from: edge.from,
-            to: edge.to,
-            at: finishedAt,
-          });
-        }
-        startNodes(runId, starting);
-      }),
-    runFinished: (runId, end) =>
-      write("record run end", () => {
-        for (const node of end.nodes) {
-          store.run("end node", sql.endNode, {
-            runId,
-            label: node.label,
-            status: node.status,
-            error: node.error ?? null,
-            finishedAt: iso(node.finishedAt),
-          });
-        }
-        store.run("end nodes left running", sql.endLeftRunning, {
-          runId,
-          finishedAt: iso(end.finishedAt),
-        });
-        store.run("finish run", sql.finishRun, {
-          runId,
-          status: end.status,
-          finishedAt: iso(end.finishedAt),
-          outputs: encodeJson(end.outputs),
-          error: end.error ?? null,
-        });
-      }),
+    runStarted: (run, starting) => write({ op: "runStarted", run, starting }),
+    runResumed: (runId, starting) => write({ op: "runResumed", runId, starting }),
+    nodesStarted: (runId, starting) => write({ op: "nodesStarted", runId, starting }),
+    nodeCompleted: (runId, done, starting) => write({ op: "nodeCompleted", runId, done, starting }),
+    runFinished: (runId, end) => write({ op: "runFinished", runId, end }),
     loadRunState: (runId) =>
       attempt(store.path, "load run state", () => {
         const row = store.get<DagRunRow>("load run", sql.selectRun, [runId]);

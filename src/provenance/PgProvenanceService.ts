@@ -1,16 +1,11 @@
 import * as Effect from "effect/Effect";
 import type { StoreFailure } from "../store/errors.js";
-import { encodeJson } from "../store/jsonValue.js";
 import type { PgGroupedWrites } from "../store/PgGroupedWrites.js";
-import type { PgQueryable, PgStore } from "../store/PgStore.js";
+import type { PgStore } from "../store/PgStore.js";
 import { storePromise } from "../store/storePromise.js";
-import type {
-  DagShape,
-  NodeStart,
-  ProvenanceService,
-  RunStatus,
-  WriteGuard,
-} from "./Provenance.js";
+import { applyHistoryPg } from "./applyHistoryPg.js";
+import { type HistoryWrite, historyOperation } from "./HistoryWrite.js";
+import type { DagShape, ProvenanceService, RunStatus, WriteGuard } from "./Provenance.js";
 import { pgProvenanceSql as sql } from "./pgProvenanceSql.js";
 import type { DagRunRow, NodeCacheRow, NodeExecutionRow } from "./provenanceSql.js";
 import {
@@ -34,23 +29,6 @@ export const pgEffect = <A>(
   f: () => Promise<A>,
 ): Effect.Effect<A, StoreFailure> => storePromise(store.location, operation, f);
 
-/** The starting nodes as the four column arrays the statements take. */
-const startColumns = (starting: readonly NodeStart[]) => [
-  starting.map((s) => s.label),
-  starting.map((s) => encodeJson(s.input)),
-  starting.map((s) => iso(s.startedAt)),
-  starting.map((s) => s.attempt),
-];
-
-const startNodes = async (
-  tx: PgQueryable,
-  runId: string,
-  starting: readonly NodeStart[],
-): Promise<void> => {
-  if (starting.length === 0) return;
-  await tx.query("start nodes", sql.startNodes, [runId, ...startColumns(starting)]);
-};
-
 /**
  * The `Provenance` service on PostgreSQL. The writes of one turn share a transaction, and
  * each Effect succeeds only after the COMMIT that holds its write (write-ahead: a node's start is committed before its
@@ -71,75 +49,17 @@ export function makePgProvenanceService(
   // copy shares the same group and checks its guard first on the transaction.
   // Uninterruptible: an interrupted run waits for its write in flight to commit, so the
   // record of its interruption (written next) cannot be overtaken by it.
-  const write = (operation: string, f: (tx: PgQueryable) => Promise<void>) =>
-    Effect.uninterruptible(grouped.write(operation, f, guard));
+  const write = (history: HistoryWrite) =>
+    Effect.uninterruptible(
+      grouped.write(historyOperation[history.op], (tx) => applyHistoryPg(tx, history), guard),
+    );
   return {
     guarded: (next) => makePgProvenanceService(store, grouped, next),
-    // Each write is one statement (one round trip) where the rows allow it.
-    runStarted: (run, starting) =>
-      write("record run start", async (tx) => {
-        await tx.query("record run start", sql.startRun, [
-          run.runId,
-          run.dagNsref ?? null,
-          run.parentRunId ?? null,
-          iso(run.startedAt),
-          encodeJson(run.input),
-          run.fingerprint,
-          JSON.stringify(run.shape),
-          run.expansionKey ?? null,
-          run.nodes.map((n) => n.label),
-          run.nodes.map((n) => (n.isSource ? 1 : 0)),
-          run.nodes.map((n) => (n.isSink ? 1 : 0)),
-          ...startColumns(starting),
-        ]);
-      }),
-    runResumed: (runId, starting) =>
-      write("record run resume", async (tx) => {
-        await tx.query("resume run", sql.resumeRun, [runId]);
-        await startNodes(tx, runId, starting);
-      }),
-    nodesStarted: (runId, starting) =>
-      write("record node start", (tx) => startNodes(tx, runId, starting)),
-    nodeCompleted: (runId, done, starting) =>
-      write("record node completion", async (tx) => {
-        await tx.query("record node completion", sql.completeNodeAndStart, [
-          runId,
-          done.label,
-          done.status,
-          encodeJson(done.output),
-          iso(done.finishedAt),
-          done.edges.map((e) => e.from),
-          done.edges.map((e) => e.to),
-          ...startColumns(starting),
-          done.cachedFrom ?? null,
-        ]);
-        const entry = done.cacheEntry;
-        if (entry !== undefined) {
-          await tx.query("put node cache", sql.putCache, [
-            entry.key,
-            entry.nsref,
-            entry.version,
-            encodeJson(done.output),
-            entry.runId,
-            iso(entry.createdAt),
-            iso(entry.expiresAt),
-          ]);
-        }
-      }),
-    runFinished: (runId, end) =>
-      write("record run end", async (tx) => {
-        await tx.query("record run end", sql.endRun, [
-          runId,
-          end.status,
-          iso(end.finishedAt),
-          encodeJson(end.outputs),
-          end.error ?? null,
-          end.nodes.map((n) => n.label),
-          end.nodes.map((n) => n.status),
-          end.nodes.map((n) => n.error ?? null),
-          end.nodes.map((n) => iso(n.finishedAt)),
-        ]);
-      }),
+    runStarted: (run, starting) => write({ op: "runStarted", run, starting }),
+    runResumed: (runId, starting) => write({ op: "runResumed", runId, starting }),
+    nodesStarted: (runId, starting) => write({ op: "nodesStarted", runId, starting }),
+    nodeCompleted: (runId, done, starting) => write({ op: "nodeCompleted", runId, done, starting }),
+    runFinished: (runId, end) => write({ op: "runFinished", runId, end }),
     loadRunState: (runId) =>
       pgEffect(store, "load run state", async () => {
         const [row] = await store.query<DagRunRow>("load run", sql.selectRun, [runId]);

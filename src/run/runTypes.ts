@@ -1,6 +1,7 @@
 import type * as Context from "effect/Context";
 import type { DagInvalid } from "../dag/errors.js";
 import type { FireContext, NamespaceLike } from "../dag/NodeContext.js";
+import type { HistoryWrite } from "../provenance/HistoryWrite.js";
 import type { ProvenanceError } from "../provenance/Provenance.js";
 import type {
   DagChanged,
@@ -55,6 +56,8 @@ export interface RestartOptions {
   readonly signal?: AbortSignal;
   /** The trigger fire the run stands for, given to its nodes as `ctx.fire` (the supervisor). */
   readonly fire?: FireContext;
+  /** @internal How the supervisor records this run's start and end in its own commits. */
+  readonly recording?: RunRecording;
 }
 
 /**
@@ -121,6 +124,8 @@ export interface RunOptions {
   readonly expansionKey?: string;
   /** The trigger fire the run stands for, given to its nodes as `ctx.fire` (the supervisor). */
   readonly fire?: FireContext;
+  /** @internal How the supervisor records this run's start and end in its own commits. */
+  readonly recording?: RunRecording;
 }
 
 /** @internal What one execution starts from: nothing for a new run, stored state for a resume. */
@@ -141,4 +146,32 @@ export interface ExecutionPlan {
    * is computed, not looked up, and its fresh output replaces the cached one.
    */
   readonly recompute?: ReadonlySet<string>;
+  /** The supervisor's way of recording the start and end (see {@link RunRecording}). */
+  readonly recording?: RunRecording | undefined;
+}
+
+/**
+ * @internal How a run's start and end reach the history when the supervisor's trigger
+ * store shares its connection: in the fire's own commits (issue 15: fewer commits per
+ * fire, and no crash window between the ledger and the history).
+ *
+ * @example
+ * ```ts
+ * const recording: RunRecording = { startRecorded: true, deferEnd: (writes) => tail.push(...writes) };
+ * ```
+ */
+export interface RunRecording {
+  /**
+   * The run's start and its first node starts are on record already, as
+   * `DagRunner.prepareStart` described them (the fire's write-ahead commit): not written
+   * again. Only for a new run.
+   */
+  readonly startRecorded?: boolean;
+  /**
+   * Receives the run's end (after its last node's completion, when a node completed
+   * last) instead of writing it: the caller commits them with the ledger's end. Called
+   * once, synchronously, as the run returns; not for an interrupted run (its end is
+   * written at once).
+   */
+  readonly deferEnd?: (writes: readonly HistoryWrite[]) => void;
 }

@@ -11,6 +11,7 @@ import {
   triggerStateOf,
 } from "../../machines/trigger.machine.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import type { HistoryWrite } from "../provenance/HistoryWrite.js";
 import type { DagRunResult } from "../run/DagRunner.js";
 import { jsonProblem } from "../store/jsonProblem.js";
 import { fireCommitted, startFireSpan } from "../telemetry/fireSpan.js";
@@ -32,6 +33,7 @@ import { GroupCommit } from "./GroupCommit.js";
 import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
 import { fireRow, machineInput } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
+import { type FireWrite, type HistoryAlongside, sharedHistory } from "./sharedHistory.js";
 
 /**
  * The fire path: an event for a trigger's machine → the pure step → the writes it
@@ -52,10 +54,18 @@ import type { SupervisorCore } from "./SupervisorCore.js";
  * ```
  */
 export class FirePath {
-  readonly group: GroupCommit<TriggerWrite>;
+  readonly group: GroupCommit<FireWrite>;
+  /** How run-history writes join this path's commits; `undefined`: they cannot. */
+  readonly #history: HistoryAlongside | undefined;
 
   constructor(readonly core: SupervisorCore) {
     this.group = new GroupCommit((writes, triggers) => this.#applyBatch(writes, triggers));
+    this.#history = sharedHistory(core);
+  }
+
+  /** Whether run-history writes can ride in this path's commits (one connection). */
+  get sharesHistory(): boolean {
+    return this.#history !== undefined;
   }
 
   /**
@@ -68,7 +78,7 @@ export class FirePath {
   async pushFire(
     name: string,
     payload: Record<string, unknown>,
-    extra: (runId: string, runs: boolean) => readonly TriggerWrite[],
+    extra: (runId: string, runs: boolean) => readonly FireWrite[],
     options: { readonly kind?: "push" | "manual"; readonly key?: string } = {},
   ): Promise<FireOutcome> {
     const core = this.core;
@@ -187,7 +197,7 @@ export class FirePath {
    * (and `extra`) in the group transaction, and only then acted on. Call it inside
    * `serial(live, …)` (invariant 3).
    */
-  async step(live: Live, input: TriggerEvent, extra: readonly TriggerWrite[] = []): Promise<void> {
+  async step(live: Live, input: TriggerEvent, extra: readonly FireWrite[] = []): Promise<void> {
     const core = this.core;
     if (live.lost) {
       // Given up (another supervisor owns the trigger now): this copy writes nothing more.
@@ -201,7 +211,7 @@ export class FirePath {
     const before = live.snapshot;
     const [next, actions] = core.stepper.step(before, event);
     const now = core.clock.now();
-    const writes: TriggerWrite[] = [...extra];
+    const writes: FireWrite[] = [...extra];
     const changed = next !== before;
     if (changed) {
       writes.push(
@@ -227,7 +237,7 @@ export class FirePath {
       };
       const fire = params.fire;
       switch (action.type) {
-        case "startRun":
+        case "startRun": {
           if (fire === undefined) break;
           // A fire kept pending has its ledger row (`buffered`) already, also after a
           // restart: the machine says so, not this process's memory.
@@ -236,6 +246,10 @@ export class FirePath {
               ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
               : fireRow(live, fire, now, "running"),
           );
+          // The run's start (and its first nodes') in this same write-ahead commit, when
+          // the history shares the connection: the run then does not write it again.
+          const start = this.#history ? core.runs.prepareStart(live, fire, now) : undefined;
+          if (start !== undefined) writes.push({ kind: "history", write: start });
           effects.push(() => {
             // Its kind as its ledger row holds it; unknown here (a fire buffered before a
             // restart), the run reads it from that row.
@@ -254,12 +268,13 @@ export class FirePath {
                 fire.runId,
                 new TriggerNotActive({ name: live.name, status: "stopping" }),
               );
-              core.runs.committedDuringStop(live, fire);
+              core.runs.committedDuringStop(live, fire, start !== undefined ? now : undefined);
               return;
             }
-            core.runs.start(live, fire, false, context);
+            core.runs.start(live, fire, false, context, start !== undefined);
           });
           break;
+        }
         case "recordOverlapSkip":
           if (fire === undefined) break;
           writes.push({
@@ -382,7 +397,7 @@ export class FirePath {
   }
 
   /** Commits writes that nothing waits on; a failure is reported, not thrown. */
-  async commitQuietly(live: Live, writes: readonly TriggerWrite[]): Promise<void> {
+  async commitQuietly(live: Live, writes: readonly FireWrite[]): Promise<void> {
     await this.group
       .commit(writes, () => {}, live.name)
       .catch((error: unknown) => this.core.onError(error, live.name));
@@ -394,7 +409,7 @@ export class FirePath {
    * none, so its check always fails); a stopped one (activating before start) writes
    * unfenced. Trigger leases: always fenced by the lease of every trigger written.
    */
-  async #applyBatch(writes: readonly TriggerWrite[], triggers: readonly string[]): Promise<void> {
+  async #applyBatch(all: readonly FireWrite[], triggers: readonly string[]): Promise<void> {
     const core = this.core;
     core.fault("commit:before", triggers);
     let fence: Fence | undefined;
@@ -407,10 +422,21 @@ export class FirePath {
     } else if (core.state !== "stopped") {
       fence = { kind: "database", owner: core.ownerId, epoch: core.epoch ?? -1 };
     }
+    const writes: TriggerWrite[] = [];
+    const history: HistoryWrite[] = [];
+    for (const write of all) {
+      if (write.kind === "history") history.push(write.write);
+      else writes.push(write);
+    }
+    if (history.length > 0 && this.#history === undefined) {
+      throw new Error("run-history writes reached a fire-path commit that cannot carry them");
+    }
+    const alongside = history.length > 0 ? this.#history?.(history) : undefined;
     const startedAt = core.clock.now();
     try {
       await core.store.backend.commit("trigger transition", writes, {
         ...(fence ? { fence } : {}),
+        ...(alongside ? { alongside } : {}),
         afterWrites: () => core.fault("commit:inside", triggers),
       });
     } catch (error) {
@@ -421,7 +447,7 @@ export class FirePath {
       }
       throw error;
     }
-    groupCommitted(writes.length, core.clock.now() - startedAt);
+    groupCommitted(all.length, core.clock.now() - startedAt);
     core.fault("commit:after", triggers);
   }
 

@@ -1,8 +1,10 @@
 import type { FireRef } from "../../machines/trigger.machine.js";
 import type { FireContext } from "../dag/NodeContext.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
+import type { HistoryWrite } from "../provenance/HistoryWrite.js";
 import { DagRunner, type DagRunResult } from "../run/DagRunner.js";
 import { RunNotFound, RunNotRestartable } from "../run/errors.js";
+import type { RunRecording } from "../run/runTypes.js";
 import { expectRun } from "../telemetry/runParents.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { finalStatus, findLeaseLost, storeWriteFailed } from "./errorCauses.js";
@@ -11,6 +13,7 @@ import { failuresBefore, pauseNote } from "./failureStreak.js";
 import { fencedProvenance } from "./fencedProvenance.js";
 import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
+import type { FireWrite } from "./sharedHistory.js";
 
 /** The run is being cancelled by `cancelOther`: its interruption is recorded `cancelled`. */
 const isCancelled = (live: Live, runId: string): boolean =>
@@ -54,9 +57,26 @@ export class RunsInFlight {
    * then commits its end. A resumed run keeps its run id: completed nodes are not run
    * again and the node that was cut off runs with a higher attempt.
    */
-  start(live: Live, fire: FireRef, resume: boolean, context?: FireContext): void {
+  start(
+    live: Live,
+    fire: FireRef,
+    resume: boolean,
+    context?: FireContext,
+    startRecorded = false,
+  ): void {
     const core = this.core;
     const controller = new AbortController();
+    // The run's end (and last completion), when the history shares the fire path's
+    // connection: committed with the ledger's end, in one transaction.
+    const tail: FireWrite[] = [];
+    const recording: RunRecording | undefined = core.fires.sharesHistory
+      ? {
+          startRecorded,
+          deferEnd: (writes) => {
+            for (const write of writes) tail.push({ kind: "history", write });
+          },
+        }
+      : undefined;
     const done = (async () => {
       core.fault("run:before", [live.name], fire.runId);
       core.emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
@@ -64,7 +84,7 @@ export class RunsInFlight {
       let result: DagRunResult;
       let thrown: unknown;
       try {
-        result = await this.#run(live, fire, resume, controller.signal, context);
+        result = await this.#run(live, fire, resume, controller.signal, context, recording);
       } catch (error) {
         thrown = error;
         core.onError(error, live.name);
@@ -105,9 +125,10 @@ export class RunsInFlight {
         // `firing`, so the next start() resumes this run.
         await core.fires.commitQuietly(live, [
           { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
+          ...tail,
         ]);
       } else {
-        await this.#commitEnd(live, fire, result, controller.signal);
+        await this.#commitEnd(live, fire, result, controller.signal, tail);
         core.fault("end:after", [live.name], fire.runId);
         live.draining = false;
         core.scheduler.drainBacklog(live);
@@ -131,20 +152,35 @@ export class RunsInFlight {
     resume: boolean,
     signal: AbortSignal,
     given: FireContext | undefined,
+    recording: RunRecording | undefined,
   ): Promise<DagRunResult> {
     const definition = live.definition;
     if (definition === undefined) throw new Error(`trigger "${live.name}" has no definition`);
     const runner = this.#runnerOf(definition, live);
     const context = given ?? (await this.#recordedContext(live, fire));
-    if (!resume) return runner.run(fire.payload, { runId: fire.runId, signal, fire: context });
+    const options = {
+      runId: fire.runId,
+      signal,
+      fire: context,
+      ...(recording ? { recording } : {}),
+    };
+    if (!resume) return runner.run(fire.payload, options);
     // Cancelled (`cancelOther`) before the process died: not resumed, only ended.
     if (isCancelled(live, fire.runId)) return runner.endInterrupted(fire.runId);
+    // A resumed run's start is on record (or missing: then it starts afresh below).
+    const resumed = recording ? { recording: { ...recording, startRecorded: false } } : {};
     return runner
-      .restart(fire.runId, { allowRunning: true, allowChangedDag: true, signal, fire: context })
+      .restart(fire.runId, {
+        allowRunning: true,
+        allowChangedDag: true,
+        signal,
+        fire: context,
+        ...resumed,
+      })
       .catch((error: unknown): Promise<DagRunResult> | DagRunResult => {
         // The crash came before the run's first commit: nothing ran, start it now.
         if (error instanceof RunNotFound)
-          return runner.run(fire.payload, { runId: fire.runId, signal, fire: context });
+          return runner.run(fire.payload, { ...options, ...resumed });
         // The run ended but its end was not yet in the ledger: record that end.
         if (error instanceof RunNotRestartable) {
           return { runId: fire.runId, status: finalStatus(error.status), outputs: {} };
@@ -179,6 +215,7 @@ export class RunsInFlight {
     fire: FireRef,
     result: DagRunResult,
     signal: AbortSignal,
+    tail: readonly FireWrite[],
   ): Promise<void> {
     const core = this.core;
     for (;;) {
@@ -187,11 +224,11 @@ export class RunsInFlight {
           // Paused first: the pending fires are dropped (as by a deactivate), not started
           // by this end.
           await this.#pauseOnFailures(live, fire, result);
-          await core.fires.step(live, {
-            type: "RUN_FINISHED",
-            runId: fire.runId,
-            status: result.status,
-          });
+          await core.fires.step(
+            live,
+            { type: "RUN_FINISHED", runId: fire.runId, status: result.status },
+            tail,
+          );
         });
         return;
       } catch (error) {
@@ -227,12 +264,45 @@ export class RunsInFlight {
   }
 
   /**
+   * The history write of a new run's start for `fire` (the run row, its nodes, its first
+   * node starts), to go in the fire's write-ahead commit; `undefined` when the trigger
+   * has no definition or its DAG is invalid (the run then records as usual, or fails).
+   */
+  prepareStart(live: Live, fire: FireRef, now: number): HistoryWrite | undefined {
+    const definition = live.definition;
+    if (definition === undefined) return undefined;
+    return this.#runnerOf(definition, live).prepareStart(fire.payload, fire.runId, now);
+  }
+
+  /**
    * A fire whose write-ahead committed after stop() began: no run starts, and its ledger
    * row says `interrupted` (the machine stays `firing`; the next start resumes the run).
+   * `startRecordedAt`: its run's start rode in that commit (one connection), so the run
+   * is ended `interrupted` too, in the same commit — never left `running` in the history.
    */
-  committedDuringStop(live: Live, fire: FireRef): void {
+  committedDuringStop(live: Live, fire: FireRef, startRecordedAt?: number): void {
+    const end: FireWrite[] =
+      startRecordedAt === undefined
+        ? []
+        : [
+            {
+              kind: "history",
+              write: {
+                op: "runFinished",
+                runId: fire.runId,
+                end: {
+                  status: "interrupted",
+                  finishedAt: startRecordedAt,
+                  outputs: {},
+                  error: undefined,
+                  nodes: [],
+                },
+              },
+            },
+          ];
     void this.core.fires.commitQuietly(live, [
       { kind: "updateEvent", eventId: fire.eventId, status: "interrupted" },
+      ...end,
     ]);
   }
 

@@ -23,6 +23,7 @@ import {
 } from "./records.js";
 import { type CheckpointRow, retentionSql } from "./retentionSql.js";
 import type {
+  CommitHooks,
   DatabaseLease,
   Fence,
   HeldLease,
@@ -232,16 +233,17 @@ export class PgTriggerBackend implements TriggerBackend {
     return row === undefined ? undefined : toCheckpoint(row);
   }
 
-  commit(
-    operation: string,
-    writes: readonly TriggerWrite[],
-    hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
-  ): Promise<void> {
+  commit(operation: string, writes: readonly TriggerWrite[], hooks: CommitHooks): Promise<void> {
+    const alongside = hooks.alongside;
+    if (alongside !== undefined && alongside.pg === undefined) {
+      return Promise.reject(new Error("a PostgreSQL commit was given writes for SQLite only"));
+    }
     return this.store.transaction(operation, async (tx) => {
       if (hooks.fence !== undefined) await this.#check(tx, hooks.fence);
       for (const batch of batches(writes)) {
         await tx.query(batch.shape.operation, batch.shape.sql, columnArrays(batch));
       }
+      await alongside?.pg?.(tx);
       hooks.afterWrites?.();
     });
   }

@@ -22,6 +22,7 @@ import {
 } from "./records.js";
 import { type CheckpointRow, retentionSql } from "./retentionSql.js";
 import type {
+  CommitHooks,
   DatabaseLease,
   Fence,
   HeldLease,
@@ -259,15 +260,16 @@ export class SqliteTriggerBackend implements TriggerBackend {
     });
   }
 
-  commit(
-    operation: string,
-    writes: readonly TriggerWrite[],
-    hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
-  ): Promise<void> {
+  commit(operation: string, writes: readonly TriggerWrite[], hooks: CommitHooks): Promise<void> {
+    const alongside = hooks.alongside;
+    if (alongside !== undefined && alongside.sqlite === undefined) {
+      return Promise.reject(new Error("a SQLite commit was given writes for PostgreSQL only"));
+    }
     return this.#now(() =>
       this.store.transaction(operation, () => {
         if (hooks.fence !== undefined) this.#check(hooks.fence);
         for (const write of writes) applySqliteWrite(this.store, write);
+        alongside?.sqlite?.();
         hooks.afterWrites?.();
       }),
     );

@@ -32,6 +32,28 @@ export type Fence =
     };
 
 /**
+ * What a `TriggerBackend.commit` does besides its writes, inside its transaction.
+ *
+ * @example
+ * ```ts
+ * const hooks: CommitHooks = { fence, alongside: { sqlite: () => applyHistory(store) } };
+ * ```
+ */
+export interface CommitHooks {
+  readonly fence?: Fence;
+  /**
+   * Writes of another store on this same connection, after the trigger writes: SQLite
+   * calls `sqlite()` (synchronous SQL on the same file), PostgreSQL `pg(tx)` on the same
+   * transaction. A backend given only the other kind's refuses the commit.
+   */
+  readonly alongside?: {
+    readonly sqlite?: () => void;
+    readonly pg?: (tx: PgQueryable) => Promise<void>;
+  };
+  readonly afterWrites?: () => void;
+}
+
+/**
  * One trigger's lease as stored: who owns the trigger, under which fencing epoch, and
  * until when (the owner's heartbeat moves `expiresAt` forward).
  *
@@ -106,14 +128,12 @@ export interface TriggerBackend {
   getBackfill(id: string): Promise<BackfillRecord | undefined>;
 
   /**
-   * Applies `writes` in one transaction after checking `fence` inside it; `afterWrites`
-   * runs last before COMMIT (a fault hook for tests).
+   * Applies `writes` in one transaction after checking `fence` inside it, then the
+   * `alongside` writes of another store on this same connection (the run history's: a
+   * run's start in its fire's write-ahead commit); `afterWrites` runs last before COMMIT
+   * (a fault hook for tests).
    */
-  commit(
-    operation: string,
-    writes: readonly TriggerWrite[],
-    hooks: { readonly fence?: Fence; readonly afterWrites?: () => void },
-  ): Promise<void>;
+  commit(operation: string, writes: readonly TriggerWrite[], hooks: CommitHooks): Promise<void>;
 
   /**
    * The fencing check alone, for writes that are not the trigger store's (a run's
