@@ -87,6 +87,7 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
         : c.dim("-");
     return [
       t.name,
+      t.source === "data" ? c.cyan("data") : c.dim("code"),
       state,
       schedule,
       next,
@@ -98,7 +99,7 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
   });
   out.line(
     out.table(
-      ["TRIGGER", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "OWNER", "LEDGER"],
+      ["TRIGGER", "FROM", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "OWNER", "LEDGER"],
       rows,
     ),
   );
