@@ -1,5 +1,5 @@
-import type { DefinitionChange, DefinitionWrite, StoredDefinition } from "./definitionSql.js";
 import type { PgQueryable } from "../store/PgStore.js";
+import type { DefinitionChange, DefinitionWrite, StoredDefinition } from "./definitionSql.js";
 import type { JournalCheckpoint } from "./JournalCheckpoint.js";
 import type {
   ActivationRecord,

@@ -99,7 +99,17 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
   });
   out.line(
     out.table(
-      ["TRIGGER", "FROM", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "OWNER", "LEDGER"],
+      [
+        "TRIGGER",
+        "FROM",
+        "STATE",
+        "SCHEDULE",
+        "NEXT FIRE",
+        "LAST RUN",
+        "IN FLIGHT",
+        "OWNER",
+        "LEDGER",
+      ],
       rows,
     ),
   );
