@@ -109,7 +109,8 @@ export class DataTriggers {
       throw new CodeDefinedTrigger({ name: definition.name, operation: "upsert" });
     }
     await core.store.ready();
-    await this.ensureLoaded();
+    // Up to date first: whether it is created or updated is the database's answer.
+    await this.read();
     const standing = this.#rows.get(definition.name)?.removedAt === undefined;
     const existed = this.#rows.has(definition.name) && standing;
     const version = await core.store.writeDefinition({
@@ -220,7 +221,7 @@ export class DataTriggers {
     const disabledAt = stored?.record.statusNote?.at.getTime() ?? Number.NEGATIVE_INFINITY;
     if (
       stored === undefined ||
-      (stored.record.status === "disabled" && disabledAt < row.createdAt.getTime())
+      (stored.record.status === "disabled" && disabledAt <= row.createdAt.getTime())
     ) {
       // New (or re-created after a removal): activated. Under shared triggers the
       // supervisor that claims it activates it; the others leave it.
