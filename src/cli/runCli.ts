@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { CommandKit } from "./CommandKit.js";
 import { cursorCommand } from "./commands/cursor.js";
 import { dagCommand } from "./commands/dag.js";
+import { dataTriggerCommand } from "./commands/dataTrigger.js";
 import { eventsCommand } from "./commands/events.js";
 import { execCommands } from "./commands/exec.js";
 import { explainCommand } from "./commands/explain.js";
@@ -67,6 +68,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   cursorCommand(program, kit);
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
+  dataTriggerCommand(program, kit);
   dagCommand(program, kit);
   execCommands(program, kit);
   uiCommand(program, kit);

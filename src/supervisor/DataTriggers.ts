@@ -105,9 +105,6 @@ export class DataTriggers {
   async upsert(input: unknown, by: string | undefined): Promise<DataTriggerChange> {
     const core = this.core;
     const { definition, json } = dataTriggerSpec(core.namespace, input);
-    if (core.namespace.hasTrigger(definition.name)) {
-      throw new CodeDefinedTrigger({ name: definition.name, operation: "upsert" });
-    }
     await core.store.ready();
     // Up to date first: whether it is created or updated is the database's answer.
     await this.read();

@@ -86,3 +86,19 @@ export class DataTriggerNotFound extends Data.TaggedError("DataTriggerNotFound")
     return `No data trigger named "${this.name}" (none stands with that name).${hint}`;
   }
 }
+
+/**
+ * `tickflow trigger add` named a data trigger that already stands (use `update`).
+ *
+ * @example
+ * ```ts
+ * // tickflow trigger add customer_42 ... → DataTriggerExists { name: "customer_42" }
+ * ```
+ */
+export class DataTriggerExists extends Data.TaggedError("DataTriggerExists")<{
+  readonly name: string;
+}> {
+  override get message() {
+    return `A data trigger named "${this.name}" already exists: change it with tickflow trigger update ${this.name}, or remove it first.`;
+  }
+}

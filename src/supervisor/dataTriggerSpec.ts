@@ -8,7 +8,11 @@ import {
 } from "../namespace/TriggerDefinition.js";
 import { validateTriggerSpec } from "../namespace/validateTriggerSpec.js";
 import { jsonProblem } from "../store/jsonProblem.js";
-import { DataTriggerRefUnknown, TriggerDefinitionNotJson } from "./dataTriggerErrors.js";
+import {
+  CodeDefinedTrigger,
+  DataTriggerRefUnknown,
+  TriggerDefinitionNotJson,
+} from "./dataTriggerErrors.js";
 
 /**
  * A trigger defined as data (`manager.upsertTrigger`, `tickflow trigger add --file`):
@@ -41,8 +45,8 @@ export type DataTriggerDefinition = Omit<TriggerSpec, "pollFn" | "startAt" | "en
  * A data definition checked and turned into the trigger it defines: the same checks as
  * `ns.registerTrigger` (`validateTriggerSpec`, `defineTrigger`: `InvalidTriggerOption`,
  * `InvalidTriggerDefinition`, `InvalidSchedule`, …), plus `TriggerDefinitionNotJson`
- * (a value JSON cannot carry, or `pollFn` given as code) and `DataTriggerRefUnknown` (its
- * DAG or poll function is not registered). `json` is what is stored. The one place a
+ * (a value JSON cannot carry), `DataTriggerRefUnknown` (its DAG or poll function is not
+ * registered) and `CodeDefinedTrigger` (code defines a trigger of that name). `json` is what is stored. The one place a
  * data definition becomes a `TriggerSpec`: a new `TriggerSpec` field needs no line here.
  *
  * @example
@@ -78,6 +82,9 @@ export function dataTriggerSpec(
   const data = JSON.parse(json) as Record<string, unknown>;
   const { pollNsref: _named, ...spec } = data;
   const poll = pollNsref === undefined ? undefined : pollFunction(namespace, name, pollNsref);
+  if (namespace.hasTrigger(String(rest.name))) {
+    throw new CodeDefinedTrigger({ name: String(rest.name), operation: "upsert" });
+  }
   const definition = defineTrigger({
     ...(spec as unknown as TriggerSpec),
     ...(poll === undefined ? {} : { pollFn: poll }),
