@@ -203,6 +203,15 @@ export { isPostgresUrl } from "./store/isPostgresUrl.js";
 export type { PgWriteGuard } from "./store/PgGroupedWrites.js";
 export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
+export type { DataTriggerChange } from "./supervisor/DataTriggers.js";
+export {
+  CodeDefinedTrigger,
+  DataTriggerExists,
+  DataTriggerNotFound,
+  DataTriggerRefUnknown,
+  TriggerDefinitionNotJson,
+} from "./supervisor/dataTriggerErrors.js";
+export type { DataTriggerDefinition } from "./supervisor/dataTriggerSpec.js";
 export {
   CursorInvalid,
   FireKeyInvalid,
@@ -230,6 +239,7 @@ export {
   TriggerManager,
   type TriggerManagerOptions,
 } from "./supervisor/TriggerManager.js";
+export type { DefinitionChange, StoredDefinition } from "./trigger/definitionSql.js";
 export type { JournalCheckpoint } from "./trigger/JournalCheckpoint.js";
 export { LeaseLost } from "./trigger/LeaseLost.js";
 export type {
