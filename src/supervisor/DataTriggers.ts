@@ -193,7 +193,7 @@ export class DataTriggers {
   async #applyAll(names: readonly string[], stored: readonly StoredActivation[]): Promise<void> {
     const activations = new Map(stored.map((s) => [s.record.name, s]));
     for (const name of new Set(names)) {
-      if (this.core.namespace.hasTrigger(name)) continue;
+      if (this.core.namespace.hasTrigger(name) || !this.#mayApply()) continue;
       try {
         await this.#apply(name, activations.get(name));
       } catch (error) {
@@ -234,25 +234,27 @@ export class DataTriggers {
     // Changed: the definition is adopted as an edited code definition is at a restart —
     // the policy by a journaled CONFIGURE, the schedule from now (no surprise fire).
     live.definition = definition;
-    const now = core.clock.now();
-    await core.scheduler.adoptEditedSchedules([stored], now);
-    // The stored record says what the trigger now is (status, explain), whatever changed.
     const config = configOf(definition);
-    if (
-      stored.record.dagNsref !== definition.dagNsref ||
-      JSON.stringify(stored.record.config) !== JSON.stringify(config)
-    ) {
-      const record = {
-        kind: "upsertActivation" as const,
-        name,
-        dagNsref: definition.dagNsref,
-        triggerType: definition.triggerType,
-        status: stored.record.status,
-        config,
-        at: live.activatedAt,
-      };
-      await serial(live, () => core.fires.group.commit([record], () => {}, name));
+    const same =
+      stored.record.dagNsref === definition.dagNsref &&
+      JSON.stringify(stored.record.config) === JSON.stringify(config);
+    if (same) {
+      // Nothing the record holds changed (a restart reading it again): the policy only.
+      await serial(live, () => core.fires.adoptPolicy(live, definition));
+      return;
     }
+    await core.scheduler.adoptEditedSchedules([stored], core.clock.now());
+    // The stored record says what the trigger now is (status, explain), whatever changed.
+    const record = {
+      kind: "upsertActivation" as const,
+      name,
+      dagNsref: definition.dagNsref,
+      triggerType: definition.triggerType,
+      status: stored.record.status,
+      config,
+      at: live.activatedAt,
+    };
+    await serial(live, () => core.fires.group.commit([record], () => {}, name));
     core.timers.delete(name);
     core.scheduler.schedule(live);
   }
