@@ -203,7 +203,6 @@ export { isPostgresUrl } from "./store/isPostgresUrl.js";
 export type { PgWriteGuard } from "./store/PgGroupedWrites.js";
 export { type PgQueryable, PgStore, type PgStoreOptions } from "./store/PgStore.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/SqliteStore.js";
-export type { DataTriggerChange } from "./supervisor/DataTriggers.js";
 export {
   CodeDefinedTrigger,
   DataTriggerExists,
@@ -211,7 +210,10 @@ export {
   DataTriggerRefUnknown,
   TriggerDefinitionNotJson,
 } from "./supervisor/dataTriggerErrors.js";
-export type { DataTriggerDefinition } from "./supervisor/dataTriggerSpec.js";
+export type {
+  DataTriggerChange,
+  DataTriggerDefinition,
+} from "./supervisor/dataTriggerSpec.js";
 export {
   CursorInvalid,
   FireKeyInvalid,

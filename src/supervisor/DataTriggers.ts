@@ -3,25 +3,10 @@ import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { StoredDefinition } from "../trigger/definitionSql.js";
 import type { StoredActivation } from "../trigger/records.js";
 import { CodeDefinedTrigger, DataTriggerNotFound } from "./dataTriggerErrors.js";
-import { dataTriggerSpec } from "./dataTriggerSpec.js";
+import { type DataTriggerChange, dataTriggerSpec } from "./dataTriggerSpec.js";
 import { serial, stateOf } from "./Live.js";
 import { configOf } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
-
-/**
- * What `upsertTrigger` and `removeTrigger` resolve to: the trigger, what the change did,
- * and the version it was stored under (every supervisor applies versions in order).
- *
- * @example
- * ```ts
- * const { action, version } = await manager.upsertTrigger(def); // "created", 7
- * ```
- */
-export interface DataTriggerChange {
-  readonly name: string;
-  readonly action: "created" | "updated" | "removed";
-  readonly version: number;
-}
 
 /** What a removal writes as the trigger's status note. */
 const REMOVED_NOTE = "removed (its data definition was removed)";

@@ -42,6 +42,21 @@ export type DataTriggerDefinition = Omit<TriggerSpec, "pollFn" | "startAt" | "en
 };
 
 /**
+ * What `upsertTrigger` and `removeTrigger` resolve to: the trigger, what the change did,
+ * and the version it was stored under (every supervisor applies versions in order).
+ *
+ * @example
+ * ```ts
+ * const { action, version } = await manager.upsertTrigger(def); // "created", 7
+ * ```
+ */
+export interface DataTriggerChange {
+  readonly name: string;
+  readonly action: "created" | "updated" | "removed";
+  readonly version: number;
+}
+
+/**
  * A data definition checked and turned into the trigger it defines: the same checks as
  * `ns.registerTrigger` (`validateTriggerSpec`, `defineTrigger`: `InvalidTriggerOption`,
  * `InvalidTriggerDefinition`, `InvalidSchedule`, …), plus `TriggerDefinitionNotJson`

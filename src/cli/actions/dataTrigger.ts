@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import type { DataTriggerChange } from "../../supervisor/DataTriggers.js";
 import { DataTriggerExists, DataTriggerNotFound } from "../../supervisor/dataTriggerErrors.js";
-import { dataTriggerSpec } from "../../supervisor/dataTriggerSpec.js";
+import { type DataTriggerChange, dataTriggerSpec } from "../../supervisor/dataTriggerSpec.js";
 import { configOf } from "../../supervisor/ledgerRows.js";
 import type { TriggerStore } from "../../trigger/TriggerStore.js";
 import type { CommandKit } from "../CommandKit.js";
