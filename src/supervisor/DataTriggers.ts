@@ -67,7 +67,7 @@ export class DataTriggers {
   sync(): Promise<void> {
     return this.#inOrder(async () => {
       const changed = await this.#refresh();
-      if (changed.length === 0 || !this.#mayApply()) return;
+      if (changed.length === 0 || !(await this.#mayApply())) return;
       await this.#applyAll(changed, await this.core.store.loadActivations(changed));
     });
   }
@@ -81,7 +81,7 @@ export class DataTriggers {
     return this.#inOrder(async () => {
       await this.#refresh();
       const names = [...this.#rows.keys()];
-      if (names.length === 0 || !this.#mayApply()) return;
+      if (names.length === 0 || !(await this.#mayApply())) return;
       await this.#applyAll(names, stored ?? (await this.core.store.loadActivations(names)));
     });
   }
@@ -139,8 +139,28 @@ export class DataTriggers {
     return result;
   }
 
-  /** Leading, a member, or not started (a one-shot manager that holds the lease). */
-  #mayApply(): boolean {
+  /**
+   * Leading or a member; or not started while no supervisor runs on the database (a
+   * service's API process, the CLI holding the lease): a running supervisor keeps its
+   * triggers in memory, so it applies the change itself, at its next heartbeat.
+   */
+  async #mayApply(): Promise<boolean> {
+    const core = this.core;
+    if (core.state !== "stopped") return this.#serving();
+    const now = core.clock.now();
+    // The CLI holds the lease as "<ownerId> (tickflow <command>)".
+    const other = (owner: string, expiresAt: Date) =>
+      expiresAt.getTime() > now && !owner.startsWith(core.ownerId);
+    if (core.mode === "database") {
+      const holder = await core.store.leaseHolder();
+      return holder === undefined || !other(holder.ownerId, holder.expiresAt);
+    }
+    const leases = await core.store.triggerLeases();
+    return !leases.some((lease) => other(lease.ownerId, lease.expiresAt));
+  }
+
+  /** Leading or a member, or not started (see `#mayApply`). */
+  #serving(): boolean {
     const state = this.core.state;
     return state === "leading" || state === "member" || state === "stopped";
   }
@@ -178,7 +198,7 @@ export class DataTriggers {
   async #applyAll(names: readonly string[], stored: readonly StoredActivation[]): Promise<void> {
     const activations = new Map(stored.map((s) => [s.record.name, s]));
     for (const name of new Set(names)) {
-      if (this.core.namespace.hasTrigger(name) || !this.#mayApply()) continue;
+      if (this.core.namespace.hasTrigger(name) || !this.#serving()) continue;
       try {
         await this.#apply(name, activations.get(name));
       } catch (error) {
@@ -214,7 +234,16 @@ export class DataTriggers {
       );
       return;
     }
-    const live = core.live.get(name);
+    let live = core.live.get(name);
+    if (live === undefined && core.leading) {
+      // Activated by another process while this one led (a manager not started that saw
+      // no supervisor): taken up as on a restart.
+      live = core.loader.restore(stored, definition);
+      live.since = core.clock.now();
+      core.live.set(name, live);
+      core.scheduler.resumeAndSchedule(live);
+      return;
+    }
     if (live === undefined || live.lost || !(core.owns(live) || core.state === "stopped")) return;
     // Changed: the definition is adopted as an edited code definition is at a restart —
     // the policy by a journaled CONFIGURE, the schedule from now (no surprise fire).

@@ -222,6 +222,27 @@ describe("triggers as data", () => {
     expect(seen).toEqual([{ customer: "via_standby" }]);
   });
 
+  it("a manager not started (a service's API process) only stores the change while a supervisor leads: the leader applies it", async () => {
+    const h = harness();
+    const seen = withReport(h);
+    const leader = h.manager({ leaseMs: 3_000 });
+    await leader.start();
+    const api = h.manager(); // never started
+    expect(await api.upsertTrigger(hourly("from_api"))).toMatchObject({ action: "created" });
+    expect(await h.store.getActivation("from_api")).toBeUndefined();
+    await h.testClock.advance(1_000); // one heartbeat
+    await h.testClock.advance(0);
+    expect(leader.states()).toEqual({ from_api: "active" });
+    await api.removeTrigger("from_api");
+    expect((await h.store.getActivation("from_api"))?.status).toBe("active");
+    await h.testClock.advance(1_000);
+    await h.testClock.advance(0);
+    expect(leader.states()).toEqual({ from_api: "disabled" });
+    await h.testClock.advance(HOUR);
+    expect(seen).toEqual([]);
+    expect(h.errors).toEqual([]);
+  });
+
   it("a poll function is named by pollNsref and called with the tick's context", async () => {
     const h = harness();
     const seen = withReport(h);
