@@ -47,10 +47,12 @@ export {
   type ActivateError,
   type DeactivateError,
   type FireError,
+  type RemoveTriggerError,
   type StartError,
   Supervisor,
   type SupervisorLayerOptions,
   type SupervisorService,
+  type UpsertTriggerError,
 } from "./effect/Supervisor.js";
 export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
