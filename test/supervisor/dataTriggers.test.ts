@@ -213,12 +213,13 @@ describe("triggers as data", () => {
     const standby = h.manager({ leaseMs: 3_000 });
     await standby.start();
     expect(standby.status().role).toBe("standby");
-    await standby.upsertTrigger(hourly("via_standby"));
+    // Every minute: an hour of one-second heartbeats would only slow the test down.
+    await standby.upsertTrigger(hourly("via_standby", { schedule: "* * * * *" }));
     expect(leader.states()).toEqual({});
     await h.testClock.advance(1_000); // one heartbeat
     await h.testClock.advance(0);
     expect(leader.states()).toEqual({ via_standby: "active" });
-    await h.advanceAndFinish(HOUR, 1);
+    await h.advanceAndFinish(MINUTE, 1);
     expect(seen).toEqual([{ customer: "via_standby" }]);
   });
 
@@ -228,7 +229,8 @@ describe("triggers as data", () => {
     const leader = h.manager({ leaseMs: 3_000 });
     await leader.start();
     const api = h.manager(); // never started
-    expect(await api.upsertTrigger(hourly("from_api"))).toMatchObject({ action: "created" });
+    const everyMinute = hourly("from_api", { schedule: "* * * * *" });
+    expect(await api.upsertTrigger(everyMinute)).toMatchObject({ action: "created" });
     expect(await h.store.getActivation("from_api")).toBeUndefined();
     await h.testClock.advance(1_000); // one heartbeat
     await h.testClock.advance(0);
@@ -238,7 +240,7 @@ describe("triggers as data", () => {
     await h.testClock.advance(1_000);
     await h.testClock.advance(0);
     expect(leader.states()).toEqual({ from_api: "disabled" });
-    await h.testClock.advance(HOUR);
+    await h.testClock.advance(2 * MINUTE);
     expect(seen).toEqual([]);
     expect(h.errors).toEqual([]);
   });
