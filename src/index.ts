@@ -47,10 +47,12 @@ export {
   type ActivateError,
   type DeactivateError,
   type FireError,
+  type RemoveTriggerError,
   type StartError,
   Supervisor,
   type SupervisorLayerOptions,
   type SupervisorService,
+  type UpsertTriggerError,
 } from "./effect/Supervisor.js";
 export { TriggerStoreService } from "./effect/TriggerStoreService.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
@@ -214,6 +216,17 @@ export {
   BackfillNotFound,
 } from "./supervisor/backfillErrors.js";
 export {
+  CodeDefinedTrigger,
+  DataTriggerExists,
+  DataTriggerNotFound,
+  DataTriggerRefUnknown,
+  TriggerDefinitionNotJson,
+} from "./supervisor/dataTriggerErrors.js";
+export type {
+  DataTriggerChange,
+  DataTriggerDefinition,
+} from "./supervisor/dataTriggerSpec.js";
+export {
   CursorInvalid,
   FireKeyInvalid,
   FireKindInvalid,
@@ -241,6 +254,7 @@ export {
   type TriggerManagerOptions,
 } from "./supervisor/TriggerManager.js";
 export type { BackfillRecord, BackfillStatus } from "./trigger/backfillRecords.js";
+export type { DefinitionChange, StoredDefinition } from "./trigger/definitionSql.js";
 export type { JournalCheckpoint } from "./trigger/JournalCheckpoint.js";
 export { LeaseLost } from "./trigger/LeaseLost.js";
 export type {

@@ -3,6 +3,7 @@ import { CommandKit } from "./CommandKit.js";
 import { backfillCommand } from "./commands/backfill.js";
 import { cursorCommand } from "./commands/cursor.js";
 import { dagCommand } from "./commands/dag.js";
+import { dataTriggerCommand } from "./commands/dataTrigger.js";
 import { eventsCommand } from "./commands/events.js";
 import { execCommands } from "./commands/exec.js";
 import { explainCommand } from "./commands/explain.js";
@@ -69,6 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   replayHistoryCommand(program, kit);
   triggerActionsCommand(program, kit);
   backfillCommand(program, kit);
+  dataTriggerCommand(program, kit);
   dagCommand(program, kit);
   execCommands(program, kit);
   uiCommand(program, kit);

@@ -3,10 +3,27 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Scope from "effect/Scope";
 import type { TriggerInspection } from "../inspect/inspect.js";
-import { NsrefNotFound, TriggerNotFound } from "../namespace/errors.js";
+import {
+  InvalidNsref,
+  InvalidTriggerDefinition,
+  InvalidTriggerOption,
+  NsrefNotFound,
+  ScheduleNotAllowed,
+  ScheduleRequired,
+  TriggerNotFound,
+} from "../namespace/errors.js";
 import { Provenance } from "../provenance/Provenance.js";
 import type { DagRunResult } from "../run/DagRunner.js";
+import { InvalidSchedule } from "../schedule/InvalidSchedule.js";
+import { InvalidTimezone } from "../schedule/InvalidTimezone.js";
 import { isStoreFailure, type StoreFailure } from "../store/errors.js";
+import {
+  CodeDefinedTrigger,
+  DataTriggerNotFound,
+  DataTriggerRefUnknown,
+  TriggerDefinitionNotJson,
+} from "../supervisor/dataTriggerErrors.js";
+import type { DataTriggerChange, DataTriggerDefinition } from "../supervisor/dataTriggerSpec.js";
 import {
   ManagerAlreadyStarted,
   NotLeader,
@@ -34,6 +51,21 @@ export type FireError =
   | NotOwner
   | LeaseLost
   | StoreFailure;
+/** Why `upsertTrigger` refused a definition (nothing was stored), or the store failed. */
+export type UpsertTriggerError =
+  | InvalidTriggerOption
+  | InvalidTriggerDefinition
+  | InvalidSchedule
+  | InvalidTimezone
+  | InvalidNsref
+  | ScheduleRequired
+  | ScheduleNotAllowed
+  | TriggerDefinitionNotJson
+  | DataTriggerRefUnknown
+  | CodeDefinedTrigger
+  | StoreFailure;
+/** Why `removeTrigger` refused (nothing was changed), or the store failed. */
+export type RemoveTriggerError = DataTriggerNotFound | CodeDefinedTrigger | StoreFailure;
 /** Why the layer could not start the supervisor. */
 export type StartError = ActivateError | ManagerAlreadyStarted;
 
@@ -53,6 +85,16 @@ export interface SupervisorService {
   activate(name: string): Effect.Effect<void, ActivateError>;
   deactivate(name: string): Effect.Effect<void, DeactivateError>;
   fire(name: string, payload?: Record<string, unknown>): Effect.Effect<DagRunResult, FireError>;
+  /** See `TriggerManager.upsertTrigger`. */
+  upsertTrigger(
+    definition: DataTriggerDefinition,
+    options?: { readonly by?: string },
+  ): Effect.Effect<DataTriggerChange, UpsertTriggerError>;
+  /** See `TriggerManager.removeTrigger`. */
+  removeTrigger(
+    name: string,
+    options?: { readonly by?: string },
+  ): Effect.Effect<DataTriggerChange, RemoveTriggerError>;
   inspect(): Effect.Effect<readonly TriggerInspection[], StoreFailure>;
   health(options?: HealthOptions): Effect.Effect<SupervisorHealth>;
 }
@@ -75,6 +117,18 @@ export interface SupervisorLayerOptions
 }
 
 type Known = new (...args: any[]) => Error;
+const UPSERT: readonly Known[] = [
+  InvalidTriggerOption,
+  InvalidTriggerDefinition,
+  InvalidSchedule,
+  InvalidTimezone,
+  InvalidNsref,
+  ScheduleRequired,
+  ScheduleNotAllowed,
+  TriggerDefinitionNotJson,
+  DataTriggerRefUnknown,
+  CodeDefinedTrigger,
+];
 const ACTIVATE: readonly Known[] = [TriggerNotFound, NsrefNotFound, NotOwner, LeaseLost];
 const FIRE: readonly Known[] = [
   TriggerNotFound,
@@ -104,6 +158,10 @@ function serviceOf(manager: TriggerManager): SupervisorService {
     activate: (name) => typed(() => manager.activate(name), ACTIVATE),
     deactivate: (name) => typed(() => manager.deactivate(name), ACTIVATE),
     fire: (name, payload = {}) => typed(() => manager.fire(name, payload), FIRE),
+    upsertTrigger: (definition, options) =>
+      typed(() => manager.upsertTrigger(definition, options), UPSERT),
+    removeTrigger: (name, options) =>
+      typed(() => manager.removeTrigger(name, options), [DataTriggerNotFound, CodeDefinedTrigger]),
     inspect: () => typed(() => manager.inspect(), []),
     health: (options) => Effect.promise(() => manager.health(options)),
   };
@@ -186,6 +244,22 @@ export class Supervisor extends Context.Tag("tickflow/Supervisor")<
     payload: Record<string, unknown> = {},
   ): Effect.Effect<DagRunResult, FireError, Supervisor> {
     return Effect.flatMap(Supervisor, (s) => s.fire(name, payload));
+  }
+
+  /** Creates or changes a trigger defined as data (see `TriggerManager.upsertTrigger`). */
+  static upsertTrigger(
+    definition: DataTriggerDefinition,
+    options?: { readonly by?: string },
+  ): Effect.Effect<DataTriggerChange, UpsertTriggerError, Supervisor> {
+    return Effect.flatMap(Supervisor, (s) => s.upsertTrigger(definition, options));
+  }
+
+  /** Removes a trigger defined as data (see `TriggerManager.removeTrigger`). */
+  static removeTrigger(
+    name: string,
+    options?: { readonly by?: string },
+  ): Effect.Effect<DataTriggerChange, RemoveTriggerError, Supervisor> {
+    return Effect.flatMap(Supervisor, (s) => s.removeTrigger(name, options));
   }
 
   /** What `inspect()` shows for each trigger. */

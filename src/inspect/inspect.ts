@@ -6,6 +6,7 @@ import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
 import type { BackfillRecord } from "../trigger/backfillRecords.js";
+import type { StoredDefinition } from "../trigger/definitionSql.js";
 import type { StatusNote, TriggerStore } from "../trigger/TriggerStore.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 
@@ -160,6 +161,11 @@ export interface TriggerInspection {
   readonly cursor: unknown;
   /** Its backfills still running (`manager.backfill`), newest first. */
   readonly backfills: readonly BackfillRecord[];
+  /**
+   * Where it is defined: `"data"` when the trigger database holds a data definition of
+   * it (`upsertTrigger`; standing or removed), else `"code"` (`registerTrigger`).
+   */
+  readonly source: "code" | "data";
 }
 
 const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
@@ -200,6 +206,12 @@ export function inspectEffect(
       const { ownerId, epoch, expiresAt } = databaseLease;
       return { ownerId, epoch, expiresAt, live: expiresAt.getTime() > now, lease: "database" };
     };
+    // A read-only file from before triggers as data has no definitions table: none then.
+    const dataRows = yield* storePromise(path, "read definitions", () =>
+      store.definitionsSince(0).catch((): readonly StoredDefinition[] => []),
+    );
+    const dataByName = new Map(dataRows.map((row) => [row.name, row]));
+    const sourceOf = (name: string) => (dataByName.has(name) ? "data" : "code");
     const liveStates = options.live?.states() ?? {};
     // One query for every trigger's ledger counts, and one step for the last runs' lookups:
     // a step per trigger made `tickflow status` on 10,000 triggers take seconds.
@@ -273,11 +285,16 @@ export function inspectEffect(
         statusNote: record.statusNote,
         cursor: record.cursor,
         backfills: backfillsOf.get(record.name) ?? [],
+        source: sourceOf(record.name),
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
-    for (const definition of options.namespace?.listTriggers() ?? []) {
+    for (const definition of [
+      ...(options.namespace?.listTriggers() ?? []),
+      ...dataRows.flatMap((row) => dataDefinitionView(row) ?? []),
+    ]) {
       if (storedNames.has(definition.name)) continue;
+      storedNames.add(definition.name);
       out.push({
         name: definition.name,
         status: "not activated",
@@ -300,6 +317,7 @@ export function inspectEffect(
         statusNote: undefined,
         cursor: undefined,
         backfills: [],
+        source: sourceOf(definition.name),
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -325,6 +343,32 @@ export function inspect(
   options: InspectOptions = {},
 ): Promise<readonly TriggerInspection[]> {
   return runTyped(inspectEffect(store, options));
+}
+
+/** A standing data definition as the catalog lists one (read from its JSON). */
+function dataDefinitionView(
+  row: StoredDefinition,
+): ReturnType<TriggerCatalog["listTriggers"]>[number] | undefined {
+  if (row.definitionJson === undefined) return undefined;
+  try {
+    const data = JSON.parse(row.definitionJson) as Record<string, unknown>;
+    const expression = stringOrUndefined(data.schedule) ?? every(data.every);
+    return {
+      name: row.name,
+      dagNsref: String(data.dagNsref),
+      triggerType: data.triggerType === "push" ? "push" : "poll",
+      schedule:
+        expression === undefined
+          ? undefined
+          : { expression, timezone: stringOrUndefined(data.timezone) ?? "" },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function every(value: unknown): string | undefined {
+  return value === undefined ? undefined : `every ${String(value)}`;
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

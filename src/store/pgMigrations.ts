@@ -292,4 +292,38 @@ CREATE UNIQUE INDEX uq_trigger_events_backfill ON trigger_events (trigger_name, 
 CREATE INDEX idx_trigger_events_tick ON trigger_events (trigger_name, scheduled_at);
 `,
   },
+  {
+    version: 13,
+    name: "triggers as data",
+    // Triggers as data (issue 16): trigger definitions created, changed and removed at
+    // run time. `trigger_definition_journal` keeps every change (append only); its `seq`
+    // is the `version` of the definition row it wrote, so a supervisor reads what
+    // changed since the highest version it has seen. A removed definition keeps its row
+    // (`definition_json` NULL, `removed_at` set): its history stays, and every
+    // supervisor sees the removal as a new version.
+    sql: `
+CREATE TABLE trigger_definition_journal (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  trigger_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  definition_json TEXT NULL,
+  changed_by TEXT NULL,
+  at TEXT NOT NULL
+);
+
+CREATE INDEX idx_trigger_definition_journal_name ON trigger_definition_journal (trigger_name, seq);
+
+CREATE TABLE trigger_definitions (
+  name TEXT NOT NULL PRIMARY KEY,
+  definition_json TEXT NULL,
+  version BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  changed_by TEXT NULL,
+  removed_at TEXT NULL
+);
+
+CREATE INDEX idx_trigger_definitions_version ON trigger_definitions (version);
+`,
+  },
 ];

@@ -94,7 +94,7 @@ export class CommandInbox {
     );
     return (
       free &&
-      core.namespace.hasTrigger(command.triggerName) &&
+      core.hasTrigger(command.triggerName) &&
       (await core.shares.ensureOwned(command.triggerName).catch(() => false))
     );
   }

@@ -82,6 +82,8 @@ export class DatabaseLease {
       core.runs.forgetAll();
     }
     const stored = await core.store.loadActivations();
+    // Data triggers are read before the triggers are restored, so each gets its definition.
+    await core.data.read();
     if (!core.leading) return;
     if (!core.loader.loaded) core.loader.loadFrom(stored);
     for (const live of core.live.values()) live.since = core.startedAt;
@@ -92,6 +94,8 @@ export class DatabaseLease {
     core.scheduler.arm();
     core.commands.watch();
     core.pruner.start();
+    // Data triggers created or removed while no supervisor ran.
+    await core.data.settle(stored).catch((error: unknown) => core.onError(error, undefined));
   }
 
   #heartbeat(): void {
@@ -105,6 +109,8 @@ export class DatabaseLease {
         () => {
           core.send({ type: "STORE_REACHABLE" });
           this.#heartbeat();
+          // Data triggers changed by others (another process, the CLI) since the last beat.
+          core.data.sync().catch((error: unknown) => core.onError(error, undefined));
         },
         (error: unknown) => {
           if (error instanceof LeaseLost) {

@@ -84,7 +84,7 @@ export class FirePath {
     const core = this.core;
     core.activation.refuseStandby();
     await core.loader.ensureLoaded();
-    const definition = core.namespace.getTrigger(name);
+    const definition = core.getTrigger(name);
     const kind: unknown = options.kind;
     if (kind !== undefined && kind !== "push" && kind !== "manual") {
       throw new FireKindInvalid({ name, kind });

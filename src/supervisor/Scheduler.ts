@@ -343,9 +343,11 @@ export class Scheduler {
   /**
    * A definition whose schedule changed since it was stored moves on from now with the
    * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
-   * A changed overlap policy is adopted by the machine (a journaled CONFIGURE).
+   * A changed overlap policy is adopted by the machine (a journaled CONFIGURE). `from`
+   * is the instant the new schedule moves on from: this start (`live.since`) by default,
+   * now for a data trigger changed while it runs.
    */
-  async adoptEditedSchedules(all: readonly StoredActivation[]): Promise<void> {
+  async adoptEditedSchedules(all: readonly StoredActivation[], from?: number): Promise<void> {
     const core = this.core;
     for (const stored of all) {
       const live = core.live.get(stored.record.name);
@@ -354,7 +356,8 @@ export class Scheduler {
       await serial(live, () => core.fires.adoptPolicy(live, definition));
       const config = configOf(definition);
       if (sameSchedule(stored.record.config, config)) continue;
-      live.activatedAt = live.since;
+      const at = from ?? live.since;
+      live.activatedAt = at;
       const record = {
         kind: "upsertActivation" as const,
         name: live.name,
@@ -362,7 +365,7 @@ export class Scheduler {
         triggerType: definition.triggerType,
         status: stored.record.status,
         config,
-        at: live.since,
+        at,
       };
       await serial(live, () => core.fires.group.commit([record], () => {}, live.name));
     }

@@ -8,7 +8,10 @@ import {
   supervisorMachine,
   supervisorStateOf,
 } from "../../machines/supervisor.machine.js";
+import { TriggerNotFound } from "../namespace/errors.js";
 import type { Namespace } from "../namespace/Namespace.js";
+import { nearest } from "../namespace/nearest.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { NullProvenance } from "../provenance/NullProvenance.js";
 import type { ProvenanceProvider } from "../run/DagRunner.js";
 import type { Logger } from "../run/Logger.js";
@@ -19,6 +22,7 @@ import type { TriggerStore } from "../trigger/TriggerStore.js";
 import type { Backfills } from "./Backfills.js";
 import type { CommandInbox } from "./CommandInbox.js";
 import type { DatabaseLease } from "./DatabaseLease.js";
+import type { DataTriggers } from "./DataTriggers.js";
 import type { FaultHook, FaultStep } from "./FaultStep.js";
 import type { FirePath } from "./FirePath.js";
 import type { Live } from "./Live.js";
@@ -92,6 +96,7 @@ export class SupervisorCore {
   commands!: CommandInbox;
   pruner!: Pruner;
   backfills!: Backfills;
+  data!: DataTriggers;
 
   constructor(options: TriggerManagerOptions) {
     this.namespace = options.namespace;
@@ -121,6 +126,34 @@ export class SupervisorCore {
     this.#faults = options.faults ?? (() => {});
     this.retentionOptions = options.retention;
     [this.#life] = initialTransition(supervisorMachine, { mode: this.mode });
+  }
+
+  /** A trigger's definition: the namespace's (code) first, else a data trigger's. */
+  definitionOf(name: string): TriggerDefinition | undefined {
+    return this.namespace.hasTrigger(name) ? this.namespace.getTrigger(name) : this.data.get(name);
+  }
+
+  /** Whether code or data defines a trigger with this name. */
+  hasTrigger(name: string): boolean {
+    return this.definitionOf(name) !== undefined;
+  }
+
+  /** A trigger's definition (code or data); throws `TriggerNotFound` with the nearest names. */
+  getTrigger(name: string): TriggerDefinition {
+    const definition = this.definitionOf(name);
+    if (definition !== undefined) return definition;
+    const names = [
+      ...this.namespace.listTriggers().map((t) => t.name),
+      ...this.data.list().map((t) => t.name),
+    ];
+    throw new TriggerNotFound({ name, nearest: nearest(name, names) });
+  }
+
+  /** Every trigger definition, code and data, sorted by name. */
+  listTriggers(): readonly TriggerDefinition[] {
+    return [...this.namespace.listTriggers(), ...this.data.list()].sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
   }
 
   /** Sets what the lifecycle's named actions do (the facade's stop and step-down). */

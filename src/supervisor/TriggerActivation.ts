@@ -27,10 +27,15 @@ export class TriggerActivation {
   }
 
   /** See `TriggerManager.activate`. */
-  async activate(name: string, options: StatusChangeOptions = {}): Promise<void> {
+  async activate(
+    name: string,
+    options: StatusChangeOptions = {},
+    how: { readonly queue: boolean } = { queue: true },
+  ): Promise<void> {
     const core = this.core;
     this.refuseStandby();
-    const definition = core.namespace.getTrigger(name);
+    await core.data.ensureLoaded();
+    const definition = core.getTrigger(name);
     dagOfTrigger(core.namespace, definition);
     await core.loader.ensureLoaded();
     if (core.mode === "trigger" && !(await core.shares.ensureOwned(name))) {
@@ -38,6 +43,8 @@ export class TriggerActivation {
       // instance of a service may activate its triggers at boot). Otherwise it may be
       // activating it this very moment, or it was deactivated: its owner applies an
       // activate command within about a second (activation is idempotent).
+      // A data trigger's own activation (how.queue false): the claimer activates it.
+      if (!how.queue) return;
       const noted = options.note !== undefined || options.by !== undefined;
       if (!noted && (await core.store.getActivation(name))?.status === "active") return;
       await core.store.requestCommand(name, "activate", notePayload(options), core.clock.now());
@@ -87,7 +94,7 @@ export class TriggerActivation {
     await core.loader.ensureLoaded();
     if (core.mode === "trigger") {
       // Never claim a lease for a name nobody can work: it would hold a share forever.
-      if (!core.namespace.hasTrigger(name)) {
+      if (!core.hasTrigger(name)) {
         throw new TriggerNotFound({ name, nearest: nearest(name, core.live.keys()) });
       }
       if (!(await core.shares.ensureOwned(name))) {

@@ -48,6 +48,7 @@ export class TriggerLoader {
    * snapshot. Trigger leases: nothing to do here; a trigger is loaded when claimed.
    */
   async ensureLoaded(): Promise<void> {
+    await this.core.data.ensureLoaded();
     if (this.#loaded || this.core.mode === "trigger") return;
     if (this.#loading === undefined) {
       const loading = this.core.store.loadActivations().then(
@@ -74,7 +75,7 @@ export class TriggerLoader {
   }
 
   #definitionOf(name: string): TriggerDefinition | undefined {
-    return this.core.namespace.hasTrigger(name) ? this.core.namespace.getTrigger(name) : undefined;
+    return this.core.definitionOf(name);
   }
 
   /** A fresh `Live` under this supervisor's current lease and start instant. */

@@ -13,6 +13,8 @@ import type { BackfillHandle, BackfillOptions } from "./BackfillOptions.js";
 import { Backfills } from "./Backfills.js";
 import { CommandInbox } from "./CommandInbox.js";
 import { DatabaseLease } from "./DatabaseLease.js";
+import { DataTriggers } from "./DataTriggers.js";
+import type { DataTriggerChange, DataTriggerDefinition } from "./dataTriggerSpec.js";
 import { ManagerAlreadyStarted } from "./errors.js";
 import { FirePath } from "./FirePath.js";
 import { stateOf } from "./Live.js";
@@ -94,6 +96,7 @@ export class TriggerManager {
     core.commands = new CommandInbox(core);
     core.pruner = new Pruner(core);
     core.backfills = new Backfills(core);
+    core.data = new DataTriggers(core);
     core.setEffects({
       stepDown: () => core.lease.onStepDown(),
       beginStop: () => haltSupervisor(core),
@@ -185,6 +188,52 @@ export class TriggerManager {
    */
   activate(name: string, options: StatusChangeOptions = {}): Promise<void> {
     return this.#core.activation.activate(name, options);
+  }
+
+  /**
+   * Creates or changes a trigger defined as data, at run time: stored in the trigger
+   * database (each change journaled), it survives restarts and every supervisor sharing
+   * the database applies it within a heartbeat (this one at once, when it leads or owns
+   * it, or is not started). A new trigger is activated; a changed one adopts its policy
+   * and moves on with its new schedule from now, without a fire the old schedule owed
+   * nothing for. The definition is JSON with the fields of `registerTrigger`, a poll
+   * function named by `pollNsref`; validated as `registerTrigger` validates (typed
+   * errors), plus `TriggerDefinitionNotJson`, `DataTriggerRefUnknown` (DAG or poll
+   * function not registered) and `CodeDefinedTrigger` (the name is a code trigger's).
+   * `by` is kept with the change.
+   *
+   * @example
+   * ```ts
+   * await manager.upsertTrigger({
+   *   name: "customer_42",
+   *   dagNsref: "reports:daily",
+   *   triggerType: "cron",
+   *   schedule: "0 7 * * *",
+   *   timezone: "Europe/Berlin",
+   *   payload: { customerId: 42 },
+   * });
+   * ```
+   */
+  upsertTrigger(
+    definition: DataTriggerDefinition,
+    options: { readonly by?: string } = {},
+  ): Promise<DataTriggerChange> {
+    return this.#core.data.upsert(definition, options.by);
+  }
+
+  /**
+   * Removes a trigger defined as data: it stops firing (deactivated, noted as removed; a
+   * run in flight finishes and is recorded), its history stays, and its name may be
+   * defined again. Throws `DataTriggerNotFound`, or `CodeDefinedTrigger` for a code
+   * trigger's name.
+   *
+   * @example
+   * ```ts
+   * await manager.removeTrigger("customer_42", { by: "billing-service" });
+   * ```
+   */
+  removeTrigger(name: string, options: { readonly by?: string } = {}): Promise<DataTriggerChange> {
+    return this.#core.data.remove(name, options.by);
   }
 
   /**
@@ -288,6 +337,7 @@ export class TriggerManager {
     }
     if (core.send({ type: "JOINED" }) !== "member") return;
     try {
+      await core.data.read();
       await core.shares.share();
     } catch (error) {
       core.send({ type: "START_FAILED" });
@@ -298,6 +348,8 @@ export class TriggerManager {
     core.scheduler.arm();
     core.commands.watch();
     core.pruner.start();
+    // Data triggers created or removed while no supervisor ran.
+    await core.data.settle().catch((error: unknown) => core.onError(error, undefined));
   }
 
   /**
@@ -455,8 +507,14 @@ export class TriggerManager {
     // stores): a lazy import keeps the module graph one-way.
     const { inspect } = await import("../inspect/inspect.js");
     const provenance = this.provenance as Partial<RunLookup>;
+    const core = this.#core;
+    await core.data.ensureLoaded();
     return inspect(this.store, {
-      namespace: this.namespace,
+      // Code and data triggers alike.
+      namespace: {
+        hasTrigger: (name) => core.hasTrigger(name),
+        listTriggers: () => core.listTriggers(),
+      },
       live: this,
       now: this.clock.now(),
       ...(typeof provenance.getRun === "function" ? { provenance: provenance as RunLookup } : {}),

@@ -126,7 +126,12 @@ export class TriggerShares {
     if (core.state !== "member") return;
     this.#cancelLoop = core.clock.setTimer(core.clock.now() + core.leaseMs / 3, () => {
       this.#cancelLoop = undefined;
-      void this.share()
+      // Data triggers changed since the last beat first: a trigger claimed below has its
+      // definition.
+      void core.data
+        .sync()
+        .catch((error: unknown) => core.onError(error, undefined))
+        .then(() => this.share())
         .catch((error: unknown) => core.onError(error, undefined))
         .finally(() => this.loop());
     });
@@ -158,9 +163,7 @@ export class TriggerShares {
       const name = activation.record.name;
       const epoch = core.owned.get(name);
       if (epoch === undefined) continue;
-      const definition = core.namespace.hasTrigger(name)
-        ? core.namespace.getTrigger(name)
-        : undefined;
+      const definition = core.definitionOf(name);
       const previous = core.live.get(name);
       if (previous !== undefined) {
         // An older copy (an earlier epoch): it writes nothing more, and its run stops.

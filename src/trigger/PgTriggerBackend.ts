@@ -2,6 +2,16 @@ import { encodeJson } from "../store/jsonValue.js";
 import type { PgQueryable, PgStore } from "../store/PgStore.js";
 import { type BackfillRow, toBackfill } from "./backfillRecords.js";
 import { backfillSql } from "./backfillSql.js";
+import {
+  type DefinitionChange,
+  type DefinitionChangeRow,
+  type DefinitionRow,
+  type DefinitionWrite,
+  definitionSql,
+  type StoredDefinition,
+  toDefinitionChange,
+  toStoredDefinition,
+} from "./definitionSql.js";
 import { type JournalCheckpoint, toCheckpoint } from "./JournalCheckpoint.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -43,6 +53,7 @@ import { type HostSupervisorRow, leaseHolderGone, supervisorGone } from "./trigg
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const retention = retentionSql.pg;
+const defs = definitionSql.pg;
 
 /** `COUNT(*)` and identity columns are BIGINT: `pg` gives them as strings. */
 type Count = { n: string | number };
@@ -519,6 +530,45 @@ export class PgTriggerBackend implements TriggerBackend {
       names === undefined ? null : [...names],
     ]);
     return rows.map(toCommand);
+  }
+
+  writeDefinition(change: DefinitionWrite): Promise<number> {
+    return this.store.transaction("write trigger definition", async (tx) => {
+      await tx.query("lock definition journal", defs.lockJournal);
+      const [row] = await tx.query<{ seq: string }>("journal definition", defs.insertChange, [
+        change.name,
+        change.json === null ? "remove" : "upsert",
+        change.json,
+        change.by,
+        iso(change.at),
+      ]);
+      const version = Number(row?.seq);
+      await tx.query("write definition", defs.upsertDefinition, [
+        change.name,
+        change.json,
+        version,
+        iso(change.at),
+        change.by,
+        change.json === null ? iso(change.at) : null,
+      ]);
+      return version;
+    });
+  }
+
+  async definitionsSince(version: number): Promise<readonly StoredDefinition[]> {
+    const rows = await this.store.query<DefinitionRow>("read definitions", defs.selectSince, [
+      version,
+    ]);
+    return rows.map(toStoredDefinition);
+  }
+
+  async definitionJournal(name: string): Promise<readonly DefinitionChange[]> {
+    const rows = await this.store.query<DefinitionChangeRow>(
+      "read definition journal",
+      defs.selectJournal,
+      [name],
+    );
+    return rows.map(toDefinitionChange);
   }
 
   close(): Promise<void> {

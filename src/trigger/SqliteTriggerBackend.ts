@@ -4,6 +4,16 @@ import type { SqliteStore } from "../store/SqliteStore.js";
 import { applySqliteWrite } from "./applySqliteWrite.js";
 import { type BackfillRow, toBackfill } from "./backfillRecords.js";
 import { backfillSql } from "./backfillSql.js";
+import {
+  type DefinitionChange,
+  type DefinitionChangeRow,
+  type DefinitionRow,
+  type DefinitionWrite,
+  definitionSql,
+  type StoredDefinition,
+  toDefinitionChange,
+  toStoredDefinition,
+} from "./definitionSql.js";
 import { type JournalCheckpoint, toCheckpoint } from "./JournalCheckpoint.js";
 import { LeaseLost } from "./LeaseLost.js";
 import { thisProcess } from "./ProcessIdentity.js";
@@ -45,6 +55,7 @@ import {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const retention = retentionSql.sqlite;
+const defs = definitionSql.sqlite;
 
 /**
  * The SQLite form of {@link TriggerBackend}: synchronous better-sqlite3 underneath (one
@@ -520,6 +531,42 @@ export class SqliteTriggerBackend implements TriggerBackend {
             ]);
       return rows.map(toCommand);
     });
+  }
+
+  writeDefinition(change: DefinitionWrite): Promise<number> {
+    return this.#now(() =>
+      this.store.transaction("write trigger definition", () => {
+        const row = { name: change.name, json: change.json, by: change.by, at: iso(change.at) };
+        const action = change.json === null ? "remove" : "upsert";
+        const { lastInsertRowid } = this.store.run("journal definition", defs.insertChange, {
+          ...row,
+          action,
+        });
+        const version = Number(lastInsertRowid);
+        this.store.run("write definition", defs.upsertDefinition, {
+          ...row,
+          version,
+          removedAt: change.json === null ? row.at : null,
+        });
+        return version;
+      }),
+    );
+  }
+
+  definitionsSince(version: number): Promise<readonly StoredDefinition[]> {
+    return this.#now(() =>
+      this.store
+        .all<DefinitionRow>("read definitions", defs.selectSince, [version])
+        .map(toStoredDefinition),
+    );
+  }
+
+  definitionJournal(name: string): Promise<readonly DefinitionChange[]> {
+    return this.#now(() =>
+      this.store
+        .all<DefinitionChangeRow>("read definition journal", defs.selectJournal, [name])
+        .map(toDefinitionChange),
+    );
   }
 
   close(): Promise<void> {

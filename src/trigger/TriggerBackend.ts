@@ -1,5 +1,6 @@
 import type { PgQueryable } from "../store/PgStore.js";
 import type { BackfillRecord } from "./backfillRecords.js";
+import type { DefinitionChange, DefinitionWrite, StoredDefinition } from "./definitionSql.js";
 import type { JournalCheckpoint } from "./JournalCheckpoint.js";
 import type {
   ActivationRecord,
@@ -211,6 +212,16 @@ export interface TriggerBackend {
   getCommand(seq: number): Promise<TriggerCommand | undefined>;
   /** Pending commands, oldest first; only for `names` when given. */
   pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]>;
+
+  /**
+   * Triggers as data: journals one change of a definition and writes it (`json` `null`
+   * removes it), in one transaction; resolves to its version.
+   */
+  writeDefinition(change: DefinitionWrite): Promise<number>;
+  /** Definitions changed after `version` (removed ones too), in version order. */
+  definitionsSince(version: number): Promise<readonly StoredDefinition[]>;
+  /** Every change of one definition, oldest first. */
+  definitionJournal(name: string): Promise<readonly DefinitionChange[]>;
 
   close(): Promise<void>;
 }

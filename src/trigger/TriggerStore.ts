@@ -5,6 +5,7 @@ import { PgStore, type PgStoreOptions } from "../store/PgStore.js";
 import { SqliteStore, type SqliteStoreOptions } from "../store/SqliteStore.js";
 import { storePromise } from "../store/storePromise.js";
 import type { BackfillRecord } from "./backfillRecords.js";
+import type { DefinitionChange, DefinitionWrite, StoredDefinition } from "./definitionSql.js";
 import { PgTriggerBackend } from "./PgTriggerBackend.js";
 import type {
   ActivationRecord,
@@ -336,6 +337,36 @@ export class TriggerStore {
   /** @internal The commands waiting for a supervisor, oldest first. */
   pendingCommands(names?: readonly string[]): Promise<readonly TriggerCommand[]> {
     return this.#promise("pending commands", () => this.backend.pendingCommands(names));
+  }
+
+  /**
+   * Triggers as data: the definitions changed after `version` (removed ones too, with
+   * `removedAt`), in version order; `0` reads them all.
+   *
+   * @example
+   * ```ts
+   * const all = await store.definitionsSince(0);
+   * ```
+   */
+  definitionsSince(version: number): Promise<readonly StoredDefinition[]> {
+    return this.#promise("read definitions", () => this.backend.definitionsSince(version));
+  }
+
+  /**
+   * Every change of a data trigger's definition (its journal), oldest first.
+   *
+   * @example
+   * ```ts
+   * (await store.definitionJournal("customer_42")).map((c) => c.action); // ["upsert", "remove"]
+   * ```
+   */
+  definitionJournal(name: string): Promise<readonly DefinitionChange[]> {
+    return this.#promise("read definition journal", () => this.backend.definitionJournal(name));
+  }
+
+  /** @internal Journals and writes one change of a data trigger (see `TriggerManager.upsertTrigger`). */
+  writeDefinition(change: DefinitionWrite): Promise<number> {
+    return this.#promise("write trigger definition", () => this.backend.writeDefinition(change));
   }
 
   /** Closes the file or the connection pool. */

@@ -26,6 +26,25 @@ describe("examples", () => {
     expect(out).toContain("via namespace: completed");
   });
 
+  it("per-customer-schedules: triggers as data are created, changed and removed at run time, and survive a restart", () => {
+    const out = runExample("per-customer-schedules.ts");
+    for (const line of [
+      "created customer_acme (version 1)",
+      "created customer_globex (version 2)",
+      "created customer_initech (version 3)",
+      "updated customer_acme (version 4)",
+      "removed customer_globex (version 5)",
+      "fired: acme yes, initech yes, globex after leaving: none",
+      "  customer_acme data active * * * * * *",
+      "  customer_globex data disabled * * * * * *",
+      "  customer_initech data active */2 * * * * *",
+      "  hourly_digest code active 0 * * * *",
+      "customer_acme journal: upsert, upsert by billing-api",
+    ]) {
+      expect(out).toContain(line);
+    }
+  }, 60_000);
+
   it("composable-dags: map, call and switch run as keyed child runs", () => {
     const out = runExample("composable-dags.ts");
     expect(out).toContain("completed { report: 'long text: 9 words' }");

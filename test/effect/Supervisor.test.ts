@@ -111,6 +111,38 @@ describe("Supervisor.layer", () => {
     expect(out.health).toMatchObject({ ok: true, role: "leader" });
   });
 
+  it("upsertTrigger and removeTrigger as Effects; a refused definition is a typed error", async () => {
+    const { app } = setup();
+    const program = Effect.gen(function* () {
+      const created = yield* Supervisor.upsertTrigger({
+        name: "greet_data",
+        dagNsref: "jobs:greet",
+        triggerType: "push",
+      });
+      const bad = yield* Effect.either(
+        Supervisor.upsertTrigger({
+          name: "x",
+          dagNsref: "jobs:greet",
+          triggerType: "push",
+          overlap: "allowALL" as never,
+        }),
+      );
+      const sources = (yield* Supervisor.inspect()).map((t) => [t.name, t.source]);
+      const removed = yield* Supervisor.removeTrigger("greet_data", { by: "test" });
+      const again = yield* Effect.either(Supervisor.removeTrigger("greet_data"));
+      return { created, bad, sources, removed, again };
+    });
+    const out = await Effect.runPromise(program.pipe(Effect.provide(app())));
+    expect(out.created).toMatchObject({ name: "greet_data", action: "created" });
+    expect(Either.isLeft(out.bad) && out.bad.left._tag).toBe("InvalidTriggerOption");
+    expect(out.sources).toEqual([
+      ["greet", "code"],
+      ["greet_data", "data"],
+    ]);
+    expect(out.removed.action).toBe("removed");
+    expect(Either.isLeft(out.again) && out.again.left._tag).toBe("DataTriggerNotFound");
+  });
+
   it("closing the scope stops gracefully: a run still in flight after graceMs is interrupted", async () => {
     const { app } = setup();
     const seen = { started: false, interrupted: false };

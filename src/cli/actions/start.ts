@@ -62,8 +62,12 @@ export async function startAction(
         );
       }
     }
+    // Triggers defined as data are not in the module: they are stored in the database.
+    const data = new Set(
+      (await store.definitionsSince(0)).filter((d) => d.removedAt === undefined).map((d) => d.name),
+    );
     for (const name of stored.keys()) {
-      if (!namespace.hasTrigger(name)) {
+      if (!namespace.hasTrigger(name) && !data.has(name)) {
         out.line(
           c.yellow(`${name} is stored but ${modulePath} does not define it: it will not fire`),
         );

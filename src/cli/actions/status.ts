@@ -95,6 +95,7 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
         : c.dim("-");
     return [
       t.name,
+      t.source === "data" ? c.cyan("data") : c.dim("code"),
       state,
       schedule,
       next,
@@ -106,7 +107,17 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
   });
   out.line(
     out.table(
-      ["TRIGGER", "STATE", "SCHEDULE", "NEXT FIRE", "LAST RUN", "IN FLIGHT", "OWNER", "LEDGER"],
+      [
+        "TRIGGER",
+        "FROM",
+        "STATE",
+        "SCHEDULE",
+        "NEXT FIRE",
+        "LAST RUN",
+        "IN FLIGHT",
+        "OWNER",
+        "LEDGER",
+      ],
       rows,
     ),
   );
