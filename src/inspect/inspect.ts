@@ -6,6 +6,7 @@ import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
 import type { StatusNote, TriggerStore } from "../trigger/TriggerStore.js";
+import { type FireLimit, fireLimitOf } from "./fireLimit.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 
 /**
@@ -24,6 +25,7 @@ export interface TriggerCatalog {
     readonly dagNsref: string;
     readonly triggerType: "poll" | "push";
     readonly schedule: { readonly expression: string; readonly timezone: string } | undefined;
+    readonly maxFires?: number | undefined;
   }[];
 }
 
@@ -157,6 +159,11 @@ export interface TriggerInspection {
   readonly statusNote: StatusNote | undefined;
   /** A poll trigger's last committed cursor (`ctx.cursor`); `undefined` when none. */
   readonly cursor: unknown;
+  /**
+   * With `maxFires`: the limit, the scheduled fires made and those left (0: the schedule
+   * has ended); `undefined` without one.
+   */
+  readonly fireLimit: FireLimit | undefined;
 }
 
 const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
@@ -261,6 +268,7 @@ export function inspectEffect(
         owner: ownerOf(record.name),
         statusNote: record.statusNote,
         cursor: record.cursor,
+        fireLimit: fireLimitOf(record.config, record.firesUsed),
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -287,6 +295,7 @@ export function inspectEffect(
         owner: undefined,
         statusNote: undefined,
         cursor: undefined,
+        fireLimit: fireLimitOf({ maxFires: definition.maxFires }, 0),
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -303,4 +303,19 @@ ALTER TABLE trigger_commands ADD COLUMN fire_key TEXT NULL;
 CREATE UNIQUE INDEX uq_trigger_events_key ON trigger_events (trigger_name, fire_key);
 `,
   },
+  // placeholder: the lead renumbers at merge
+  { version: 12, name: "placeholder 12", sql: "SELECT 1;" },
+  // placeholder: the lead renumbers at merge
+  { version: 13, name: "placeholder 13", sql: "SELECT 1;" },
+  {
+    version: 14,
+    name: "fire limits",
+    // maxFires (issue 16, item 7): how many scheduled fires (tick, catchUp) the trigger
+    // made while it had a maxFires limit. Incremented in the write-ahead commit of the
+    // fire's own ledger row, so a crash can neither repeat a fire past the limit nor lose
+    // a count; the remaining fires are maxFires minus it.
+    sql: `
+ALTER TABLE trigger_activations ADD COLUMN fires_used INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

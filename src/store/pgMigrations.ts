@@ -251,4 +251,15 @@ ALTER TABLE trigger_commands ADD COLUMN fire_key TEXT NULL;
 CREATE UNIQUE INDEX uq_trigger_events_key ON trigger_events (trigger_name, fire_key);
 `,
   },
+  // placeholder: the lead renumbers at merge
+  { version: 12, name: "placeholder 12", sql: "SELECT 1;" },
+  // placeholder: the lead renumbers at merge
+  { version: 13, name: "placeholder 13", sql: "SELECT 1;" },
+  {
+    version: 14,
+    name: "fire limits",
+    sql: `
+ALTER TABLE trigger_activations ADD COLUMN fires_used INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -84,6 +84,11 @@ export interface Live {
    * stores it landed, so it never runs ahead of the disk.
    */
   cursor: unknown;
+  /**
+   * Scheduled fires made against `maxFires` as last committed: moved only after the
+   * commit that counts them landed (the same commit as their ledger rows).
+   */
+  firesUsed: number;
   /** Set when the stored state could not be restored: reported, never fired. */
   broken: unknown;
   /** With the `inspect` option: a live XState actor mirroring the committed state. */
@@ -125,9 +130,24 @@ export function newLive(
     waiters: new Map(),
     runErrors: new Map(),
     cursor: undefined,
+    firesUsed: 0,
     broken: undefined,
     inspector: undefined,
   };
+}
+
+/**
+ * Whether a trigger with `maxFires` has made them all: its schedule has ended (no next
+ * tick), as one past its `endAt` has.
+ *
+ * @example
+ * ```ts
+ * if (firesExhausted(live)) return; // no more scheduled fires
+ * ```
+ */
+export function firesExhausted(live: Pick<Live, "definition" | "firesUsed">): boolean {
+  const max = live.definition?.maxFires;
+  return max !== undefined && live.firesUsed >= max;
 }
 
 /**

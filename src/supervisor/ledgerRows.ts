@@ -44,6 +44,7 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
     ...(definition.pauseAfterFailures === undefined
       ? {}
       : { pauseAfterFailures: definition.pauseAfterFailures }),
+    ...(definition.maxFires === undefined ? {} : { maxFires: definition.maxFires }),
   };
 }
 
@@ -78,6 +79,25 @@ export function fireRow(
     fireKind: kind ?? null,
     ...(key === undefined ? {} : { fireKey: key }),
   };
+}
+
+/**
+ * How many of `writes` record a new scheduled fire (`tick` or `catchUp`, started or
+ * kept): what `maxFires` counts. Pushes, manual fires and backfills do not count, nor do
+ * ticks that did not fire (skipped, missed, a poll with nothing).
+ *
+ * @example
+ * ```ts
+ * scheduledFires([fireRow(live, fire, now, "running")]); // 1 for a tick
+ * ```
+ */
+export function scheduledFires(writes: readonly TriggerWrite[]): number {
+  return writes.filter(
+    (w) =>
+      w.kind === "insertEvent" &&
+      (w.status === "running" || w.status === "buffered") &&
+      (w.fireKind === "tick" || w.fireKind === "catchUp"),
+  ).length;
 }
 
 /**

@@ -127,6 +127,13 @@ const shapes: WriteShapes = {
     ordered: false,
     columns: (w) => [w.name, encodeJson(w.cursor)],
   },
+  countFires: {
+    operation: "count fires",
+    sql: sql.writeFireCounts,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, w.count],
+  },
   deleteEvent: {
     operation: "prune ledger",
     sql: retentionSql.pg.writeDeleteEvents,
