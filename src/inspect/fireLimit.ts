@@ -49,3 +49,30 @@ export function fireLimitText(limit: FireLimit): string {
     ? `ended: ${limit.fired} of ${limit.maxFires} fired`
     : `${limit.remaining} of ${limit.maxFires} left`;
 }
+
+/** Ledger statuses of a fire that was made (started or kept). */
+const FIRE_ROWS: ReadonlySet<string> = new Set([
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "paused",
+  "buffered",
+  "cancelled",
+]);
+
+/**
+ * Whether a ledger row is a fire `maxFires` counts: a scheduled one (`tick`, `catchUp`)
+ * that was made, started or kept (not one skipped, missed or polled empty).
+ *
+ * @example
+ * ```ts
+ * (await store.getEvents("t")).filter(countsAgainstLimit).length; // ≤ maxFires
+ * ```
+ */
+export function countsAgainstLimit(row: {
+  readonly kind?: string | undefined;
+  readonly status: string;
+}): boolean {
+  return (row.kind === "tick" || row.kind === "catchUp") && FIRE_ROWS.has(row.status);
+}

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { fireLimitText } from "../../inspect/fireLimit.js";
 import { inspect, type TriggerInspection } from "../../inspect/inspect.js";
 import type { StatusNote } from "../../trigger/records.js";
 import type { CommandKit } from "../CommandKit.js";
@@ -55,6 +56,11 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
+    }
+    // maxFires: what is left, or that the schedule ended (as past an endAt).
+    if (t.fireLimit !== undefined) {
+      const limit = c.dim(fireLimitText(t.fireLimit));
+      next = t.fireLimit.remaining === 0 ? limit : `${next}\n${limit}`;
     }
     const schedule =
       t.schedule === undefined
