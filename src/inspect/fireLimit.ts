@@ -71,7 +71,7 @@ const FIRE_ROWS: ReadonlySet<string> = new Set([
  * ```
  */
 export function countsAgainstLimit(row: {
-  readonly kind?: string | undefined;
+  readonly kind?: string | null | undefined;
   readonly status: string;
 }): boolean {
   return (row.kind === "tick" || row.kind === "catchUp") && FIRE_ROWS.has(row.status);
