@@ -9,6 +9,7 @@ import type { TickSchedule } from "../../schedule/TickSchedule.js";
 import { runTyped } from "../../store/runTyped.js";
 import type { CommandKit } from "../CommandKit.js";
 import { NotApplicable } from "../errors.js";
+import { flagAsTyped } from "../flagAsTyped.js";
 import { loadNamespace } from "../loadNamespace.js";
 import { parseOption } from "../parseOption.js";
 
@@ -19,7 +20,7 @@ export async function previewAction(
   options: { count: string; tz?: string; after?: string; module?: string; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const count = parseOption.count("--count", options.count);
+  const count = parseOption.count(flagAsTyped(kit.argv, command, "--count"), options.count);
   const after =
     options.after === undefined ? new Date() : parseOption.instant("--after", options.after);
   const { schedule, fireLimit } = await scheduleOf(kit, command, target, options);

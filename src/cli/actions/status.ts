@@ -50,9 +50,14 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     let state = t.state === undefined ? c.red("unreadable") : out.status(t.state);
     if (t.status === "not activated") state = out.status("not activated");
     if (t.definitionPresent === false) state += c.yellow(" (not in module)");
-    // Why it is paused (or was resumed), by whom, since when.
-    if (t.statusNote !== undefined) state += `\n${c.dim(noteLine(t.statusNote, now, TABLE_NOTE))}`;
-    if (t.cursor !== undefined) state += `\n${c.dim(`cursor ${JSON.stringify(t.cursor)}`)}`;
+    // Why it is paused (or was resumed), by whom, since when; cut to the column's width
+    // (--json and explain give it whole).
+    if (t.statusNote !== undefined) {
+      for (const line of noteCell(t.statusNote, now)) state += `\n${c.dim(line)}`;
+    }
+    if (t.cursor !== undefined) {
+      state += `\n${c.dim(cut(`cursor ${JSON.stringify(t.cursor)}`, STATE_WIDTH))}`;
+    }
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
@@ -110,8 +115,27 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
   );
 }
 
-/** Longest note the status table shows whole (a pause note names a run and its error). */
-const TABLE_NOTE = 60;
+/**
+ * Widest line the STATE column gets from a note or a cursor: a long pause note (it names
+ * a run and its error) is cut with "…" rather than widening the table.
+ */
+const STATE_WIDTH = 32;
+
+/** `text` on one line, cut to `width` characters with "…". */
+function cut(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+/**
+ * A status note in the STATE column: the note (quoted, cut to fit), then who and when;
+ * no line wider than {@link STATE_WIDTH}.
+ */
+function noteCell(note: StatusNote, now: number): string[] {
+  const said = note.note === undefined ? [] : [`"${cut(note.note, STATE_WIDTH - 2)}"`];
+  const who = note.by === undefined ? "changed" : `by ${note.by}`;
+  return [...said, cut(`${who}, ${when(note.at, now)}`, STATE_WIDTH)];
+}
 
 /**
  * A status note in one line: `"vendor API down" by alice, 2 h ago`; a note longer than
