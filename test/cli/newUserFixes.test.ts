@@ -121,8 +121,8 @@ describe("status with a long pause note", () => {
     const lines = table.stdout.split("\n");
     const head = lines[0] as string;
     const stateWidth = head.indexOf("SCHEDULE") - head.indexOf("STATE") - 2;
-    expect(stateWidth).toBeLessThanOrEqual(32);
-    expect(table.stdout).toContain(`"${note.slice(0, 29)}…"`);
+    expect(stateWidth).toBeLessThanOrEqual(36);
+    expect(table.stdout).toContain(`"${note.slice(0, 33)}…"`);
     expect(table.stdout).toContain("by alice, ");
     expect(table.stdout).not.toContain(note);
 

@@ -60,7 +60,7 @@ describe("a trigger paused by pauseAfterFailures", () => {
     expect(row).toMatchObject({ status: "disabled", statusNote: { note, by: "tickflow" } });
     // The table cuts a long note to the STATE column's width; explain shows it whole.
     const table = (await at("status")).stdout;
-    expect(table).toContain(`"${note.slice(0, 29)}…"`);
+    expect(table).toContain(`"${note.slice(0, 33)}…"`);
     expect(table).toContain("by tickflow, 2026-01-05T00:00:00Z");
     const explained = await at("explain", "vendor_hook", "--json");
     expect(explained.code).toBe(0);

@@ -119,7 +119,7 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
  * Widest line the STATE column gets from a note or a cursor: a long pause note (it names
  * a run and its error) is cut with "…" rather than widening the table.
  */
-const STATE_WIDTH = 32;
+const STATE_WIDTH = 36;
 
 /** `text` on one line, cut to `width` characters with "…". */
 function cut(text: string, width: number): string {
