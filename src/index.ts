@@ -65,6 +65,7 @@ export {
   explain,
   explainEffect,
 } from "./inspect/explain.js";
+export { countsAgainstLimit, type FireLimit } from "./inspect/fireLimit.js";
 export {
   type FireView,
   type InspectOptions,

@@ -38,6 +38,8 @@ export class CommandKit {
   constructor(
     readonly io: CliIO,
     readonly out: Output,
+    /** The command line as given (without node and the script): how each flag was typed. */
+    readonly argv: readonly string[] = [],
   ) {}
 
   /** The global options, wherever on the command line they were given. */

@@ -283,3 +283,25 @@ export class Unhealthy extends Data.TaggedError("Unhealthy")<{
     return `not healthy (${this.path}): ${this.reasons.join("; ")}. See \`tickflow status\` for each trigger.`;
   }
 }
+
+/**
+ * Options that each choose what a command does were given together: choose one.
+ *
+ * @example
+ * ```ts
+ * throw new OptionsConflict({
+ *   options: ["--set", "--clear"],
+ *   choices: ["tickflow cursor inbox --set '{\"since\": 42}'", "tickflow cursor inbox --clear"],
+ * });
+ * ```
+ */
+export class OptionsConflict extends Data.TaggedError("OptionsConflict")<{
+  /** The options given together, as typed. */
+  readonly options: readonly string[];
+  /** One command line per option, each doing one thing. */
+  readonly choices: readonly string[];
+}> {
+  override get message() {
+    return `${this.options.join(" and ")} cannot be given together: choose one. ${this.choices.join(", or ")}.`;
+  }
+}

@@ -1,4 +1,4 @@
-import { readDuration } from "../schedule/parseDuration.js";
+import { DURATION_UNITS, readDuration } from "../schedule/parseDuration.js";
 import { InvalidOption } from "./errors.js";
 
 /**
@@ -41,16 +41,21 @@ export const parseOption = {
     return n;
   },
 
-  /** A duration ("30s", "2m", "500ms", "1h"; a bare number is seconds), in ms. */
-  duration(option: string, text: string): number {
+  /**
+   * A duration ("30s", "2m", "500ms", "1h", "1h30m"; a bare number is seconds), in ms.
+   * Refused, the example keeps the number written with the `typical` unit of the option
+   * (`30x` → `30d` for `--older-than`) and names every unit of the grammar.
+   */
+  duration(option: string, text: string, typical: "ms" | "s" | "m" | "h" | "d" = "s"): number {
     const trimmed = text.trim();
     const ms = readDuration(/^\d+(?:\.\d+)?$/.test(trimmed) ? `${trimmed}s` : trimmed);
     if (ms === undefined) {
+      const number = /^\d+(?:\.\d+)?/.exec(trimmed)?.[0] ?? "30";
       throw new InvalidOption({
         option,
         value: text,
         reason: "is not a duration",
-        example: `${option} 30s, ${option} 2m or ${option} 500ms`,
+        example: `${option} ${number}${typical} or ${option} 1h30m (a number and a unit: ${DURATION_UNITS}; several units largest first)`,
       });
     }
     return ms;

@@ -38,7 +38,7 @@ const EXIT_USAGE = 2;
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const out = new Output(io);
-  const kit = new CommandKit(io, out);
+  const kit = new CommandKit(io, out, argv);
   const program = new Command("tickflow")
     .description(
       "durable, scheduled DAG pipelines: run the supervisor, inspect and explain its records",

@@ -4,10 +4,15 @@ import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
 import type { JournalCheckpoint } from "../trigger/JournalCheckpoint.js";
-import type { TriggerEventRecord, TriggerStore } from "../trigger/TriggerStore.js";
+import type {
+  ActivationRecord,
+  TriggerEventRecord,
+  TriggerStore,
+} from "../trigger/TriggerStore.js";
 import { type BackfillEvent, backfillDecision } from "./backfillDecision.js";
 import type { TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
+import { countsAgainstLimit, fireLimitOf, fireLimitText } from "./fireLimit.js";
 import { formatDuration } from "./formatDuration.js";
 import { formatInstant } from "./formatInstant.js";
 import { readLedgerEffect } from "./ledgerPage.js";
@@ -29,6 +34,8 @@ import {
  * - `missed`: not fired, the supervisor was down (or late) and the catch-up policy
  *   did not fire it;
  * - `poll_empty`, `poll_failed`: the poll function returned nothing, or failed;
+ * - `ended`: the trigger made its `maxFires` scheduled fires, so its schedule ended
+ *   (at the last of them);
  * - `pruned`: history before this point was pruned by retention (the journal was
  *   compacted into a checkpoint there); decisions before it are gone.
  *
@@ -47,8 +54,9 @@ export type DecisionKind =
   | "missed"
   | "poll_empty"
   | "poll_failed"
-  | "pruned"
-  | "backfill";
+  | "backfill"
+  | "ended"
+  | "pruned";
 
 /**
  * One decision, with why it was taken.
@@ -112,6 +120,7 @@ const RANK: Readonly<Record<DecisionKind, number>> = {
   buffered: 6,
   fired: 7,
   backfill: 8,
+  ended: 9,
 };
 
 interface Ordered extends Decision {
@@ -154,6 +163,7 @@ export function explainEffect(
       ...(checkpoint === undefined ? [] : [prunedAt(checkpoint)]),
       ...steps.flatMap((step) => fromJournal(step, config)),
       ...ledger.flatMap((row) => fromLedger(row, index, config)),
+      ...endedByLimit(stored.record, ledger),
     ]
       .filter((d) => options.since === undefined || d.at >= options.since)
       .sort(
@@ -312,6 +322,34 @@ function noteFields(event: { readonly note?: string; readonly by?: string }) {
     ...(event.note === undefined ? {} : { note: event.note }),
     ...(event.by === undefined ? {} : { by: event.by }),
   };
+}
+
+/**
+ * The `ended` decision of a trigger whose `maxFires` are made: at its last scheduled
+ * fire on record (else its last run, else its creation, when the ledger was pruned).
+ */
+function endedByLimit(record: ActivationRecord, ledger: readonly TriggerEventRecord[]): Ordered[] {
+  const limit = fireLimitOf(record.config, record.firesUsed);
+  if (limit === undefined || limit.remaining > 0) return [];
+  const last = ledger
+    .filter(countsAgainstLimit)
+    .reduce<TriggerEventRecord | undefined>(
+      (latest, row) => (latest === undefined || row.firedAt > latest.firedAt ? row : latest),
+      undefined,
+    );
+  return [
+    {
+      at: last?.firedAt ?? record.lastRunAt ?? record.createdAt,
+      kind: "ended",
+      scheduledAt: last?.scheduledAt,
+      runId: last?.runId,
+      eventId: last?.eventId,
+      status: undefined,
+      reason: `${fireLimitText(limit)} (maxFires ${limit.maxFires}): the schedule has ended, no tick fires any more; pushes and manual fires still run`,
+      seq: undefined,
+      order: Number.MAX_SAFE_INTEGER,
+    },
+  ];
 }
 
 function fromLedger(

@@ -8,6 +8,7 @@ import { storePromise } from "../store/storePromise.js";
 import type { BackfillRecord } from "../trigger/backfillRecords.js";
 import type { StoredDefinition } from "../trigger/definitionSql.js";
 import type { StatusNote, TriggerStore } from "../trigger/TriggerStore.js";
+import { type FireLimit, fireLimitOf } from "./fireLimit.js";
 import { readStoredSnapshot } from "./readStoredSnapshot.js";
 
 /**
@@ -26,6 +27,7 @@ export interface TriggerCatalog {
     readonly dagNsref: string;
     readonly triggerType: "poll" | "push";
     readonly schedule: { readonly expression: string; readonly timezone: string } | undefined;
+    readonly maxFires?: number | undefined;
   }[];
 }
 
@@ -166,6 +168,11 @@ export interface TriggerInspection {
    * it (`upsertTrigger`; standing or removed), else `"code"` (`registerTrigger`).
    */
   readonly source: "code" | "data";
+  /**
+   * With `maxFires`: the limit, the scheduled fires made and those left (0: the schedule
+   * has ended); `undefined` without one.
+   */
+  readonly fireLimit: FireLimit | undefined;
 }
 
 const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
@@ -286,6 +293,7 @@ export function inspectEffect(
         cursor: record.cursor,
         backfills: backfillsOf.get(record.name) ?? [],
         source: sourceOf(record.name),
+        fireLimit: fireLimitOf(record.config, record.firesUsed),
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -318,6 +326,7 @@ export function inspectEffect(
         cursor: undefined,
         backfills: [],
         source: sourceOf(definition.name),
+        fireLimit: fireLimitOf({ maxFires: definition.maxFires }, 0),
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));

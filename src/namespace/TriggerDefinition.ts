@@ -121,6 +121,16 @@ export interface TriggerSpec {
   /** No tick at or after this instant (Date, ISO 8601 string or epoch ms). */
   readonly endAt?: Date | string | number;
   /**
+   * Fire at most this many scheduled ticks in total (a positive integer), then end, as
+   * a schedule past its `endAt` does: no next tick, the trigger stays active for pushes
+   * and `fire()`. Scheduled fires count (`tick`, `catchUp`), each in the write-ahead
+   * commit of its ledger row, also when the overlap policy keeps it (`buffered`);
+   * manual fires, pushes and backfills do not (Temporal's `remainingActions` rule). The
+   * count survives restarts; raising the limit gives the difference back. Not for push
+   * triggers.
+   */
+  readonly maxFires?: number;
+  /**
    * Called at each tick with the tick's context (`ctx.scheduledAt`, `ctx.signal`, …; `ctx`
    * is also the AbortSignal itself): an object fires with it as payload,
    * `null`/`undefined` skips the tick.
@@ -184,6 +194,8 @@ export interface TriggerDefinition {
   readonly catchUpWindow: number | undefined;
   /** Consecutive failed runs that disable the trigger; `undefined`: never. */
   readonly pauseAfterFailures: number | undefined;
+  /** Most scheduled fires in total; `undefined`: unlimited. */
+  readonly maxFires: number | undefined;
 }
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
@@ -221,7 +233,7 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
     throw new ScheduleRequired({ name: spec.name });
   }
   if (spec.triggerType === "push") {
-    const timing = (["schedule", "every", "jitter", "startAt", "endAt"] as const).find(
+    const timing = (["schedule", "every", "jitter", "startAt", "endAt", "maxFires"] as const).find(
       (key) => spec[key] !== undefined,
     );
     if (timing !== undefined) {
@@ -254,6 +266,7 @@ export function defineTrigger(input: TriggerSpec): TriggerDefinition {
     maxCatchUp: spec.maxCatchUp ?? 100,
     catchUpWindow: spec.catchUpWindow,
     pauseAfterFailures: spec.pauseAfterFailures,
+    maxFires: spec.maxFires,
   };
 }
 

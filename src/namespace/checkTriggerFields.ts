@@ -43,6 +43,7 @@ export const TRIGGER_FIELDS = {
   jitter: { type: "duration" },
   startAt: { type: "instant" },
   endAt: { type: "instant" },
+  maxFires: { type: "number", min: 1, integer: true },
   pollFn: { type: "function" },
   payload: { type: "object" },
   overlap: { type: "enum", values: OVERLAP_POLICIES },

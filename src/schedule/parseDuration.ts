@@ -18,6 +18,16 @@ const SIZE: Readonly<Record<string, number>> = {
   s: 1000,
   ms: 1,
 };
+/**
+ * The units of the duration grammar, for messages that say how to write one.
+ *
+ * @example
+ * ```ts
+ * `a number and a unit: ${DURATION_UNITS}`; // "ms, s, m (or min), h, d"
+ * ```
+ */
+export const DURATION_UNITS = "ms, s, m (or min), h, d";
+
 // "1h30m": whole numbers, units largest first, each at most once.
 const COMPOUND = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)(?:m|min)(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
 // "1.5h": one number, possibly with a fraction, and one unit.

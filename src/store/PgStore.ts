@@ -1,14 +1,9 @@
 import type pg from "pg";
-import {
-  DatabaseUnreachable,
-  isStoreFailure,
-  SchemaTooNew,
-  StoreError,
-  type StoreFailure,
-} from "./errors.js";
+import { DatabaseUnreachable, isStoreFailure, StoreError, type StoreFailure } from "./errors.js";
 import { loadPg } from "./loadPg.js";
 import { pgMigrations } from "./pgMigrations.js";
 import { latestSchemaVersion } from "./runMigrations.js";
+import { readPgSchemaVersion, runPgMigrations } from "./runPgMigrations.js";
 
 /**
  * How to connect a {@link PgStore}.
@@ -57,8 +52,6 @@ export interface PgQueryable {
 
 const DEFAULT_MAX = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
-/** Serializes migrators across processes: "tick" in ASCII. Database-wide. */
-const MIGRATION_LOCK_KEY = 0x7469636b;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const codeOf = (value: unknown): string | undefined => {
@@ -361,7 +354,7 @@ export class PgStore implements PgQueryable, Target {
     if (this.#closed !== undefined) throw this.#closedError("read schema version");
     const client = await this.#checkout("read schema version");
     try {
-      return await readVersion(client);
+      return await readPgSchemaVersion(client);
     } catch (cause) {
       throw this.#fail("read schema version", cause);
     } finally {
@@ -539,67 +532,15 @@ export class PgStore implements PgQueryable, Target {
     else this.#active -= 1;
   }
 
-  async #migrate(): Promise<void> {
-    const supported = latestSchemaVersion(pgMigrations);
-    for (;;) {
-      if (await this.#migrationStep(supported)) return;
-    }
-  }
-
-  /**
-   * One transaction: takes the migration lock, re-reads the version and applies the
-   * next migration, if any. Returns whether the schema is up to date.
-   */
-  async #migrationStep(supported: number): Promise<boolean> {
-    const client = await this.#checkout("connect");
-    let operation = "read schema version";
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      // Several processes starting at once on a new database: one migrates, the others
-      // wait here and then find the version already applied.
-      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
-      if (this.schema !== undefined) {
-        const found = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [
-          this.schema,
-        ]);
-        if (found.rowCount === 0) {
-          operation = `create schema ${this.schema}`;
-          await client.query(`CREATE SCHEMA "${this.schema}"`);
-        }
-      }
-      const current = await readVersion(client);
-      if (current > supported) {
-        throw new SchemaTooNew({ path: this.location, found: current, supported });
-      }
-      const migration = pgMigrations[current];
-      if (current >= supported || migration === undefined) {
-        await client.query("COMMIT");
-        return true;
-      }
-      operation = `migrate to schema version ${migration.version} (${migration.name})`;
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_version (
-  version INTEGER PRIMARY KEY,
-  name TEXT,
-  applied_at TEXT
-)`);
-      await client.query(migration.sql);
-      await client.query(
-        "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
-        [migration.version, migration.name, new Date().toISOString()],
-      );
-      await client.query("COMMIT");
-      return false;
-    } catch (cause) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackError) {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
-      throw this.#fail(operation, cause);
-    } finally {
-      this.#checkin(client, broken);
-    }
+  /** Brings the schema up to date over this store's connections (see runPgMigrations.ts). */
+  #migrate(): Promise<void> {
+    return runPgMigrations({
+      location: this.location,
+      schema: this.schema,
+      checkout: (operation) => this.#checkout(operation),
+      checkin: (client, broken) => this.#checkin(client, broken),
+      fail: (operation, cause) => this.#fail(operation, cause),
+    });
   }
 
   #fail(operation: string, cause: unknown): StoreFailure {
@@ -616,15 +557,3 @@ export class PgStore implements PgQueryable, Target {
 }
 
 const ignore = (): void => {};
-
-/** The highest version in `schema_version`, or 0 when the table does not exist. */
-async function readVersion(client: pg.PoolClient): Promise<number> {
-  const table = await client.query<{ exists: boolean }>(
-    "SELECT to_regclass('schema_version') IS NOT NULL AS exists",
-  );
-  if (table.rows[0]?.exists !== true) return 0;
-  const row = await client.query<{ version: number }>(
-    "SELECT COALESCE(MAX(version), 0)::integer AS version FROM schema_version",
-  );
-  return row.rows[0]?.version ?? 0;
-}

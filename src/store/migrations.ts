@@ -378,4 +378,15 @@ CREATE TABLE trigger_definitions (
 CREATE INDEX idx_trigger_definitions_version ON trigger_definitions (version);
 `,
   },
+  {
+    version: 14,
+    name: "fire limits",
+    // maxFires (issue 16, item 7): how many scheduled fires (tick, catchUp) the trigger
+    // made while it had a maxFires limit. Incremented in the write-ahead commit of the
+    // fire's own ledger row, so a crash can neither repeat a fire past the limit nor lose
+    // a count; the remaining fires are maxFires minus it.
+    sql: `
+ALTER TABLE trigger_activations ADD COLUMN fires_used INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -326,4 +326,11 @@ CREATE TABLE trigger_definitions (
 CREATE INDEX idx_trigger_definitions_version ON trigger_definitions (version);
 `,
   },
+  {
+    version: 14,
+    name: "fire limits",
+    sql: `
+ALTER TABLE trigger_activations ADD COLUMN fires_used INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

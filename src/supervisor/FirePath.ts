@@ -31,7 +31,7 @@ import {
 import { checkFireKey, type FireOutcome, outcomeOnRecord } from "./FireKeys.js";
 import { GroupCommit } from "./GroupCommit.js";
 import { fireContext, type Live, rejectWaiter, serial, stateOf } from "./Live.js";
-import { fireRow, machineInput } from "./ledgerRows.js";
+import { fireRow, machineInput, scheduledFires } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 import { type FireWrite, type HistoryAlongside, sharedHistory } from "./sharedHistory.js";
 
@@ -347,12 +347,17 @@ export class FirePath {
         }
       }
     }
+    // maxFires: the scheduled fires of this step are counted in their own write-ahead
+    // commit, so the count on disk always equals the fires on record.
+    const counted = live.definition?.maxFires === undefined ? 0 : scheduledFires(writes);
+    if (counted > 0) writes.push({ kind: "countFires", name: live.name, count: counted });
     if (writes.length === 0) return traced?.end(actions);
     // Invariant 2: the snapshot moves now (later steps build on it) and moves back if
     // the commit fails.
     live.snapshot = next;
     const commit = this.group.commit(writes, () => (live.snapshot = before), live.name);
     await fireCommitted(traced, actions, commit);
+    live.firesUsed += counted;
     // Invariant 1: everything below happens only after the commit.
     if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
     for (const effect of effects) effect();

@@ -86,6 +86,11 @@ export interface Live {
    * stores it landed, so it never runs ahead of the disk.
    */
   cursor: unknown;
+  /**
+   * Scheduled fires made against `maxFires` as last committed: moved only after the
+   * commit that counts them landed (the same commit as their ledger rows).
+   */
+  firesUsed: number;
   /** Set when the stored state could not be restored: reported, never fired. */
   broken: unknown;
   /** With the `inspect` option: a live XState actor mirroring the committed state. */
@@ -116,6 +121,7 @@ class LiveState implements Live {
   dueWhilePolling = false;
   chain: Promise<void> = SETTLED;
   cursor: unknown = undefined;
+  firesUsed = 0;
   broken: unknown = undefined;
   inspector: Actor<typeof triggerMachine> | undefined = undefined;
   #kinds: Map<string, FireKind> | undefined;
@@ -189,6 +195,20 @@ export function newLive(
   at: { readonly activatedAt: number; readonly since: number; readonly epoch: number | undefined },
 ): Live {
   return new LiveState(name, definition, snapshot, at);
+}
+
+/**
+ * Whether a trigger with `maxFires` has made them all: its schedule has ended (no next
+ * tick), as one past its `endAt` has.
+ *
+ * @example
+ * ```ts
+ * if (firesExhausted(live)) return; // no more scheduled fires
+ * ```
+ */
+export function firesExhausted(live: Pick<Live, "definition" | "firesUsed">): boolean {
+  const max = live.definition?.maxFires;
+  return max !== undefined && live.firesUsed >= max;
 }
 
 /**

@@ -6,7 +6,7 @@ import { sameSchedule } from "../schedule/scheduleConfig.js";
 import type { StoredActivation } from "../trigger/records.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { storeUnreachable } from "./errorCauses.js";
-import { type BacklogEntry, type Live, serial, stateOf, tickKind } from "./Live.js";
+import { type BacklogEntry, firesExhausted, type Live, serial, stateOf, tickKind } from "./Live.js";
 import { configOf, missedRow, skippedRow } from "./ledgerRows.js";
 import type { CursorStep, PolledTick, PollOutcome } from "./Poller.js";
 import { planOwedTicks } from "./planOwedTicks.js";
@@ -46,9 +46,12 @@ export class Scheduler {
     this.arm();
   }
 
-  /** Queues (and records) the trigger's next tick; a schedule past its `endAt` has none. */
+  /**
+   * Queues (and records) the trigger's next tick; a schedule past its `endAt`, or one
+   * that made its `maxFires`, has none.
+   */
   #setNext(live: Live, due: number): void {
-    const finite = Number.isFinite(due);
+    const finite = Number.isFinite(due) && !firesExhausted(live);
     if (finite) this.core.timers.set(live.name, due);
     else this.core.timers.delete(live.name);
     void this.core.fires.commitQuietly(live, [
@@ -99,6 +102,11 @@ export class Scheduler {
     if (definition === undefined || schedule === undefined) return;
     const state = stateOf(live);
     if (state !== "active" && state !== "firing") return;
+    if (firesExhausted(live)) {
+      // Its maxFires are made: the schedule has ended, as past an endAt.
+      this.#setNext(live, Number.POSITIVE_INFINITY);
+      return;
+    }
     if (live.polling) {
       // One poll in flight per trigger: the ticks due meanwhile are planned (by the
       // catch-up policy) once it settles, not queued one per wake behind it.
@@ -226,6 +234,12 @@ export class Scheduler {
         live.tickedUpTo = Math.min(live.tickedUpTo, scheduledAt - 1);
         return;
       }
+      // maxFires made by an earlier tick of this backlog: the schedule has ended, so the
+      // ticks after it are no ticks (as past an endAt): neither polled nor recorded.
+      if (firesExhausted(live)) {
+        live.backlog.length = 0;
+        return;
+      }
       // One event id for the tick whatever comes of it: the poll function sees the id of
       // the ledger row its answer leads to (a fire, or why not).
       const kind = tickKind(live, scheduledAt);
@@ -258,6 +272,8 @@ export class Scheduler {
         const step = fires ? polled.cursor : undefined;
         await core.fires.step(live, event, cursorWrites(live.name, step));
         if (step !== undefined) live.cursor = step.value;
+        // That was the last of its maxFires: no next tick (recorded as such).
+        if (firesExhausted(live)) this.#setNext(live, Number.POSITIVE_INFINITY);
         return;
       }
       const reason = polled.error === undefined ? "poll_empty" : "poll_failed";
@@ -346,6 +362,8 @@ export class Scheduler {
    * A changed overlap policy is adopted by the machine (a journaled CONFIGURE). `from`
    * is the instant the new schedule moves on from: this start (`live.since`) by default,
    * now for a data trigger changed while it runs.
+   * A changed `maxFires` is a changed schedule too: a limit raised after it ended resumes
+   * from then, without firing the ticks it did not have meanwhile.
    */
   async adoptEditedSchedules(all: readonly StoredActivation[], from?: number): Promise<void> {
     const core = this.core;
@@ -355,7 +373,8 @@ export class Scheduler {
       if (live === undefined || definition === undefined) continue;
       await serial(live, () => core.fires.adoptPolicy(live, definition));
       const config = configOf(definition);
-      if (sameSchedule(stored.record.config, config)) continue;
+      const sameLimit = (stored.record.config.maxFires ?? null) === (config.maxFires ?? null);
+      if (sameLimit && sameSchedule(stored.record.config, config)) continue;
       const at = from ?? live.since;
       live.activatedAt = at;
       const record = {

@@ -102,6 +102,7 @@ export class TriggerLoader {
       core.stepper.initial(definition === undefined ? { name } : machineInput(definition));
     const live = this.fresh(name, definition, undefined as unknown as TriggerSnapshot, activatedAt);
     live.cursor = stored.record.cursor;
+    live.firesUsed = stored.record.firesUsed;
     const broken = (reason: string) => {
       live.snapshot = placeholder();
       live.broken = new SnapshotIncompatible({

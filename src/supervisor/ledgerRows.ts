@@ -44,6 +44,7 @@ export function configOf(definition: TriggerDefinition): Record<string, unknown>
     ...(definition.pauseAfterFailures === undefined
       ? {}
       : { pauseAfterFailures: definition.pauseAfterFailures }),
+    ...(definition.maxFires === undefined ? {} : { maxFires: definition.maxFires }),
   };
 }
 
@@ -80,6 +81,27 @@ export function fireRow(
     ...(key === undefined ? {} : { fireKey: key }),
     ...(backfillId === undefined ? {} : { backfillId }),
   };
+}
+
+/**
+ * How many of `writes` record a new scheduled fire (`tick` or `catchUp`, started or
+ * kept): what `maxFires` counts. Pushes, manual fires and backfills do not count, nor do
+ * ticks that did not fire (skipped, missed, a poll with nothing).
+ *
+ * @example
+ * ```ts
+ * scheduledFires([fireRow(live, fire, now, "running")]); // 1 for a tick
+ * ```
+ */
+export function scheduledFires(
+  writes: readonly (TriggerWrite | { readonly kind: "history" })[],
+): number {
+  return writes.filter(
+    (w) =>
+      w.kind === "insertEvent" &&
+      (w.status === "running" || w.status === "buffered") &&
+      (w.fireKind === "tick" || w.fireKind === "catchUp"),
+  ).length;
 }
 
 /**

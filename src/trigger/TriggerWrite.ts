@@ -77,6 +77,11 @@ export type TriggerWrite =
       readonly at: number;
     }
   | { readonly kind: "nextRun"; readonly name: string; readonly nextRunAt: number | null }
+  /**
+   * Scheduled fires (tick, catchUp) a trigger with `maxFires` made in this commit: added
+   * to its count in the same transaction as their ledger rows.
+   */
+  | { readonly kind: "countFires"; readonly name: string; readonly count: number }
   /** A poll trigger's cursor (checked to be JSON); `undefined` clears it. */
   | { readonly kind: "cursor"; readonly name: string; readonly cursor: unknown }
   // Backfills (see src/supervisor/Backfills.ts): made, advanced with the fire of each tick

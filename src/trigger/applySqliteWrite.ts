@@ -148,6 +148,9 @@ export function applySqliteWrite(s: SqliteStore, write: TriggerWrite): void {
         at: iso(write.at),
       });
       return;
+    case "countFires":
+      s.run("count fires", sql.countFires, { name: write.name, count: write.count });
+      return;
     case "nextRun":
       s.run("record next run", sql.setNextRun, {
         name: write.name,

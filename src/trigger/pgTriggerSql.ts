@@ -60,6 +60,9 @@ export const pgTriggerSql = {
   /** $1 name, $2 poll_cursor (JSON text; null to clear). */
   writeCursors: `UPDATE trigger_activations a SET poll_cursor = w.poll_cursor
     FROM unnest($1::text[], $2::text[]) AS w(name, poll_cursor) WHERE a.name = w.name`,
+  /** $1 name, $2 count: scheduled fires made against `maxFires`, added. */
+  writeFireCounts: `UPDATE trigger_activations a SET fires_used = a.fires_used + w.count
+    FROM unnest($1::text[], $2::integer[]) AS w(name, count) WHERE a.name = w.name`,
   /** $1 name, $2 run_id, $3 at. */
   writeRunEnds: `UPDATE trigger_activations a SET last_run_at = w.at, last_run_id = w.run_id
     FROM unnest($1::text[], $2::text[], $3::text[]) AS w(name, run_id, at) WHERE a.name = w.name`,

@@ -150,6 +150,13 @@ const shapes: WriteShapes = {
     ordered: false,
     columns: (w) => [w.id, w.status, iso(w.at)],
   },
+  countFires: {
+    operation: "count fires",
+    sql: sql.writeFireCounts,
+    row: (w) => `a:${w.name}`,
+    ordered: false,
+    columns: (w) => [w.name, w.count],
+  },
   deleteEvent: {
     operation: "prune ledger",
     sql: retentionSql.pg.writeDeleteEvents,

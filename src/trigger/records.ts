@@ -25,6 +25,11 @@ export interface ActivationRecord {
   readonly statusNote: StatusNote | undefined;
   /** A poll trigger's last committed cursor (`ctx.cursor`); `undefined` when none. */
   readonly cursor: unknown;
+  /**
+   * Scheduled fires (tick, catchUp) made while the trigger had a `maxFires` limit: its
+   * remaining fires are `maxFires` minus this. 0 for a trigger that never had one.
+   */
+  readonly firesUsed: number;
 }
 
 /**
@@ -193,6 +198,7 @@ export function toActivation(row: ActivationRow): ActivationRecord {
             at: new Date(row.status_at),
           },
     cursor: decodeJson(row.poll_cursor ?? null),
+    firesUsed: Number(row.fires_used ?? 0),
   };
 }
 

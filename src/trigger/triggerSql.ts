@@ -20,6 +20,7 @@ export const triggerSql = {
     state = @state WHERE name = @name`,
   setNextRun: `UPDATE trigger_activations SET next_run_at = @nextRunAt WHERE name = @name`,
   setCursor: `UPDATE trigger_activations SET poll_cursor = @cursor WHERE name = @name`,
+  countFires: `UPDATE trigger_activations SET fires_used = fires_used + @count WHERE name = @name`,
   runEnded: `UPDATE trigger_activations SET last_run_at = @at, last_run_id = @runId WHERE name = @name`,
   appendJournal: `INSERT INTO trigger_journal (trigger_name, event_json, state_after, at)
     VALUES (@name, @event, @stateAfter, @at)`,
@@ -122,6 +123,8 @@ export interface ActivationRow {
   readonly status_at?: string | null;
   /** Since migration 10: the poll cursor as JSON text. */
   readonly poll_cursor?: string | null;
+  /** Since migration 14: scheduled fires made against `maxFires`. */
+  readonly fires_used?: number | string | null;
 }
 
 /** A `trigger_commands` row. */

@@ -588,7 +588,10 @@ describe("pause with a note (issue 16, item 6)", () => {
         status: "disabled",
         statusNote: { note: "vendor API down", by: "alice" },
       });
-      expect((await at("status")).stdout).toContain('"vendor API down" by alice');
+      // The note, then who and when, each a line of the STATE column.
+      const table = (await at("status")).stdout;
+      expect(table).toMatch(/^\s+"vendor API down"/m);
+      expect(table).toMatch(/^\s+by alice, /m);
       const explained = json(await at("explain", "market_summary", "--limit", "1", "--json"));
       expect(explained.now.statusNote).toMatchObject({ note: "vendor API down", by: "alice" });
       expect(explained.decisions[0]).toMatchObject({

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { countsAgainstLimit } from "../../src/inspect/fireLimit.js";
 import { FAULT_STEPS } from "../../src/supervisor/FaultStep.js";
 import { exited, launchChild, ready, sleep } from "./fixtures/childProcesses.js";
 import { finishedReruns, nodeStarts, readLog } from "./fixtures/effectLog.js";
@@ -28,7 +29,7 @@ import {
   expectOneRunPerKey,
   type Held,
 } from "./fixtures/tortureInvariants.js";
-import { OVERLAPPING } from "./fixtures/tortureNamespace.js";
+import { LIMITED, OVERLAPPING } from "./fixtures/tortureNamespace.js";
 
 const child = path.join(import.meta.dirname, "fixtures", "tortureChild.ts");
 
@@ -53,6 +54,8 @@ interface Figures {
   keys?: { pushed: number; retried: number; retriedCommitted: number; acked: number };
   /** Ledger rows of each overlapping trigger, by status. */
   overlapRows?: Record<string, Record<string, number>>;
+  /** Scheduled fires on record of each maxFires trigger (each exactly its limit). */
+  limitedFires?: Record<string, number>;
 }
 
 /** The fires a trigger's stored snapshot holds. */
@@ -112,12 +115,30 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
     expectCursorSteps("cursor", cursorFires, cursorRow.poll_cursor, { minRows: 5 });
     const cursorSteps = cursorFires.length;
 
+    // 1d. maxFires: never more scheduled fires on record than the limit, and the stored
+    // count equals them (it moves in the fires' own commits); the limit was reached.
+    const limitedFires: Record<string, number> = {};
+    for (const { name, maxFires } of LIMITED) {
+      const rows = db
+        .prepare("SELECT kind, status FROM trigger_events WHERE trigger_name = ?")
+        .all(name) as { kind: string | null; status: string }[];
+      const fires = rows.filter(countsAgainstLimit).length;
+      const { fires_used } = db
+        .prepare("SELECT fires_used FROM trigger_activations WHERE name = ?")
+        .get(name) as { fires_used: number };
+      expect(fires, `${name}: scheduled fires on record`).toBeLessThanOrEqual(maxFires);
+      expect(fires_used, `${name}: the stored count`).toBe(fires);
+      expect(fires, `${name}: the limit was reached`).toBe(maxFires);
+      limitedFires[name] = fires;
+    }
+
     // 2. No run left running; every event's run exists and their statuses agree.
     expect(db.prepare("SELECT run_id FROM dag_runs WHERE status = 'running'").all()).toEqual([]);
     expect(
       db.prepare("SELECT event_id FROM trigger_events WHERE status = 'running'").all(),
     ).toEqual([]);
-    const overlapping = new Set<string>(OVERLAPPING.map((t) => t.name));
+    // bufferAll's queue: the overlapping triggers and a maxFires one.
+    const overlapping = new Set<string>([...OVERLAPPING, ...LIMITED].map((t) => t.name));
     const all = db
       .prepare(
         "SELECT e.event_id, e.trigger_name, e.status, e.run_id, r.status AS run_status FROM trigger_events e LEFT JOIN dag_runs r ON r.run_id = e.run_id WHERE e.run_id IS NOT NULL",
@@ -203,7 +224,15 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
       )
       .all() as { fire_key: string | null; run_id: string | null; runs: number }[];
     const keys = expectOneRunPerKey(keyedRows, readFileSync(logFile, "utf8"));
-    return { ticksChecked, resumedRuns, rerunNodes, overlapRows, cursorSteps, keys };
+    return {
+      ticksChecked,
+      resumedRuns,
+      rerunNodes,
+      overlapRows,
+      cursorSteps,
+      keys,
+      limitedFires,
+    };
   } finally {
     db.close();
   }

@@ -179,6 +179,7 @@ describe("activations", () => {
       lastRunId: undefined,
       createdAt: new Date(T0),
       config: { schedule: "0 * * * *", overlap: "skip" },
+      firesUsed: 0,
     });
     await store.commit("ran", [
       { kind: "runEnded", name: "hourly_market", runId: "run-1", at: T0 + 1_000 },

@@ -369,6 +369,32 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     expect((await b.getCommand(seq))?.key).toBe("hook-9");
   });
 
+  it("adds maxFires counts in the fire's commit (several in one batch add up), and a failed commit adds none", async () => {
+    await b.commit("activate", [activation("t"), activation("u")], {});
+    expect((await b.getActivation("t"))?.firesUsed).toBe(0);
+    await b.commit(
+      "fires",
+      [
+        fire("c1", "t", T0),
+        { kind: "countFires", name: "t", count: 1 },
+        fire("c2", "t", T0 + MINUTE),
+        { kind: "countFires", name: "t", count: 2 },
+        { kind: "countFires", name: "u", count: 1 },
+      ],
+      {},
+    );
+    expect((await b.getActivation("t"))?.firesUsed).toBe(3);
+    expect((await b.getActivation("u"))?.firesUsed).toBe(1);
+    // The same tick again: the unique key fails the commit, and its count with it.
+    await rejection(
+      b.commit("again", [fire("c3", "t", T0), { kind: "countFires", name: "t", count: 1 }], {}),
+    );
+    expect((await b.getActivation("t"))?.firesUsed).toBe(3);
+    // Re-activation keeps the count.
+    await b.commit("activate again", [activation("t", T0 + 2 * MINUTE)], {});
+    expect((await b.getActivation("t"))?.firesUsed).toBe(3);
+  });
+
   it("keeps the note of a status change with its activation, and replaces it", async () => {
     await b.commit("activate", [activation("t")], {});
     expect((await b.getActivation("t"))?.statusNote).toBeUndefined();

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { Namespace } from "../../namespace/Namespace.js";
 import { TriggerManager } from "../../supervisor/TriggerManager.js";
 import type { CommandKit } from "../CommandKit.js";
-import { InvalidOption } from "../errors.js";
+import { OptionsConflict } from "../errors.js";
 import { parseOption } from "../parseOption.js";
 import { withManager } from "../withManager.js";
 
@@ -24,11 +24,12 @@ export async function cursorAction(
   command: Command,
 ): Promise<void> {
   if (options.set !== undefined && options.clear) {
-    throw new InvalidOption({
-      option: "--clear",
-      value: "",
-      reason: "cannot be given with --set",
-      example: `tickflow cursor ${trigger} --clear`,
+    throw new OptionsConflict({
+      options: ["--set", "--clear"],
+      choices: [
+        `Set the cursor: tickflow cursor ${trigger} --set ${shellQuoted(options.set)}`,
+        `clear it: tickflow cursor ${trigger} --clear`,
+      ],
     });
   }
   let cursor: unknown;
@@ -66,4 +67,9 @@ export async function cursorAction(
   }
   const shown = cursor === undefined ? "(none)" : JSON.stringify(cursor);
   kit.out.line(changed ? `cursor of ${trigger} set to ${shown}` : shown);
+}
+
+/** `text` as one shell word: bare when it is plain, else in single quotes. */
+function shellQuoted(text: string): string {
+  return /^[\w.:,+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }

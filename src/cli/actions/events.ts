@@ -5,6 +5,7 @@ import { formatInstant } from "../../inspect/formatInstant.js";
 import { ledgerPage } from "../../inspect/ledgerPage.js";
 import { runTyped } from "../../store/runTyped.js";
 import type { CommandKit } from "../CommandKit.js";
+import { flagAsTyped } from "../flagAsTyped.js";
 import { parseOption } from "../parseOption.js";
 import { when } from "../when.js";
 
@@ -15,7 +16,7 @@ export async function eventsAction(
   options: { limit: string; before?: string; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const limit = parseOption.count("--limit", options.limit);
+  const limit = parseOption.count(flagAsTyped(kit.argv, command, "--limit"), options.limit);
   const before =
     options.before === undefined ? undefined : parseOption.instant("--before", options.before);
   const dbs = await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" });

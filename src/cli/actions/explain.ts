@@ -3,6 +3,7 @@ import { explain } from "../../inspect/explain.js";
 import { formatInstant } from "../../inspect/formatInstant.js";
 import { inspect } from "../../inspect/inspect.js";
 import type { CommandKit } from "../CommandKit.js";
+import { flagAsTyped } from "../flagAsTyped.js";
 import { parseOption } from "../parseOption.js";
 import { when } from "../when.js";
 import { noteLine, noteWorthShowing } from "./status.js";
@@ -14,7 +15,7 @@ export async function explainAction(
   options: { since?: string; limit: string; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const limit = parseOption.count("--limit", options.limit);
+  const limit = parseOption.count(flagAsTyped(kit.argv, command, "--limit"), options.limit);
   const since =
     options.since === undefined
       ? undefined

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import * as Effect from "effect/Effect";
 import { findStoredTrigger } from "../../inspect/findStoredTrigger.js";
+import { type FireLimit, fireLimitOf, fireLimitText } from "../../inspect/fireLimit.js";
 import { preview } from "../../schedule/preview.js";
 import { scheduleConfig, scheduleFromConfig } from "../../schedule/scheduleConfig.js";
 import { parseTickSchedule } from "../../schedule/scheduleOf.js";
@@ -8,6 +9,7 @@ import type { TickSchedule } from "../../schedule/TickSchedule.js";
 import { runTyped } from "../../store/runTyped.js";
 import type { CommandKit } from "../CommandKit.js";
 import { NotApplicable } from "../errors.js";
+import { flagAsTyped } from "../flagAsTyped.js";
 import { loadNamespace } from "../loadNamespace.js";
 import { parseOption } from "../parseOption.js";
 
@@ -18,20 +20,29 @@ export async function previewAction(
   options: { count: string; tz?: string; after?: string; module?: string; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const count = parseOption.count("--count", options.count);
+  const count = parseOption.count(flagAsTyped(kit.argv, command, "--count"), options.count);
   const after =
     options.after === undefined ? new Date() : parseOption.instant("--after", options.after);
-  const schedule = await scheduleOf(kit, command, target, options);
-  const entries = preview(schedule, after, count);
+  const { schedule, fireLimit } = await scheduleOf(kit, command, target, options);
+  // maxFires: only the ticks the remaining fires allow (a poll that returns nothing or an
+  // overlap skip leaves a fire unspent, so these are the next ticks that may fire).
+  const shown = fireLimit === undefined ? count : Math.min(count, fireLimit.remaining);
+  const entries = shown === 0 ? [] : preview(schedule, after, shown);
   // every, jitter, startAt, endAt when set (the same keys a trigger's stored config has).
   const config = scheduleConfig(schedule);
   if (options.json) {
-    kit.out.json({ ...config, entries });
+    kit.out.json({ ...config, ...(fireLimit === undefined ? {} : { fireLimit }), entries });
     return;
   }
   const out = kit.out;
   const shape = schedule.kind === "shaped" ? shapeOf(config) : "";
-  out.line(`${out.color.bold(schedule.expression)} in ${schedule.timezone}${shape}`);
+  const limit =
+    fireLimit === undefined ? "" : `, maxFires ${fireLimit.maxFires}: ${fireLimitText(fireLimit)}`;
+  out.line(`${out.color.bold(schedule.expression)} in ${schedule.timezone}${shape}${limit}`);
+  if (entries.length === 0) {
+    out.line("No tick will fire: the trigger has made all its maxFires scheduled fires.");
+    return;
+  }
   out.line(
     out.table(
       ["#", "UTC", "LOCAL", "NOTE"],
@@ -54,15 +65,25 @@ function shapeOf(config: Record<string, unknown>): string {
   return parts.length === 0 ? "" : `, ${parts.join(", ")}`;
 }
 
+/** What is previewed: a schedule, and a trigger's `maxFires` limit when it has one. */
+interface Previewed {
+  readonly schedule: TickSchedule;
+  readonly fireLimit: FireLimit | undefined;
+}
+
 /** A cron expression has spaces (or is an @shorthand, or "every 15m"); a trigger name never does. */
 async function scheduleOf(
   kit: CommandKit,
   command: Command,
   target: string,
   options: { tz?: string; module?: string },
-): Promise<TickSchedule> {
+): Promise<Previewed> {
   if (/\s/.test(target.trim()) || target.startsWith("@")) {
-    return parseTickSchedule(target, options.tz === undefined ? {} : { timezone: options.tz });
+    const schedule = parseTickSchedule(
+      target,
+      options.tz === undefined ? {} : { timezone: options.tz },
+    );
+    return { schedule, fireLimit: undefined };
   }
   const noSchedule = () =>
     new NotApplicable({
@@ -73,12 +94,16 @@ async function scheduleOf(
   if (options.module !== undefined) {
     const definition = (await loadNamespace(options.module, kit.io.cwd)).getTrigger(target);
     if (definition.schedule === undefined) throw noSchedule();
-    return options.tz === undefined
-      ? definition.schedule
-      : (scheduleFromConfig(target, {
-          ...scheduleConfig(definition.schedule),
-          timezone: options.tz,
-        }) as TickSchedule);
+    const schedule =
+      options.tz === undefined
+        ? definition.schedule
+        : (scheduleFromConfig(target, {
+            ...scheduleConfig(definition.schedule),
+            timezone: options.tz,
+          }) as TickSchedule);
+    // The fires already made are in the database, when there is one.
+    const fired = definition.maxFires === undefined ? 0 : await firesUsed(kit, command, target);
+    return { schedule, fireLimit: fireLimitOf({ maxFires: definition.maxFires }, fired) };
   }
   const dbs = await kit.open(command, { mode: "read", triggers: "required", provenance: "skip" });
   try {
@@ -90,7 +115,17 @@ async function scheduleOf(
       options.tz === undefined ? stored.config : { ...stored.config, timezone: options.tz };
     const schedule = scheduleFromConfig(target, config);
     if (schedule === undefined) throw noSchedule();
-    return schedule;
+    return { schedule, fireLimit: fireLimitOf(stored.config, stored.firesUsed) };
+  } finally {
+    await dbs.close();
+  }
+}
+
+/** A trigger's scheduled fires made against `maxFires`, from its database if there is one. */
+async function firesUsed(kit: CommandKit, command: Command, name: string): Promise<number> {
+  const dbs = await kit.open(command, { mode: "read", triggers: "optional", provenance: "skip" });
+  try {
+    return (await dbs.triggers?.getActivation(name))?.firesUsed ?? 0;
   } finally {
     await dbs.close();
   }

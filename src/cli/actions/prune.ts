@@ -14,8 +14,12 @@ export async function pruneAction(
   command: Command,
 ): Promise<void> {
   // Checked first, with the option's own typed error (`InvalidOption`).
-  if (options.olderThan !== undefined) parseOption.duration("--older-than", options.olderThan);
-  const how = options.olderThan === undefined ? {} : { olderThan: options.olderThan };
+  const olderThanMs =
+    options.olderThan === undefined
+      ? undefined
+      : parseOption.duration("--older-than", options.olderThan, "d");
+  // In ms: a bare number the option reads as seconds is no duration to `prune` itself.
+  const how = olderThanMs === undefined ? {} : { olderThan: `${olderThanMs}ms` };
   let report: PruneReport;
   if (options.dryRun) {
     // Counting writes nothing: it needs no lease and works beside a running supervisor.

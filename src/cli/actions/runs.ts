@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../inspect/formatDuration.js";
 import type { CommandKit } from "../CommandKit.js";
+import { flagAsTyped } from "../flagAsTyped.js";
 import { parseOption } from "../parseOption.js";
 import { RUN_STATUSES } from "../runStatuses.js";
 import { when } from "../when.js";
@@ -11,7 +12,7 @@ export async function runsAction(
   options: { dag?: string; status?: string; limit: string; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const limit = parseOption.count("--limit", options.limit);
+  const limit = parseOption.count(flagAsTyped(kit.argv, command, "--limit"), options.limit);
   const status =
     options.status === undefined
       ? undefined

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { fireLimitText } from "../../inspect/fireLimit.js";
 import { inspect, type TriggerInspection } from "../../inspect/inspect.js";
 import type { StatusNote } from "../../trigger/records.js";
 import type { CommandKit } from "../CommandKit.js";
@@ -49,14 +50,22 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     let state = t.state === undefined ? c.red("unreadable") : out.status(t.state);
     if (t.status === "not activated") state = out.status("not activated");
     if (t.definitionPresent === false) state += c.yellow(" (not in module)");
-    // Why it is paused (or was resumed), by whom, since when.
+    // Why it is paused (or was resumed), by whom, since when; cut to the column's width
+    // (--json and explain give it whole).
     if (noteWorthShowing(t.status, t.statusNote)) {
-      state += `\n${c.dim(noteLine(t.statusNote, now, TABLE_NOTE))}`;
+      for (const line of noteCell(t.statusNote, now)) state += `\n${c.dim(line)}`;
     }
-    if (t.cursor !== undefined) state += `\n${c.dim(`cursor ${JSON.stringify(t.cursor)}`)}`;
+    if (t.cursor !== undefined) {
+      state += `\n${c.dim(cut(`cursor ${JSON.stringify(t.cursor)}`, STATE_WIDTH))}`;
+    }
     let next = when(t.nextFireAt, now, { seconds: true });
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
+    }
+    // maxFires: what is left, or that the schedule ended (as past an endAt).
+    if (t.fireLimit !== undefined) {
+      const limit = c.dim(fireLimitText(t.fireLimit));
+      next = t.fireLimit.remaining === 0 ? limit : `${next}\n${limit}`;
     }
     const schedule =
       t.schedule === undefined
@@ -123,8 +132,27 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
   );
 }
 
-/** Longest note the status table shows whole (a pause note names a run and its error). */
-const TABLE_NOTE = 60;
+/**
+ * Widest line the STATE column gets from a note or a cursor: a long pause note (it names
+ * a run and its error) is cut with "…" rather than widening the table.
+ */
+const STATE_WIDTH = 36;
+
+/** `text` on one line, cut to `width` characters with "…". */
+function cut(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+/**
+ * A status note in the STATE column: the note (quoted, cut to fit), then who and when;
+ * no line wider than {@link STATE_WIDTH}.
+ */
+function noteCell(note: StatusNote, now: number): string[] {
+  const said = note.note === undefined ? [] : [`"${cut(note.note, STATE_WIDTH - 2)}"`];
+  const who = note.by === undefined ? "changed" : `by ${note.by}`;
+  return [...said, cut(`${who}, ${when(note.at, now)}`, STATE_WIDTH)];
+}
 
 /**
  * A status note in one line: `"vendor API down" by alice, 2 h ago`; a note longer than
