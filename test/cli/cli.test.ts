@@ -147,10 +147,10 @@ describe("read commands against the supervised database", () => {
       expect(human.code).toBe(0);
       const lines = human.stdout.split("\n");
       expect(lines[0]).toMatch(
-        /^TRIGGER +STATE +SCHEDULE +NEXT FIRE +LAST RUN +IN FLIGHT +OWNER +LEDGER$/,
+        /^TRIGGER +FROM +STATE +SCHEDULE +NEXT FIRE +LAST RUN +IN FLIGHT +OWNER +LEDGER$/,
       );
-      expect(human.stdout).toMatch(/market_summary +active +\*\/2 \* \* \* \* \* UTC/);
-      expect(human.stdout).toMatch(/orders +active +push/);
+      expect(human.stdout).toMatch(/market_summary +code +active +\*\/2 \* \* \* \* \* UTC/);
+      expect(human.stdout).toMatch(/orders +code +active +push/);
       const { store, provenance, close } = readStores();
       try {
         const expected = JSON.parse(JSON.stringify(await inspect(store, { provenance })));
@@ -187,7 +187,7 @@ export const namespace = ns;
       const byName = new Map(json(asJson).map((t: any) => [t.name, t]));
       expect(byName.get("nightly")).toMatchObject({ status: "not activated", state: "inactive" });
       expect(byName.get("market_summary")).toMatchObject({ definitionPresent: false });
-      expect(human.stdout).toMatch(/market_summary +active \(not in module\)/);
+      expect(human.stdout).toMatch(/market_summary +code +active \(not in module\)/);
     },
     SLOW,
   );
