@@ -27,8 +27,19 @@ describe("TriggerLoader: activations issued together", () => {
     h.poll("b", dag, "0 * * * *");
     const manager = h.manager();
     const failure = new Error("disk unplugged");
-    const reads = vi.spyOn(h.store, "loadActivations").mockRejectedValueOnce(failure);
-    const failed = await Promise.allSettled([manager.activate("a"), manager.activate("b")]);
+    // The first read fails only once both calls wait on it (each first reads the data
+    // definitions, so they reach the shared read a few turns apart).
+    let fail: (error: Error) => void = () => {};
+    const reads = vi.spyOn(h.store, "loadActivations").mockImplementationOnce(
+      () =>
+        new Promise((_, reject) => {
+          fail = reject;
+        }),
+    );
+    const both = Promise.allSettled([manager.activate("a"), manager.activate("b")]);
+    for (let turn = 0; turn < 10; turn++) await new Promise((r) => setImmediate(r));
+    fail(failure);
+    const failed = await both;
     expect(failed.map((r) => (r.status === "rejected" ? r.reason : r.status))).toEqual([
       failure,
       failure,
