@@ -67,7 +67,13 @@ function heldBy(db: Database.Database, name: string): Held {
 }
 
 /** The five invariants, read from the database file and the side-effect log. */
-function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills" | "faultKills"> {
+function checkInvariants(
+  dbFile: string,
+  logFile: string,
+  // Whether the run lasted long enough for the maxFires triggers to use up their limit
+  // (the 30-kill torture does; the two-supervisor test fires for ~20 s).
+  { limitsSpent }: { readonly limitsSpent: boolean },
+): Omit<Figures, "kills" | "faultKills"> {
   const db = new Database(dbFile, { readonly: true });
   try {
     // 1. Every tick of the window appears exactly once (unique key: at most once; here: no gaps).
@@ -128,7 +134,7 @@ function checkInvariants(dbFile: string, logFile: string): Omit<Figures, "kills"
         .get(name) as { fires_used: number };
       expect(fires, `${name}: scheduled fires on record`).toBeLessThanOrEqual(maxFires);
       expect(fires_used, `${name}: the stored count`).toBe(fires);
-      expect(fires, `${name}: the limit was reached`).toBe(maxFires);
+      if (limitsSpent) expect(fires, `${name}: the limit was reached`).toBe(maxFires);
       limitedFires[name] = fires;
     }
 
@@ -295,7 +301,7 @@ describe("crash torture", () => {
     last.kill("SIGTERM");
     expect(await exited(last, 15_000)).toBe(0);
 
-    Object.assign(figures, checkInvariants(dbFile, logFile));
+    Object.assign(figures, checkInvariants(dbFile, logFile, { limitsSpent: true }));
     // A node logged done and started again: only a kill between its end and its history
     // write may cost that, one per kill at most.
     figures.finishedReruns = finishedReruns(logFile).length;
@@ -349,7 +355,7 @@ describe("crash torture", () => {
     for (const proc of procs.values()) proc.kill("SIGTERM");
     for (const proc of procs.values()) expect(await exited(proc, 15_000)).toBe(0);
 
-    const result = checkInvariants(dbFile, logFile);
+    const result = checkInvariants(dbFile, logFile, { limitsSpent: false });
     // No node try was executed by two processes: (run, node, attempt) has one pid.
     for (const [key, pids] of nodeStarts(readLog(logFile)).pidsByTry) {
       expect(new Set(pids).size, key).toBe(1);
