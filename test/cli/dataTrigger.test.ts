@@ -185,6 +185,19 @@ describe("tickflow trigger add|update|remove on the database", () => {
     expect(notJson.stderr).toMatch(/--file .* is not JSON/);
   });
 
+  it("add without --type: a schedule makes a cron trigger, a poll function a poll trigger, neither is refused", async () => {
+    const addUntyped = (name: string, ...more: string[]) =>
+      tickflow(data, "trigger", "add", name, "--module", MODULE, "--dag", "reports:daily", ...more);
+    json(await addUntyped("c4", "--every", "1h", "--json"));
+    expect((await storedDefinition(data, "c4"))?.triggerType).toBe("cron");
+    json(await addUntyped("c5", "--every", "15m", "--poll", "feeds:check", "--json"));
+    expect((await storedDefinition(data, "c5"))?.triggerType).toBe("poll");
+    const neither = await addUntyped("c6");
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toMatch(/triggerType/);
+    expect(await storedDefinition(data, "c6")).toBeUndefined();
+  });
+
   it("remove stops it (disabled, history kept); a second remove is refused", async () => {
     expect(
       json(

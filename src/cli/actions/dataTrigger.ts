@@ -77,11 +77,11 @@ export async function upsertAction(
   command: Command,
 ): Promise<void> {
   const fromFile = flags.file === undefined ? {} : readDefinitionFile(kit, flags.file);
-  const given = {
+  const given = withInferredType(mode, {
     ...fromFile,
     ...definitionOfFlags(flags),
     ...(name === undefined ? {} : { name }),
-  };
+  });
   const target = typeof given.name === "string" ? given.name : String(name);
   const namespace = await loadNamespace(flags.module, kit.io.cwd);
   const by = flags.by === undefined ? {} : { by: flags.by };
@@ -227,6 +227,23 @@ async function standingDefinition(
   const row = (await store.definitionsSince(0)).find((d) => d.name === name);
   if (row?.definitionJson === undefined) return undefined;
   return JSON.parse(row.definitionJson) as Record<string, unknown>;
+}
+
+/**
+ * `add` without a type: a definition naming a poll function is a poll trigger, one with a
+ * schedule (cron or `every`) a cron trigger. Anything else still needs `--type`, so a
+ * forgotten `--schedule` is reported instead of making a push trigger nobody fires.
+ */
+function withInferredType(
+  mode: "add" | "update",
+  given: Record<string, unknown>,
+): Record<string, unknown> {
+  if (mode !== "add" || given.triggerType !== undefined) return given;
+  if (given.pollNsref !== undefined) return { ...given, triggerType: "poll" };
+  if (given.schedule !== undefined || given.every !== undefined) {
+    return { ...given, triggerType: "cron" };
+  }
+  return given;
 }
 
 /** The fields the flags set. */
