@@ -55,16 +55,11 @@ export {
   type UpsertTriggerError,
 } from "./effect/Supervisor.js";
 export { TriggerStoreService } from "./effect/TriggerStoreService.js";
+export type { Decision, DecisionKind } from "./inspect/Decision.js";
 export { type DagGraphView, dagGraphOf } from "./inspect/dagGraph.js";
 export { dagToMermaid, type MermaidOptions } from "./inspect/dagToMermaid.js";
 export { HistoryPruned, TriggerNotInStore } from "./inspect/errors.js";
-export {
-  type Decision,
-  type DecisionKind,
-  type ExplainOptions,
-  explain,
-  explainEffect,
-} from "./inspect/explain.js";
+export { type ExplainOptions, explain, explainEffect } from "./inspect/explain.js";
 export { countsAgainstLimit, type FireLimit } from "./inspect/fireLimit.js";
 export {
   type FireView,

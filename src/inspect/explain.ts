@@ -3,18 +3,18 @@ import type { FireRef, TriggerContext } from "../../machines/trigger.machine.js"
 import type { StoreFailure } from "../store/errors.js";
 import { runTyped } from "../store/runTyped.js";
 import { storePromise } from "../store/storePromise.js";
-import type { JournalCheckpoint } from "../trigger/JournalCheckpoint.js";
 import type {
   ActivationRecord,
   TriggerEventRecord,
   TriggerStore,
 } from "../trigger/TriggerStore.js";
-import { type BackfillEvent, backfillDecision } from "./backfillDecision.js";
+import type { Decision, DecisionKind, OrderedDecision } from "./Decision.js";
 import type { TriggerNotInStore } from "./errors.js";
 import { findStoredTrigger } from "./findStoredTrigger.js";
 import { countsAgainstLimit, fireLimitOf, fireLimitText } from "./fireLimit.js";
 import { formatDuration } from "./formatDuration.js";
 import { formatInstant } from "./formatInstant.js";
+import { journalDecisions, prunedDecision, tickOf } from "./journalDecisions.js";
 import { readLedgerEffect } from "./ledgerPage.js";
 import {
   checkpointSnapshot,
@@ -22,69 +22,6 @@ import {
   replayInputOf,
   replayJournal,
 } from "./replayJournal.js";
-
-/**
- * What was decided about a trigger at one moment.
- *
- * - `activated`, `deactivated`: from the journal;
- * - `fired`: a tick or push started a run (its `status` is the run's, as the ledger has it);
- * - `skipped_overlap`: not fired, a run was still in flight;
- * - `buffered`: kept to fire when the run in flight ends (`bufferOne`);
- * - `cancelled`: a buffered fire dropped by deactivation;
- * - `missed`: not fired, the supervisor was down (or late) and the catch-up policy
- *   did not fire it;
- * - `poll_empty`, `poll_failed`: the poll function returned nothing, or failed;
- * - `ended`: the trigger made its `maxFires` scheduled fires, so its schedule ended
- *   (at the last of them);
- * - `pruned`: history before this point was pruned by retention (the journal was
- *   compacted into a checkpoint there); decisions before it are gone.
- *
- * @example
- * ```ts
- * const kind: DecisionKind = "skipped_overlap";
- * ```
- */
-export type DecisionKind =
-  | "activated"
-  | "deactivated"
-  | "fired"
-  | "skipped_overlap"
-  | "buffered"
-  | "cancelled"
-  | "missed"
-  | "poll_empty"
-  | "poll_failed"
-  | "backfill"
-  | "ended"
-  | "pruned";
-
-/**
- * One decision, with why it was taken.
- *
- * @example
- * ```ts
- * for (const d of await explain(store, "hourly_market")) console.log(d.at, d.kind, d.reason);
- * ```
- */
-export interface Decision {
-  /** When it was decided (recorded). */
-  readonly at: Date;
-  readonly kind: DecisionKind;
-  /** The tick it concerns; `undefined` for a push or manual fire, or a state change. */
-  readonly scheduledAt: Date | undefined;
-  readonly runId: string | undefined;
-  /** The ledger row it concerns. */
-  readonly eventId: string | undefined;
-  /** For `fired`: the run's status in the ledger (`completed`, `failed`, `running`, ...). */
-  readonly status: string | undefined;
-  readonly reason: string;
-  /** The journal entry it comes from or was committed with, when there is one. */
-  readonly seq: number | undefined;
-  /** For `activated`/`deactivated`: why, as given (`deactivate(name, { note })`). */
-  readonly note?: string;
-  /** For `activated`/`deactivated`: who, when given. */
-  readonly by?: string;
-}
 
 /**
  * Options of {@link explain}.
@@ -123,10 +60,6 @@ const RANK: Readonly<Record<DecisionKind, number>> = {
   ended: 9,
 };
 
-interface Ordered extends Decision {
-  readonly order: number;
-}
-
 /**
  * The Effect form of {@link explain}.
  *
@@ -160,8 +93,8 @@ export function explainEffect(
     const ledger = yield* readLedgerEffect(store, name, options.since);
     const config = stored.record.config;
     const decisions = [
-      ...(checkpoint === undefined ? [] : [prunedAt(checkpoint)]),
-      ...steps.flatMap((step) => fromJournal(step, config)),
+      ...(checkpoint === undefined ? [] : [prunedDecision(checkpoint)]),
+      ...steps.flatMap((step) => journalDecisions(step, config)),
       ...ledger.flatMap((row) => fromLedger(row, index, config)),
       ...endedByLimit(stored.record, ledger),
     ]
@@ -201,134 +134,14 @@ export function explain(
   return runTyped(explainEffect(store, name, options));
 }
 
-/** Where retention cut the history: the journal's checkpoint. */
-function prunedAt(checkpoint: JournalCheckpoint): Ordered {
-  const at = checkpoint.at ?? checkpoint.prunedAt;
-  return {
-    at,
-    kind: "pruned",
-    scheduledAt: undefined,
-    runId: undefined,
-    eventId: undefined,
-    status: undefined,
-    reason: `journal pruned by retention on ${formatInstant(checkpoint.prunedAt)}: the machine's history up to here is a checkpoint at seq ${checkpoint.seq} (state ${checkpoint.state}); older ledger rows and runs go by their own retention`,
-    seq: checkpoint.seq,
-    order: checkpoint.seq,
-  };
-}
-
-function fromJournal(step: ReplayedEntry, config: Readonly<Record<string, unknown>>): Ordered[] {
-  const { entry, event, before, after } = step;
-  const base = { at: entry.at, seq: entry.seq, order: entry.seq, status: undefined };
-  const prior = before.context;
-  const backfill = backfillDecision(event as unknown as BackfillEvent);
-  if (backfill !== undefined) {
-    return [
-      {
-        ...base,
-        kind: "backfill",
-        scheduledAt: undefined,
-        runId: undefined,
-        eventId: undefined,
-        reason: backfill,
-      },
-    ];
-  }
-  switch (event.type) {
-    case "ACTIVATE": {
-      const again = before.value === "disabled";
-      const how =
-        typeof config.schedule === "string"
-          ? `fires on its schedule "${config.schedule}"${typeof config.timezone === "string" ? ` (${config.timezone})` : ""}`
-          : "fires when pushed";
-      const reason = again
-        ? `activated again after being disabled: it ${how}; ticks due while it was disabled are not owed${
-            after.value === "firing" && prior.inFlight.length > 0
-              ? `; ${runsText(prior.inFlight)} ${prior.inFlight.length === 1 ? "is" : "are"} still in flight`
-              : ""
-          }`
-        : `activated: it ${how}`;
-      return [
-        {
-          ...base,
-          kind: "activated",
-          scheduledAt: undefined,
-          runId: undefined,
-          eventId: undefined,
-          reason: `${reason}${noted(event)}`,
-          ...noteFields(event),
-        },
-      ];
-    }
-    case "DEACTIVATE": {
-      const parts = ["deactivated: no new fires until it is activated again"];
-      if (prior.inFlight.length > 0)
-        parts.push(
-          `${runsText(prior.inFlight)} in flight ${prior.inFlight.length === 1 ? "finishes and is" : "finish and are"} recorded`,
-        );
-      if (prior.pending.length === 1) parts.push("the buffered fire is dropped");
-      if (prior.pending.length > 1)
-        parts.push(`the ${prior.pending.length} buffered fires are dropped`);
-      return [
-        {
-          ...base,
-          kind: "deactivated",
-          scheduledAt: undefined,
-          runId: undefined,
-          eventId: undefined,
-          reason: `${parts.join("; ")}${noted(event)}`,
-          ...noteFields(event),
-        },
-      ];
-    }
-    case "TICK":
-    case "FIRE": {
-      if (!step.actions.some((action) => action.type === "bufferTick")) return [];
-      const inFlight = prior.inFlight[0];
-      const what = event.type === "TICK" ? `tick ${formatInstant(event.scheduledAt)}` : "a push";
-      const run = inFlight ? `run ${inFlight.runId}${tickOf(inFlight)}` : "the run in flight";
-      const reason =
-        prior.overlap === "cancelOther"
-          ? `${what} cancels ${run} and fires when it has ended (overlap: cancelOther)`
-          : prior.overlap === "bufferAll" && prior.pending.length > 0
-            ? `${what} kept to fire after the ${prior.pending.length} buffered before it (overlap: bufferAll)`
-            : `${what} kept to fire when ${run} ends (overlap: ${prior.overlap})`;
-      return [
-        {
-          ...base,
-          kind: "buffered",
-          scheduledAt: event.type === "TICK" ? new Date(event.scheduledAt) : undefined,
-          runId: event.runId,
-          eventId: event.eventId,
-          reason,
-        },
-      ];
-    }
-    default:
-      return [];
-  }
-}
-
-/** The note of a status change as the reason's tail: ` — "vendor API down" (by alice)`. */
-function noted(event: { readonly note?: string; readonly by?: string }): string {
-  if (event.note === undefined && event.by === undefined) return "";
-  const note = event.note === undefined ? "" : ` "${event.note}"`;
-  const by = event.by === undefined ? "" : ` (by ${event.by})`;
-  return ` — note${note}${by}`;
-}
-
-function noteFields(event: { readonly note?: string; readonly by?: string }) {
-  return {
-    ...(event.note === undefined ? {} : { note: event.note }),
-    ...(event.by === undefined ? {} : { by: event.by }),
-  };
-}
-
 /**
  * The `ended` decision of a trigger whose `maxFires` are made: at its last scheduled
  * fire on record (else its last run, else its creation, when the ledger was pruned).
  */
-function endedByLimit(record: ActivationRecord, ledger: readonly TriggerEventRecord[]): Ordered[] {
+function endedByLimit(
+  record: ActivationRecord,
+  ledger: readonly TriggerEventRecord[],
+): OrderedDecision[] {
   const limit = fireLimitOf(record.config, record.firesUsed);
   if (limit === undefined || limit.remaining > 0) return [];
   const last = ledger
@@ -356,7 +169,7 @@ function fromLedger(
   row: TriggerEventRecord,
   index: JournalIndex,
   config: Readonly<Record<string, unknown>>,
-): Ordered[] {
+): OrderedDecision[] {
   const base = {
     scheduledAt: row.scheduledAt,
     runId: row.runId,
@@ -574,15 +387,6 @@ function missedReason(row: TriggerEventRecord, config: Readonly<Record<string, u
 /** What a ledger row is about: its tick, or a push. */
 function subjectOf(row: TriggerEventRecord): string {
   return row.scheduledAt === undefined ? "a push" : `tick ${formatInstant(row.scheduledAt)}`;
-}
-
-/** "run r1" or "runs r1, r2". */
-function runsText(fires: readonly FireRef[]): string {
-  return `${fires.length === 1 ? "run" : "runs"} ${fires.map((f) => f.runId).join(", ")}`;
-}
-
-function tickOf(fire: FireRef): string {
-  return fire.scheduledAt === null ? " (a push)" : ` (tick ${formatInstant(fire.scheduledAt)})`;
 }
 
 function lateness(scheduledAt: Date, firedAt: Date): string {
