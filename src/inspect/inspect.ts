@@ -173,6 +173,8 @@ export interface TriggerInspection {
    * has ended); `undefined` without one.
    */
   readonly fireLimit: FireLimit | undefined;
+  /** Its schedule's `endAt`, when it has one (past it, no tick fires). */
+  readonly endAt: Date | undefined;
 }
 
 const fireViews = (fires: readonly FireRef[] | undefined): readonly FireView[] =>
@@ -294,6 +296,7 @@ export function inspectEffect(
         backfills: backfillsOf.get(record.name) ?? [],
         source: sourceOf(record.name),
         fireLimit: fireLimitOf(record.config, record.firesUsed),
+        endAt: instantOrUndefined(record.config.endAt),
       });
     }
     const storedNames = new Set(out.map((t) => t.name));
@@ -327,6 +330,7 @@ export function inspectEffect(
         backfills: [],
         source: sourceOf(definition.name),
         fireLimit: fireLimitOf({ maxFires: definition.maxFires }, 0),
+        endAt: undefined,
       });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -382,4 +386,11 @@ function every(value: unknown): string | undefined {
 
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
+}
+
+/** A stored instant (ISO text or epoch ms), `undefined` when absent or unreadable. */
+function instantOrUndefined(value: unknown): Date | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }

@@ -34,11 +34,21 @@ beforeAll(async () => {
       maxFires,
     });
   }
+  // Not maxFires but endAt: the other way a schedule ends, shown the same way in status.
+  ns.registerTrigger({
+    name: "windowed",
+    dagNsref: "jobs:dag",
+    triggerType: "poll",
+    schedule: "* * * * *",
+    timezone: "UTC",
+    endAt: "2026-01-05T00:02:00Z",
+  });
   const store = new TriggerStore(path.join(temp.dir, "triggers.db"));
   const clock = new TestClock(Date.UTC(2026, 0, 5));
   const manager = new TriggerManager({ namespace: ns, store, clock });
   await manager.activate("ended");
   await manager.activate("lasting");
+  await manager.activate("windowed");
   await manager.start();
   // Three minutes: "ended" fires twice, "lasting" three times; runs are instant.
   for (let i = 1; i <= 3; i++) {
@@ -63,14 +73,16 @@ describe("maxFires in the CLI", () => {
   it("status shows the fires left, or that the schedule ended", async () => {
     const json = await at("status", "--json");
     expect(json.code).toBe(0);
-    const rows = JSON.parse(json.stdout) as { name: string; fireLimit: unknown }[];
-    expect(rows.map((r) => [r.name, r.fireLimit])).toEqual([
-      ["ended", { maxFires: 2, fired: 2, remaining: 0 }],
-      ["lasting", { maxFires: 5, fired: 3, remaining: 2 }],
+    const rows = JSON.parse(json.stdout) as { name: string; fireLimit: unknown; endAt?: string }[];
+    expect(rows.map((r) => [r.name, r.fireLimit, r.endAt])).toEqual([
+      ["ended", { maxFires: 2, fired: 2, remaining: 0 }, undefined],
+      ["lasting", { maxFires: 5, fired: 3, remaining: 2 }, undefined],
+      ["windowed", undefined, "2026-01-05T00:02:00.000Z"],
     ]);
     const text = (await at("status")).stdout;
     expect(text).toContain("ended: 2 of 2 fired");
     expect(text).toContain("2 of 5 left");
+    expect(text).toMatch(/windowed[^\n]*ended: endAt/);
   }, 90_000);
 
   it("explain ends with the `ended` decision, at the last scheduled fire", async () => {

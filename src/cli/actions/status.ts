@@ -62,6 +62,10 @@ function printStatus(kit: CommandKit, triggers: readonly TriggerInspection[]): v
     if (t.nextFireAt !== undefined && t.nextFireAt.getTime() < now - OVERDUE_MS) {
       next += c.yellow("\noverdue: no supervisor running?");
     }
+    // Past its endAt the schedule has no next tick: say so instead of a bare "-".
+    if (t.nextFireAt === undefined && t.endAt !== undefined && t.endAt.getTime() <= now) {
+      next = c.dim(`ended: endAt ${when(t.endAt, now)}`);
+    }
     // maxFires: what is left, or that the schedule ended (as past an endAt).
     if (t.fireLimit !== undefined) {
       const limit = c.dim(fireLimitText(t.fireLimit));
