@@ -29,6 +29,12 @@ const { values } = parseArgs({
     lanes: { type: "string", default: "16" },
     "two-files": { type: "boolean", default: false },
     statements: { type: "boolean", default: false },
+    /** Only one of the two modes: `seq` (one at a time) or `conc` (`lanes` at a time). */
+    only: { type: "string" },
+    /** Where the database files go (default: the OS temp folder). */
+    dir: { type: "string" },
+    /** Experiments: `PRAGMA`s run on the store before the fires (`cache_size = -16000`). */
+    pragma: { type: "string", multiple: true, default: [] },
   },
 });
 const fires = Number(values.fires);
@@ -51,7 +57,7 @@ function countStatements(store: SqliteStore, counts: Map<string, number>): void 
   wrap("all");
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tickflow-firecpu-"));
+const dir = fs.mkdtempSync(path.join(values.dir ?? os.tmpdir(), "tickflow-firecpu-"));
 const ns = new Namespace();
 const dag = new Dag();
 dag
@@ -67,6 +73,7 @@ const provenance = oneFile
   ? new DagProvenance(store.store)
   : new DagProvenance(path.join(dir, "provenance.db"));
 const stores = oneFile ? [store.store] : [store.store, provenance.store];
+for (const pragma of values.pragma) for (const s of stores) s.run("pragma", `PRAGMA ${pragma}`);
 const counts = new Map<string, number>();
 const manager = new TriggerManager({ namespace: ns, store, provenance });
 await Promise.all(Array.from({ length: lanes }, (_, k) => manager.activate(`push${k}`)));
@@ -94,7 +101,9 @@ for (const [key, inFlight] of [
   ["seq", 1],
   ["conc", lanes],
 ] as const) {
+  if (values.only !== undefined && values.only !== key) continue;
   const cpu: number[] = [];
+  const system: number[] = [];
   const rate: number[] = [];
   let commitsPerFire = 0;
   counts.clear();
@@ -106,11 +115,13 @@ for (const [key, inFlight] of [
     const used = process.cpuUsage(u0);
     rate.push(done / ((performance.now() - t0) / 1000));
     cpu.push((used.user + used.system) / done);
+    system.push(used.system / done);
     commitsPerFire = (commits() - c0) / done;
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   out[`${key}_cpu_us`] = cpu.map(Math.round);
   out[`${key}_cpu_us_median`] = Math.round(median(cpu) ?? 0);
+  out[`${key}_system_cpu_us_median`] = Math.round(median(system) ?? 0);
   out[`${key}_fires_per_s`] = Math.round(median(rate) ?? 0);
   out[`${key}_commits_per_fire`] = Number(commitsPerFire.toFixed(2));
   if (values.statements) {
