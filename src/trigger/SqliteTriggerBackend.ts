@@ -1,3 +1,4 @@
+import { isoTime } from "../store/isoTime.js";
 import { encodeJson } from "../store/jsonValue.js";
 import { LockRetryQueue } from "../store/LockRetryQueue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
@@ -54,7 +55,7 @@ import {
   type TriggerLeaseRow,
 } from "./triggerSql.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 const retention = retentionSql.sqlite;
 const defs = definitionSql.sqlite;
 
