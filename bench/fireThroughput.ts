@@ -53,7 +53,13 @@ const a = (x: number) => x + 1;
 const b = (x: number) => x + 1;
 const c = (x: number) => x + 1;
 
-async function tickflowSystem(dir: string, lanes: number): Promise<System> {
+/**
+ * tickflow firing the 3-node DAG from `lanes` push triggers. `oneFile`: the trigger store
+ * and the run history share one SQLite file (`new DagProvenance(store.store)`), so a
+ * run's start and end ride in the fire path's commits; else two files, each committing
+ * on its own (before issue 15's one-connection commit structure).
+ */
+async function tickflowSystem(dir: string, lanes: number, oneFile: boolean): Promise<System> {
   const ns = new Namespace();
   const dag = new Dag();
   dag
@@ -64,13 +70,17 @@ async function tickflowSystem(dir: string, lanes: number): Promise<System> {
   for (let k = 0; k < lanes; k++) {
     ns.registerTrigger({ name: `push${k}`, dagNsref: "bench:chain", triggerType: "push" });
   }
-  const store = new TriggerStore(path.join(dir, "triggers.db"));
-  const provenance = new DagProvenance(path.join(dir, "provenance.db"));
+  const name = oneFile ? "tickflow" : "tickflow-two-files";
+  const store = new TriggerStore(path.join(dir, `${name}.db`));
+  const provenance = oneFile
+    ? new DagProvenance(store.store)
+    : new DagProvenance(path.join(dir, `${name}-provenance.db`));
   const manager = new TriggerManager({ namespace: ns, store, provenance });
+  const stores = oneFile ? [store.store] : [store.store, provenance.store];
   // Time spent inside the stores' outermost transactions (SQL and COMMIT): the share of
   // a fire that is the database's own work.
   let commitMs = 0;
-  for (const sqlite of [store.store, provenance.store]) {
+  for (const sqlite of stores) {
     const transaction = sqlite.transaction.bind(sqlite);
     let depth = 0;
     sqlite.transaction = <T>(operation: string, fn: () => T): T => {
@@ -87,17 +97,17 @@ async function tickflowSystem(dir: string, lanes: number): Promise<System> {
   await Promise.all(Array.from({ length: lanes }, (_, k) => manager.activate(`push${k}`)));
   await manager.start();
   return {
-    name: "tickflow",
+    name,
     fire: async (lane, i) => {
       const result = await manager.fire(`push${lane}`, { i });
       if (result.status !== "completed") throw new Error(`tickflow fire ${result.status}`);
     },
-    commits: () => store.store.commitCount + provenance.store.commitCount,
+    commits: () => stores.reduce((sum, sqlite) => sum + sqlite.commitCount, 0),
     commitMs: () => commitMs,
     close: async () => {
       await manager.stop();
       store.close();
-      provenance.close();
+      if (!oneFile) provenance.close();
     },
   };
 }
@@ -209,6 +219,31 @@ async function pgbossSystem(concurrency: number): Promise<System> {
   };
 }
 
+/** The `*_two_files` figures: tickflow with its run history in a second file. */
+function twoFileMetrics(
+  rates: ReadonlyMap<string, readonly number[]>,
+  commits: ReadonlyMap<string, readonly number[]>,
+  cpu: ReadonlyMap<string, readonly number[]>,
+  shares: ReadonlyMap<string, readonly number[]>,
+  limitPerS: number,
+): Metrics {
+  const of = (map: ReadonlyMap<string, readonly number[]>, key: string) =>
+    median(map.get(key) ?? []);
+  const out: Metrics = {};
+  for (const [suffix, key] of [
+    ["", "tickflow_two_files"],
+    ["_16", "tickflow_two_files_16"],
+  ] as const) {
+    const rate = of(rates, key);
+    out[`fires_per_s_two_files${suffix}`] = round(rate, 0);
+    out[`commits_per_fire_two_files${suffix}`] = round(of(commits, key), 2);
+    out[`ratio_to_commit_floor_two_files${suffix}`] = round(rate / limitPerS, 3);
+    out[`cpu_us_per_fire_two_files${suffix}`] = round(of(cpu, key), 0);
+    out[`commit_time_share_two_files${suffix}`] = round(of(shares, key), 3);
+  }
+  return out;
+}
+
 /** `fires` fires in `lanes` lanes (each lane one fire after another); returns fires/s. */
 async function drive(system: System, fires: number, lanes: number): Promise<number> {
   const perLane = Math.ceil(fires / lanes);
@@ -223,7 +258,8 @@ async function drive(system: System, fires: number, lanes: number): Promise<numb
 
 /**
  * `fire_throughput`: push fires of a 3-node DAG, one at a time (sequential) and 16 at a
- * time (16 push triggers), durable on SQLite with the default synchronous setting,
+ * time (16 push triggers), durable on SQLite with the default synchronous setting, the
+ * trigger store and the run history in one file (the `*_two_files` figures: in two),
  * against BullMQ (Redis) and pg-boss (PostgreSQL) adding and processing one job per
  * fire, and against the raw single-row commit rate of SQLite on the same disk, measured
  * in the same rounds. Contenders alternate within each round; figures are medians.
@@ -256,9 +292,14 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
     }
   };
   try {
-    const tickflow = await tickflowSystem(dir, lanes);
+    // The main figures: one file (the trigger store and the run history on one
+    // connection, as the CLI's `--db FILE` opens them); two files beside them.
+    const tickflow = await tickflowSystem(dir, lanes, true);
+    const twoFiles = await tickflowSystem(dir, lanes, false);
     systems.push({ key: "tickflow", system: tickflow, lanes: 1 });
     systems.push({ key: "tickflow_16", system: tickflow, lanes });
+    systems.push({ key: "tickflow_two_files", system: twoFiles, lanes: 1 });
+    systems.push({ key: "tickflow_two_files_16", system: twoFiles, lanes });
     systems.push({ key: "tickflow_otel", system: tickflow, lanes: 1, otel: true });
     systems.push({ key: "tickflow_otel_16", system: tickflow, lanes, otel: true });
     if (redis === undefined) {
@@ -342,6 +383,9 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
       ratio_to_commit_floor_16: round(conc / limitPerS, 3),
       cpu_us_per_fire_16: round(median(cpu.get("tickflow_16") ?? []), 0),
       commit_time_share_16: round(median(shares.get("tickflow_16") ?? []), 3),
+      // The same with the trigger store and the run history in two files (each commits
+      // on its own: a run's start and end are commits of their own).
+      ...twoFileMetrics(rates, commits, cpu, shares, limitPerS),
       // With the OpenTelemetry SDK registered (spans to memory); the figures above run
       // with none, the hooks then returning at their first check.
       otel_fires_per_s: rate("tickflow_otel"),

@@ -94,6 +94,9 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
     // Ahead of every peer that ran; unknown when a peer was skipped (nothing to beat).
     const ahead = (x: Value, ...peers: Value[]): boolean | undefined =>
       check((t, ...p) => p.every((v) => t > v), x, ...peers);
+    // One file (the trigger store and the run history on one connection) first; the
+    // same with two files on rows of their own ("1 / 16": one at a time / 16 at a time).
+    const both = (one: Value, two: Value) => `${show(one)} / ${show(two)}`;
     rows.push(
       {
         scenario: "fire_throughput",
@@ -119,6 +122,11 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
       },
       {
         scenario: "fire_throughput",
+        label: "two files: fires/s, 1 / 16",
+        tickflow: both(fire.fires_per_s_two_files, fire.fires_per_s_two_files_16),
+      },
+      {
+        scenario: "fire_throughput",
         label: "commits per fire, one at a time",
         tickflow: fire.commits_per_fire,
         goal: { text: "≤ 3", met: check((x) => x <= 3, fire.commits_per_fire) },
@@ -127,6 +135,11 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
         scenario: "fire_throughput",
         label: "commits per fire, 16 at a time",
         tickflow: fire.commits_per_fire_16,
+      },
+      {
+        scenario: "fire_throughput",
+        label: "two files: commits per fire, 1 / 16",
+        tickflow: both(fire.commits_per_fire_two_files, fire.commits_per_fire_two_files_16),
       },
       {
         scenario: "fire_throughput",
@@ -161,8 +174,18 @@ export function report(scenarios: Readonly<Record<string, Metrics>>): {
       },
       {
         scenario: "fire_throughput",
+        label: "two files: CPU µs per fire, 1 / 16",
+        tickflow: both(fire.cpu_us_per_fire_two_files, fire.cpu_us_per_fire_two_files_16),
+      },
+      {
+        scenario: "fire_throughput",
         label: "share of fire time inside commits, 1 / 16",
-        tickflow: `${show(fire.commit_time_share)} / ${show(fire.commit_time_share_16)}`,
+        tickflow: both(fire.commit_time_share, fire.commit_time_share_16),
+      },
+      {
+        scenario: "fire_throughput",
+        label: "two files: share inside commits, 1 / 16",
+        tickflow: both(fire.commit_time_share_two_files, fire.commit_time_share_two_files_16),
       },
     );
     for (const peer of ["bullmq", "pgboss"]) {

@@ -51,6 +51,42 @@ function startNodes(store: SqliteStore, runId: string, starting: readonly NodeSt
   }
 }
 
+/** Node rows per insert statement (8 placeholders each, far below SQLite's limit). */
+const NODES_PER_INSERT = 100;
+
+/** The SQL text of an insert of `count` node rows, made once per count. */
+const insertNodesSql: string[] = [];
+
+/**
+ * A new run's node rows, the starting ones inserted `running` (what `startNodes` would
+ * make of them), in one statement (per hundred nodes).
+ */
+function insertNodes(store: SqliteStore, run: RunStart, starting: readonly NodeStart[]): void {
+  const starts = new Map(starting.map((start) => [start.label, start]));
+  for (let from = 0; from < run.nodes.length; from += NODES_PER_INSERT) {
+    const nodes = run.nodes.slice(from, from + NODES_PER_INSERT);
+    const params: unknown[] = [];
+    for (const node of nodes) {
+      const start = starts.get(node.label);
+      starts.delete(node.label);
+      params.push(
+        run.runId,
+        node.label,
+        start === undefined ? "pending" : "running",
+        node.isSource ? 1 : 0,
+        node.isSink ? 1 : 0,
+        start?.attempt ?? 0,
+        start === undefined ? null : encodeJson(start.input),
+        start === undefined ? null : iso(start.startedAt),
+      );
+    }
+    insertNodesSql[nodes.length] ??= sql.insertNodes(nodes.length);
+    store.run("insert nodes", insertNodesSql[nodes.length] as string, params);
+  }
+  // A start of a node the run does not list (none today): as before, an update.
+  startNodes(store, run.runId, [...starts.values()]);
+}
+
 /**
  * Applies `write` on `store` (synchronous SQL; call it inside a transaction: the
  * history's own group commit, or the trigger store's when they share the connection).
@@ -69,15 +105,7 @@ export function applyHistorySqlite(store: SqliteStore, write: HistoryWrite): voi
         shape: JSON.stringify(run.shape),
         expansionKey: run.expansionKey ?? null,
       });
-      for (const node of run.nodes) {
-        store.run("insert node", sql.insertNode, {
-          runId: run.runId,
-          label: node.label,
-          isSource: node.isSource ? 1 : 0,
-          isSink: node.isSink ? 1 : 0,
-        });
-      }
-      startNodes(store, run.runId, write.starting);
+      insertNodes(store, run, write.starting);
       return;
     }
     case "runResumed":

@@ -6,8 +6,14 @@ export const provenanceSql = {
   insertRun: `INSERT INTO dag_runs (run_id, dag_nsref, parent_run_id, status, started_at,
     source_inputs_json, dag_fingerprint, dag_shape_json, expansion_key)
     VALUES (@runId, @dagNsref, @parentRunId, 'running', @startedAt, @input, @fingerprint, @shape, @expansionKey)`,
-  insertNode: `INSERT INTO node_executions (run_id, node_label, status, is_source, is_sink, attempt)
-    VALUES (@runId, @label, 'pending', @isSource, @isSink, 0)`,
+  /**
+   * A new run's node rows in one statement, `count` rows of eight placeholders each (run
+   * id, label, status, is_source, is_sink, attempt, input, started_at): the nodes that
+   * start with the run are inserted `running`, the rest `pending`. One statement instead
+   * of an insert per node and an update per start.
+   */
+  insertNodes: (count: number) =>
+    `INSERT INTO node_executions (run_id, node_label, status, is_source, is_sink, attempt, input_json, started_at) VALUES ${Array.from({ length: count }, () => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
   startNode: `UPDATE node_executions SET status = 'running', input_json = @input, started_at = @startedAt,
     finished_at = NULL, error = NULL, attempt = @attempt WHERE run_id = @runId AND node_label = @label`,
   completeNode: `UPDATE node_executions SET status = @status, output_json = @output, finished_at = @finishedAt,

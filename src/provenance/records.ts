@@ -1,3 +1,4 @@
+import { isoTime } from "../store/isoTime.js";
 import { decodeJson } from "../store/jsonValue.js";
 import type {
   CacheHit,
@@ -90,7 +91,7 @@ export interface EdgeRow {
   readonly downstream_label: string;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+export const iso = isoTime;
 const dateOf = (text: string | null) => (text === null ? undefined : new Date(text));
 export const orUndefined = <T>(value: T | null): T | undefined =>
   value === null ? undefined : value;

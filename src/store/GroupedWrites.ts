@@ -121,6 +121,26 @@ export class GroupedWrites {
       this.store.transaction(only.operation, only.write);
       return;
     }
+    // First all together, without a savepoint each (two statements per write saved): the
+    // usual case. If one write fails, all of it is rolled back and the batch is written
+    // again below, each write in its savepoint, so only the failing writer fails.
+    let failed = false;
+    try {
+      this.store.transaction("record runs", () => {
+        for (const item of batch) {
+          try {
+            item.write();
+          } catch (cause) {
+            failed = true;
+            throw cause;
+          }
+        }
+      });
+    } catch (cause) {
+      // BEGIN or COMMIT failed (a lock, a full disk): the batch's failure, as before.
+      if (!failed) throw cause;
+    }
+    if (!failed) return;
     this.store.transaction("record runs", () => {
       for (const item of batch) {
         try {

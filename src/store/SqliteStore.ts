@@ -100,6 +100,8 @@ export class SqliteStore {
   commitCount = 0;
 
   readonly #db: Database.Database;
+  /** Outermost transactions begun on this connection (see {@link SqliteStore.transactionId}). */
+  #transactions = 0;
   readonly #busyTimeoutMs: number;
   /** The connection's `busy_timeout` as last set. */
   #timeoutMs: number;
@@ -348,6 +350,15 @@ export class SqliteStore {
   }
 
   /**
+   * Which outermost transaction is open on this connection now (a number no other
+   * transaction of this store has), or `undefined` outside one: what a check made inside
+   * a transaction may be remembered by, since no other connection writes until it ends.
+   */
+  get transactionId(): number | undefined {
+    return this.#db.inTransaction ? this.#transactions : undefined;
+  }
+
+  /**
    * Runs `fn` inside `BEGIN IMMEDIATE … COMMIT` and returns its result; if `fn` throws,
    * everything it wrote is rolled back. Taking the write lock up front means the
    * transaction never fails half-way for a lock. A call inside another transaction joins
@@ -381,6 +392,7 @@ export class SqliteStore {
     }
     this.#ownTimeout();
     const outermost = !this.#db.inTransaction;
+    if (outermost) this.#transactions += 1;
     let result: T;
     try {
       result = this.#immediate(operation, fn) as T;

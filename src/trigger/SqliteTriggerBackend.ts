@@ -1,3 +1,4 @@
+import { isoTime } from "../store/isoTime.js";
 import { encodeJson } from "../store/jsonValue.js";
 import { LockRetryQueue } from "../store/LockRetryQueue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
@@ -31,13 +32,14 @@ import {
   toStoredActivation,
 } from "./records.js";
 import { type CheckpointRow, retentionSql } from "./retentionSql.js";
-import type {
-  CommitHooks,
-  DatabaseLease,
-  Fence,
-  HeldLease,
-  TriggerBackend,
-  TriggerLease,
+import {
+  type CommitHooks,
+  type DatabaseLease,
+  type Fence,
+  fenceKeys,
+  type HeldLease,
+  type TriggerBackend,
+  type TriggerLease,
 } from "./TriggerBackend.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
 import {
@@ -53,7 +55,7 @@ import {
   type TriggerLeaseRow,
 } from "./triggerSql.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 const retention = retentionSql.sqlite;
 const defs = definitionSql.sqlite;
 
@@ -78,6 +80,8 @@ export class SqliteTriggerBackend implements TriggerBackend {
    * nodes and heartbeats run), in call order, up to the store's `busyTimeoutMs`.
    */
   readonly #queue: LockRetryQueue;
+  /** The fences found holding in transaction `tx` (see `#check`), as `fenceKeys` gives them. */
+  #held: { readonly tx: number; readonly keys: Set<string> } | undefined;
 
   constructor(readonly store: SqliteStore) {
     this.#queue = new LockRetryQueue(store);
@@ -292,8 +296,24 @@ export class SqliteTriggerBackend implements TriggerBackend {
 
   readonly checkFenceSync = (fence: Fence): void => this.#check(fence);
 
-  /** The fencing check, inside the commit's transaction (SQLite has one writer). */
+  /**
+   * The fencing check, inside the commit's transaction (SQLite has one writer). A fence
+   * found holding is not read again in the same transaction: no other connection writes
+   * until it ends, and this one's lease writes forget what was found (`#held`). A group
+   * transaction of many runs' history writes, each fenced, reads the lease once.
+   */
   #check(fence: Fence): void {
+    const tx = this.store.transactionId;
+    const held = tx !== undefined && this.#held?.tx === tx ? this.#held.keys : undefined;
+    const keys = fenceKeys(fence);
+    if (held !== undefined && keys.every((key) => held.has(key))) return;
+    this.#checkNow(fence);
+    if (tx === undefined) return;
+    if (held === undefined) this.#held = { tx, keys: new Set(keys) };
+    else for (const key of keys) held.add(key);
+  }
+
+  #checkNow(fence: Fence): void {
     if (fence.kind === "database") {
       const row = this.store.get<LeaseRow>("check lease", sql.selectLease);
       if (row === undefined || row.owner_id !== fence.owner || row.epoch !== fence.epoch) {
@@ -332,6 +352,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
         ():
           | { readonly epoch: number }
           | { readonly holder: string; readonly expiresAt: number } => {
+          this.#held = undefined;
           const row = this.store.get<LeaseRow>("read lease", sql.selectLease);
           const params = holderParams(owner, now, ttlMs);
           if (row === undefined) {
@@ -354,6 +375,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
   renewLease(owner: string, epoch: number, now: number, ttlMs: number): Promise<void> {
     return this.#now(() =>
       this.store.transaction("renew lease", () => {
+        this.#held = undefined;
         const { changes } = this.store.run("renew lease", sql.renewLease, {
           owner,
           epoch,
@@ -367,6 +389,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
   releaseLease(owner: string, epoch: number, now: number): Promise<void> {
     return this.#now(() =>
       this.store.transaction("release lease", () => {
+        this.#held = undefined;
         this.store.run("release lease", sql.renewLease, { owner, epoch, expiresAt: iso(now) });
       }),
     );
@@ -384,6 +407,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
   heartbeat(owner: string, now: number, ttlMs: number) {
     return this.#now(() =>
       this.store.transaction("supervisor heartbeat", () => {
+        this.#held = undefined;
         const params = holderParams(owner, now, ttlMs);
         this.store.run("record supervisor", sql.upsertSupervisor, params);
         const local = this.store.all<HostSupervisorRow>(
@@ -414,6 +438,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
   renewTriggerLeases(owner: string, now: number, ttlMs: number): Promise<readonly HeldLease[]> {
     return this.#now(() =>
       this.store.transaction("renew trigger leases", () => {
+        this.#held = undefined;
         this.store.run("renew trigger leases", sql.renewTriggerLeases, {
           owner,
           expiresAt: iso(now + ttlMs),
@@ -436,6 +461,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
   ): Promise<readonly HeldLease[]> {
     return this.#now(() =>
       this.store.transaction("claim triggers", () => {
+        this.#held = undefined;
         if (max <= 0) return [];
         // Named triggers may be claimed before their first activation (the activating
         // supervisor takes the lease first, then writes the row under it).
@@ -463,6 +489,7 @@ export class SqliteTriggerBackend implements TriggerBackend {
   releaseTriggerLeases(owner: string, names: readonly string[], now: number): Promise<void> {
     return this.#now(() =>
       this.store.transaction("release trigger leases", () => {
+        this.#held = undefined;
         for (const name of names) {
           this.store.run("release trigger lease", sql.releaseTriggerLease, {
             name,

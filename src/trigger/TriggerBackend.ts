@@ -33,6 +33,22 @@ export type Fence =
     };
 
 /**
+ * What a fence asserts, one key per lease (the database's, or each trigger's): a fence
+ * whose keys were all found holding in a transaction holds in it.
+ *
+ * @example
+ * ```ts
+ * fenceKeys({ kind: "database", owner: "host-1:42", epoch: 3 }); // one key
+ * ```
+ */
+export function fenceKeys(fence: Fence): string[] {
+  if (fence.kind === "database") return [`database\u0000${fence.owner}\u0000${fence.epoch}`];
+  return [...fence.epochs].map(
+    ([trigger, epoch]) => `trigger\u0000${fence.owner}\u0000${epoch}\u0000${trigger}`,
+  );
+}
+
+/**
  * What a `TriggerBackend.commit` does besides its writes, inside its transaction.
  *
  * @example

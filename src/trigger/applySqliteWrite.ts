@@ -1,3 +1,4 @@
+import { isoTime } from "../store/isoTime.js";
 import { encodeJson, stringifySafely } from "../store/jsonValue.js";
 import type { SqliteStore } from "../store/SqliteStore.js";
 import { backfillSql } from "./backfillSql.js";
@@ -5,7 +6,7 @@ import { retentionSql } from "./retentionSql.js";
 import type { TriggerWrite } from "./TriggerWrite.js";
 import { triggerSql as sql } from "./triggerSql.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 const retention = retentionSql.sqlite;
 const backfills = backfillSql.sqlite;
 

@@ -57,6 +57,40 @@ it("a write that fills the disk fails the whole batch with DiskFull, and none of
   }
 });
 
+it("a write that fails in a batch fails only its own writer, none of its rows committed; the others commit in one transaction", async () => {
+  const store = SqliteStore.open(path.join(dir, "isolated.db"));
+  try {
+    store.run("create", "CREATE TABLE t (id TEXT PRIMARY KEY)");
+    store.run("seed", "INSERT INTO t (id) VALUES ('taken')");
+    const writes = new GroupedWrites(store);
+    // Each write inserts two rows; the second write's second row breaks the primary key
+    // after its first row went in.
+    const insert = (first: string, second: string) =>
+      Effect.runPromiseExit(
+        writes.write(`insert ${first}`, () => {
+          store.run("insert", "INSERT INTO t (id) VALUES (?)", [first]);
+          store.run("insert", "INSERT INTO t (id) VALUES (?)", [second]);
+        }),
+      );
+    const commits = store.commitCount;
+    const exits = await Promise.all([
+      insert("a1", "a2"),
+      insert("b1", "taken"),
+      insert("c1", "c2"),
+    ]);
+    expect(exits.map((exit) => Exit.isSuccess(exit))).toEqual([true, false, true]);
+    const rows = store.all<{ id: string }>("read", "SELECT id FROM t ORDER BY id");
+    expect(rows.map((row) => row.id)).toEqual(["a1", "a2", "c1", "c2", "taken"]);
+    expect(store.commitCount - commits).toBe(1);
+    // And a batch with no failure commits once, all of it.
+    const again = await Promise.all([insert("d1", "d2"), insert("e1", "e2")]);
+    expect(again.every((exit) => Exit.isSuccess(exit))).toBe(true);
+    expect(store.commitCount - commits).toBe(2);
+  } finally {
+    store.close();
+  }
+});
+
 it("a batch that meets another connection's lock waits for it asynchronously, writes asked meanwhile join it, all commit once it is released", async () => {
   const file = path.join(dir, "locked.db");
   const store = SqliteStore.open(file);
