@@ -7,7 +7,7 @@ function harness() {
   const group = new GroupCommit<string>((writes) => {
     if (writes.includes("bad")) throw new Error("refused");
     committed.push([...writes]);
-  });
+  }, () => 0);
   const reverted: string[] = [];
   const request = (writes: string[], label: string, name: string) =>
     group
