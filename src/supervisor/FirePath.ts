@@ -59,7 +59,10 @@ export class FirePath {
   readonly #history: HistoryAlongside | undefined;
 
   constructor(readonly core: SupervisorCore) {
-    this.group = new GroupCommit((writes, triggers) => this.#applyBatch(writes, triggers));
+    this.group = new GroupCommit(
+      (writes, triggers) => this.#applyBatch(writes, triggers),
+      () => core.clock.now(),
+    );
     this.#history = sharedHistory(core);
   }
 
@@ -196,6 +199,12 @@ export class FirePath {
    * One machine transition: computed purely, committed with the ledger writes it implies
    * (and `extra`) in the group transaction, and only then acted on. Call it inside
    * `serial(live, …)` (invariant 3).
+   *
+   * Only the transition happens here: the rows are made when the group commits, stamped
+   * with the batch's one instant (a tick's `fired_at` is when its write-ahead began, not
+   * when it was queued behind the other ticks due with it), and the effects (a run
+   * started…) run in the group's loop right after the commit, every step of the batch
+   * one after another, before any promise continuation.
    */
   async step(live: Live, input: TriggerEvent, extra: readonly FireWrite[] = []): Promise<void> {
     const core = this.core;
@@ -210,47 +219,95 @@ export class FirePath {
     const event = traced?.event ?? input;
     const before = live.snapshot;
     const [next, actions] = core.stepper.step(before, event);
-    const now = core.clock.now();
-    const writes: FireWrite[] = [...extra];
     const changed = next !== before;
-    if (changed) {
-      writes.push(
-        {
-          kind: "snapshot",
-          name: live.name,
-          snapshot: triggerMachine.getPersistedSnapshot(next),
-          machineVersion: TRIGGER_MACHINE_VERSION,
-          state: triggerStateOf(next),
-        },
-        { kind: "journal", name: live.name, event, stateAfter: triggerStateOf(next), at: now },
-      );
-    }
-    const effects: (() => void)[] = [];
     this.#forgetUnused(live, event, actions);
-    for (const action of actions) {
-      const params = (action.params ?? {}) as {
-        fire?: FireRef;
-        buffered?: boolean;
-        runId?: string;
-        eventId?: string;
-        status?: string;
-      };
-      const fire = params.fire;
-      switch (action.type) {
-        case "startRun": {
-          if (fire === undefined) break;
-          // A fire kept pending has its ledger row (`buffered`) already, also after a
-          // restart: the machine says so, not this process's memory.
-          writes.push(
-            params.buffered === true
-              ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: now }
-              : fireRow(live, fire, now, "running"),
-          );
-          // The run's start (and its first nodes') in this same write-ahead commit, when
-          // the history shares the connection: the run then does not write it again.
-          const start = this.#history ? core.runs.prepareStart(live, fire, now) : undefined;
-          if (start !== undefined) writes.push({ kind: "history", write: start });
-          effects.push(() => {
+    const planned = actions.map((action) => this.#plan(live, event, action));
+    if (extra.length === 0 && !changed && !planned.some((p) => p.writes !== undefined)) {
+      return traced?.end(actions);
+    }
+    let counted = 0;
+    const writes = (at: number): FireWrite[] => {
+      const all: FireWrite[] = [...extra];
+      if (changed) {
+        all.push(
+          {
+            kind: "snapshot",
+            name: live.name,
+            snapshot: triggerMachine.getPersistedSnapshot(next),
+            machineVersion: TRIGGER_MACHINE_VERSION,
+            state: triggerStateOf(next),
+          },
+          { kind: "journal", name: live.name, event, stateAfter: triggerStateOf(next), at },
+        );
+      }
+      for (const p of planned) if (p.writes !== undefined) all.push(...p.writes(at));
+      // maxFires: the scheduled fires of this step are counted in their own write-ahead
+      // commit, so the count on disk always equals the fires on record.
+      counted = live.definition?.maxFires === undefined ? 0 : scheduledFires(all);
+      if (counted > 0) all.push({ kind: "countFires", name: live.name, count: counted });
+      return all;
+    };
+    // Invariant 2: the snapshot moves now (later steps build on it) and moves back if
+    // the commit fails.
+    live.snapshot = next;
+    const commit = this.group.commit(
+      writes,
+      () => (live.snapshot = before),
+      live.name,
+      (at) => {
+        // Invariant 1: everything here happens only after the commit.
+        live.firesUsed += counted;
+        if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
+        for (const p of planned) p.effect?.(at);
+        // A backfill of this trigger may go on now (a run ended, the trigger was freed).
+        core.backfills.stepped(live);
+      },
+    );
+    await fireCommitted(traced, actions, commit);
+  }
+
+  /**
+   * What one action of a step writes (made at the batch's instant) and does once that is
+   * committed.
+   */
+  #plan(
+    live: Live,
+    event: TriggerEvent,
+    action: { readonly type: string; readonly params?: unknown },
+  ): {
+    readonly writes?: (at: number) => readonly FireWrite[];
+    readonly effect?: (at: number) => void;
+  } {
+    const core = this.core;
+    const params = (action.params ?? {}) as {
+      fire?: FireRef;
+      buffered?: boolean;
+      runId?: string;
+      eventId?: string;
+      status?: string;
+    };
+    const fire = params.fire;
+    switch (action.type) {
+      case "startRun": {
+        if (fire === undefined) return {};
+        let startRecorded = false;
+        // Read now (its kind, key, backfill), stamped when the batch commits.
+        const inserted = params.buffered === true ? undefined : fireRow(live, fire, 0, "running");
+        return {
+          writes: (at) => {
+            // A fire kept pending has its ledger row (`buffered`) already, also after a
+            // restart: the machine says so, not this process's memory.
+            const row: FireWrite =
+              inserted === undefined
+                ? { kind: "updateEvent", eventId: fire.eventId, status: "running", firedAt: at }
+                : { ...inserted, firedAt: at };
+            // The run's start (and its first nodes') in this same write-ahead commit, when
+            // the history shares the connection: the run then does not write it again.
+            const start = this.#history ? core.runs.prepareStart(live, fire, at) : undefined;
+            startRecorded = start !== undefined;
+            return start === undefined ? [row] : [row, { kind: "history", write: start }];
+          },
+          effect: (at) => {
             // Its kind as its ledger row holds it; unknown here (a fire buffered before a
             // restart), the run reads it from that row.
             const kind = live.kinds.get(fire.eventId);
@@ -258,7 +315,7 @@ export class FirePath {
             const context =
               kind === undefined
                 ? undefined
-                : fireContext(live.name, fire.eventId, fire.scheduledAt, now, kind);
+                : fireContext(live.name, fire.eventId, fire.scheduledAt, at, kind);
             if (core.abandoning) {
               // stop() (or a step-down) began while this fire's commit was in flight: it
               // is on disk as running and its machine is firing, so the stop records it
@@ -268,20 +325,19 @@ export class FirePath {
                 fire.runId,
                 new TriggerNotActive({ name: live.name, status: "stopping" }),
               );
-              core.runs.committedDuringStop(live, fire, start !== undefined ? now : undefined);
+              core.runs.committedDuringStop(live, fire, startRecorded ? at : undefined);
               return;
             }
-            core.runs.start(live, fire, false, context, start !== undefined);
-          });
-          break;
-        }
-        case "recordOverlapSkip":
-          if (fire === undefined) break;
-          writes.push({
-            ...fireRow(live, fire, now, "skipped_overlap"),
-            runId: null,
-          });
-          effects.push(() => {
+            core.runs.start(live, fire, false, context, startRecorded);
+          },
+        };
+      }
+      case "recordOverlapSkip": {
+        if (fire === undefined) return {};
+        const row = fireRow(live, fire, 0, "skipped_overlap");
+        return {
+          writes: (at) => [{ ...row, firedAt: at, runId: null }],
+          effect: () => {
             live.kinds.delete(fire.eventId);
             core.emit(live, "skipped_overlap", fire.scheduledAt, {});
             rejectWaiter(
@@ -289,24 +345,24 @@ export class FirePath {
               fire.runId,
               new TriggerBusy({ name: live.name, eventId: fire.eventId }),
             );
-          });
-          break;
-        case "bufferTick":
-          if (fire === undefined) break;
-          writes.push(fireRow(live, fire, now, "buffered"));
-          effects.push(() => {
-            core.emit(live, "buffered", fire.scheduledAt, { runId: fire.runId });
-          });
-          break;
-        case "dropPending":
-          if (fire === undefined) break;
-          writes.push({
-            kind: "updateEvent",
-            eventId: fire.eventId,
-            status: "cancelled",
-            finishedAt: now,
-          });
-          effects.push(() => {
+          },
+        };
+      }
+      case "bufferTick": {
+        if (fire === undefined) return {};
+        const row = fireRow(live, fire, 0, "buffered");
+        return {
+          writes: (at) => [{ ...row, firedAt: at }],
+          effect: () => core.emit(live, "buffered", fire.scheduledAt, { runId: fire.runId }),
+        };
+      }
+      case "dropPending":
+        if (fire === undefined) return {};
+        return {
+          writes: (at) => [
+            { kind: "updateEvent", eventId: fire.eventId, status: "cancelled", finishedAt: at },
+          ],
+          effect: () => {
             // Dropped by deactivation, or replaced by a newer fire (`cancelOther`).
             live.kinds.delete(fire.eventId);
             rejectWaiter(
@@ -316,53 +372,43 @@ export class FirePath {
                 ? new TriggerNotActive({ name: live.name, status: "disabled" })
                 : new TriggerBusy({ name: live.name, eventId: fire.eventId }),
             );
-          });
-          break;
-        case "cancelRun": {
-          const runId = params.runId;
-          if (runId === undefined) break;
-          // Only the abort: the run ends by itself (`interrupted`, recorded `cancelled`
-          // by the machine) and its RUN_FINISHED starts the pending fire.
-          effects.push(() => {
+          },
+        };
+      case "cancelRun": {
+        const runId = params.runId;
+        if (runId === undefined) return {};
+        // Only the abort: the run ends by itself (`interrupted`, recorded `cancelled`
+        // by the machine) and its RUN_FINISHED starts the pending fire.
+        return {
+          effect: () => {
             core.emit(live, "cancelling", null, { runId });
             live.runs.get(runId)?.controller.abort();
-          });
-          break;
-        }
-        case "runEnded": {
-          if (params.runId === undefined || params.eventId === undefined) break;
-          const error = live.runErrors.get(params.runId);
-          writes.push(
-            {
-              kind: "updateEvent",
-              eventId: params.eventId,
-              status: params.status ?? "completed",
-              finishedAt: now,
-              ...(error === undefined ? {} : { error }),
-            },
-            { kind: "runEnded", name: live.name, runId: params.runId, at: now },
-          );
-          effects.push(() => live.runErrors.delete(params.runId as string));
-          break;
-        }
+          },
+        };
       }
+      case "runEnded": {
+        const { runId, eventId } = params;
+        if (runId === undefined || eventId === undefined) return {};
+        const error = live.runErrors.get(runId);
+        return {
+          writes: (at) => {
+            return [
+              {
+                kind: "updateEvent",
+                eventId,
+                status: params.status ?? "completed",
+                finishedAt: at,
+                ...(error === undefined ? {} : { error }),
+              },
+              { kind: "runEnded", name: live.name, runId, at },
+            ];
+          },
+          effect: () => live.runErrors.delete(runId),
+        };
+      }
+      default:
+        return {};
     }
-    // maxFires: the scheduled fires of this step are counted in their own write-ahead
-    // commit, so the count on disk always equals the fires on record.
-    const counted = live.definition?.maxFires === undefined ? 0 : scheduledFires(writes);
-    if (counted > 0) writes.push({ kind: "countFires", name: live.name, count: counted });
-    if (writes.length === 0) return traced?.end(actions);
-    // Invariant 2: the snapshot moves now (later steps build on it) and moves back if
-    // the commit fails.
-    live.snapshot = next;
-    const commit = this.group.commit(writes, () => (live.snapshot = before), live.name);
-    await fireCommitted(traced, actions, commit);
-    live.firesUsed += counted;
-    // Invariant 1: everything below happens only after the commit.
-    if (core.inspect !== undefined && changed) this.#mirror(live, before).send(event);
-    for (const effect of effects) effect();
-    // A backfill of this trigger may go on now (a run ended, the trigger was freed).
-    core.backfills.stepped(live);
   }
 
   /**

@@ -1,8 +1,17 @@
+/**
+ * A request's writes: given, or made from the batch's instant (`at`, read once when the
+ * batch commits, so rows stamped with it say when the write-ahead happened, not when the
+ * request was queued).
+ */
+export type BatchWrites<W> = readonly W[] | ((at: number) => readonly W[]);
+
 /** One caller's writes waiting for the next flush. */
 interface Request<W> {
-  readonly writes: readonly W[];
+  readonly writes: BatchWrites<W>;
   readonly revert: () => void;
   readonly label: string;
+  /** Run synchronously once the batch is on disk, before any promise of it settles. */
+  readonly committed: ((at: number) => void) | undefined;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
@@ -12,8 +21,11 @@ interface Request<W> {
  * ticks that fall due together share one write-ahead commit (a thousand ledger rows
  * in one commit cost a few ms; a thousand commits cost far more).
  *
- * Each request brings its writes, a `revert` that undoes its in-memory change, and a
- * label (its trigger). A request whose writes do not commit is reverted (newest first)
+ * Each request brings its writes (or how to make them from the batch's instant), a
+ * `revert` that undoes its in-memory change, a label (its trigger) and, optionally, what
+ * to do once they are committed. Those `committed` callbacks of a batch run one after
+ * another in one synchronous loop as soon as the transaction returns, so a thousand due
+ * ticks start their runs at once, not each behind the others' promise continuations. A request whose writes do not commit is reverted (newest first)
  * and rejected with the error, so memory never runs ahead of the disk; see `flush` for
  * how one failing request is kept from sinking the rest of its batch.
  *
@@ -29,12 +41,26 @@ export class GroupCommit<W> {
   /** Flushes whose transaction has not settled yet (PostgreSQL commits take a round trip). */
   readonly #inFlight = new Set<Promise<void>>();
 
+  /**
+   * `now`: the clock read once per batch, just before its writes are made and committed
+   * (the instant handed to write builders and `committed` callbacks).
+   */
   constructor(
     readonly apply: (writes: readonly W[], labels: readonly string[]) => void | Promise<void>,
+    readonly now: () => number,
   ) {}
 
-  /** Queues writes for the next flush; resolves once they are committed. */
-  commit(writes: readonly W[], revert: () => void, label: string): Promise<void> {
+  /**
+   * Queues writes for the next flush; resolves once they are committed (after
+   * `committed`, if given, ran with the batch's instant; if it throws, the promise
+   * rejects with that error, the writes staying committed).
+   */
+  commit(
+    writes: BatchWrites<W>,
+    revert: () => void,
+    label: string,
+    committed?: (at: number) => void,
+  ): Promise<void> {
     if (this.#batch === undefined) {
       this.#batch = { requests: [] };
       // setImmediate (not a timer of the clock): it only waits for the current turn's
@@ -43,7 +69,7 @@ export class GroupCommit<W> {
     }
     const batch = this.#batch;
     return new Promise((resolve, reject) =>
-      batch.requests.push({ writes, revert, label, resolve, reject }),
+      batch.requests.push({ writes, revert, label, committed, resolve, reject }),
     );
   }
 
@@ -70,38 +96,61 @@ export class GroupCommit<W> {
   }
 
   async #commit(requests: readonly Request<W>[]): Promise<void> {
-    try {
-      await this.apply(
-        requests.flatMap((request) => request.writes),
-        [...new Set(requests.map((request) => request.label))],
-      );
-      for (const request of requests) request.resolve();
-      return;
-    } catch (error) {
-      if (requests.length === 1) {
-        requests[0]?.revert();
-        requests[0]?.reject(error);
-        return;
-      }
-    }
-    const failed: { request: Request<W>; error: unknown }[] = [];
+    const at = this.now();
+    const failed = new Map<Request<W>, unknown>();
     const failedLabels = new Map<string, unknown>();
+    const fail = (request: Request<W>, error: unknown) => {
+      if (!failedLabels.has(request.label)) failedLabels.set(request.label, error);
+      failed.set(request, error);
+    };
+    // The writes are made now, after the instant is read; a request whose writes cannot
+    // be made fails alone (with its label's later requests).
+    const built: { readonly request: Request<W>; readonly writes: readonly W[] }[] = [];
     for (const request of requests) {
-      const earlier = failedLabels.get(request.label);
       if (failedLabels.has(request.label)) {
-        failed.push({ request, error: earlier });
+        failed.set(request, failedLabels.get(request.label));
         continue;
       }
       try {
-        await this.apply(request.writes, [request.label]);
+        const writes = typeof request.writes === "function" ? request.writes(at) : request.writes;
+        built.push({ request, writes });
       } catch (error) {
-        failedLabels.set(request.label, error);
-        failed.push({ request, error });
+        fail(request, error);
       }
     }
-    for (const { request } of [...failed].reverse()) request.revert();
-    const failedSet = new Set(failed.map((f) => f.request));
-    for (const request of requests) if (!failedSet.has(request)) request.resolve();
-    for (const { request, error } of failed) request.reject(error);
+    try {
+      if (built.length > 0) {
+        await this.apply(
+          built.flatMap((b) => b.writes),
+          [...new Set(built.map((b) => b.request.label))],
+        );
+      }
+    } catch (error) {
+      if (built.length === 1) fail((built[0] as (typeof built)[number]).request, error);
+      else {
+        for (const { request, writes } of built) {
+          if (failedLabels.has(request.label)) {
+            failed.set(request, failedLabels.get(request.label));
+            continue;
+          }
+          try {
+            await this.apply(writes, [request.label]);
+          } catch (error) {
+            fail(request, error);
+          }
+        }
+      }
+    }
+    for (const request of [...requests].reverse()) if (failed.has(request)) request.revert();
+    for (const request of requests) {
+      if (failed.has(request)) continue;
+      try {
+        request.committed?.(at);
+        request.resolve();
+      } catch (error) {
+        request.reject(error);
+      }
+    }
+    for (const request of requests) if (failed.has(request)) request.reject(failed.get(request));
   }
 }

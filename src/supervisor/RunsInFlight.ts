@@ -81,6 +81,9 @@ export class RunsInFlight {
       core.fault("run:before", [live.name], fire.runId);
       core.emit(live, resume ? "resumed" : "fired", fire.scheduledAt, { runId: fire.runId });
       expectRun(fire.runId, fire.trace, resume);
+      // The run has started; its body goes on after the current turn's other starts (the
+      // runs a group commit let go start together, none behind another's first steps).
+      await undefined;
       let result: DagRunResult;
       let thrown: unknown;
       try {
