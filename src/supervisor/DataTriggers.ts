@@ -50,9 +50,16 @@ export class DataTriggers {
     return [...this.#definitions.values()].filter((d) => !this.core.namespace.hasTrigger(d.name));
   }
 
-  /** Reads every definition once, if not read yet (a manager not started, say). */
+  /**
+   * Reads every definition once, if not read yet (a manager not started, say). Callers
+   * queued behind the first read find it done: 10,000 activations issued together read
+   * the definitions once, not once each (a failed read leaves it to the next in line).
+   */
   async ensureLoaded(): Promise<void> {
-    if (!this.#loaded) await this.#inOrder(() => this.#refresh());
+    if (this.#loaded) return;
+    await this.#inOrder(async () => {
+      if (!this.#loaded) await this.#refresh();
+    });
   }
 
   /** Reads the changes since the last read into the catalog, applying nothing (see `settle`). */
