@@ -252,6 +252,27 @@ const overlapped = [
 ] as const;
 
 /**
+ * A trigger's context before its first event, from its input (the machine's `context`).
+ *
+ * @example
+ * ```ts
+ * initialTriggerContext({ name: "hourly" }).overlap; // "skip"
+ * ```
+ */
+export function initialTriggerContext(input: TriggerInput): TriggerContext {
+  return {
+    name: input.name,
+    overlap: input.overlap ?? "skip",
+    maxConcurrent: input.maxConcurrent ?? null,
+    lastScheduledAt: null,
+    inFlight: [],
+    pending: [],
+    cancelling: [],
+    lastRun: null,
+  };
+}
+
+/**
  * The trigger machine. Pure: every transition depends only on the snapshot and the
  * event. The named actions (`startRun`, `recordOverlapSkip`, `bufferTick`,
  * `dropPending`, `cancelRun`, `runEnded`) do nothing by default; they say which side
@@ -290,16 +311,7 @@ const overlapped = [
 export const triggerMachine = machineSetup.createMachine({
   id: "trigger",
   version: String(TRIGGER_MACHINE_VERSION),
-  context: ({ input }) => ({
-    name: input.name,
-    overlap: input.overlap ?? "skip",
-    maxConcurrent: input.maxConcurrent ?? null,
-    lastScheduledAt: null,
-    inFlight: [],
-    pending: [],
-    cancelling: [],
-    lastRun: null,
-  }),
+  context: ({ input }) => initialTriggerContext(input),
   initial: "inactive",
   // The definition may change in any state; only the policy moves. Fires already kept
   // stay kept after a switch (the ledger has recorded them as buffered, and dropping them

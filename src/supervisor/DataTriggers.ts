@@ -11,6 +11,9 @@ import type { SupervisorCore } from "./SupervisorCore.js";
 /** What a removal writes as the trigger's status note. */
 const REMOVED_NOTE = "removed (its data definition was removed)";
 
+/** `ensureLoaded` once the definitions are read. */
+const LOADED: Promise<void> = Promise.resolve();
+
 /**
  * Triggers as data: definitions stored in the trigger database
  * (`trigger_definitions`, each change journaled), created, changed and removed while
@@ -31,6 +34,8 @@ export class DataTriggers {
   /** The highest version read. */
   #seen = 0;
   #loaded = false;
+  /** The first read in progress, shared by the callers that wait for it. */
+  #loading: Promise<void> | undefined;
   /** The usable definitions of standing data triggers. */
   readonly #definitions = new Map<string, TriggerDefinition>();
   /** Every data row read, standing or removed, by name. */
@@ -50,9 +55,23 @@ export class DataTriggers {
     return [...this.#definitions.values()].filter((d) => !this.core.namespace.hasTrigger(d.name));
   }
 
-  /** Reads every definition once, if not read yet (a manager not started, say). */
-  async ensureLoaded(): Promise<void> {
-    if (!this.#loaded) await this.#inOrder(() => this.#refresh());
+  /**
+   * Reads every definition once, if not read yet (a manager not started, say). Callers
+   * that come while it is read wait for the same read: 10,000 activations issued together
+   * read the definitions once, not once each. A failed read fails its waiters; the next
+   * caller reads again.
+   */
+  ensureLoaded(): Promise<void> {
+    if (this.#loaded) return LOADED;
+    if (this.#loading === undefined) {
+      const loading = this.#inOrder(async () => {
+        if (!this.#loaded) await this.#refresh();
+      }).finally(() => {
+        if (this.#loading === loading) this.#loading = undefined;
+      });
+      this.#loading = loading;
+    }
+    return this.#loading;
   }
 
   /** Reads the changes since the last read into the catalog, applying nothing (see `settle`). */

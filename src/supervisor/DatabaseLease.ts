@@ -1,5 +1,6 @@
 import { LeaseLost } from "../trigger/LeaseLost.js";
 import { storeUnreachable } from "./errorCauses.js";
+import type { Live } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
 /**
@@ -76,8 +77,11 @@ export class DatabaseLease {
     const core = this.core;
     core.startedAt = core.clock.now();
     const inFlight = [...core.live.values()].some((live) => live.runs.size > 0);
+    // The Lives held so far: one whose row is still what this process wrote is kept.
+    let previous: Map<string, Live> | undefined;
     if (!inFlight) {
       core.loader.unload();
+      previous = new Map(core.live);
       core.live.clear();
       core.runs.forgetAll();
     }
@@ -85,7 +89,8 @@ export class DatabaseLease {
     // Data triggers are read before the triggers are restored, so each gets its definition.
     await core.data.read();
     if (!core.leading) return;
-    if (!core.loader.loaded) core.loader.loadFrom(stored);
+    if (!core.loader.loaded) core.loader.loadFrom(stored, previous);
+    previous = undefined;
     for (const live of core.live.values()) live.since = core.startedAt;
     this.#heartbeat();
     await core.scheduler.adoptEditedSchedules(stored);

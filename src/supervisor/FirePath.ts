@@ -435,16 +435,22 @@ export class FirePath {
    * `serial(live, …)`.
    */
   async adoptPolicy(live: Live, definition: TriggerDefinition): Promise<void> {
-    if (live.broken !== undefined) return;
-    const { overlap, maxConcurrent } = live.snapshot.context;
+    if (this.keepsPolicy(live, definition)) return;
     const wanted = machineInput(definition);
     const wantedMax = wanted.maxConcurrent ?? null;
-    if (overlap === wanted.overlap && maxConcurrent === wantedMax) return;
     await this.step(live, {
       type: "CONFIGURE",
       overlap: wanted.overlap ?? "skip",
       maxConcurrent: wantedMax,
     });
+  }
+
+  /** Whether `adoptPolicy` has nothing to do: broken, or the policy is `definition`'s. */
+  keepsPolicy(live: Live, definition: TriggerDefinition): boolean {
+    if (live.broken !== undefined) return true;
+    const { overlap, maxConcurrent } = live.snapshot.context;
+    const wanted = machineInput(definition);
+    return overlap === wanted.overlap && maxConcurrent === (wanted.maxConcurrent ?? null);
   }
 
   /** Commits writes that nothing waits on; a failure is reported, not thrown. */

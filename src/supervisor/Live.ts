@@ -98,7 +98,7 @@ export interface Live {
 }
 
 /** The chain of a trigger with no step queued: one settled promise shared by all. */
-const SETTLED: Promise<void> = Promise.resolve();
+export const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * A trigger's `Live`. Its per-fire maps are made on first use: an idle trigger (most of
@@ -147,6 +147,19 @@ class LiveState implements Live {
     this.definition = definition;
     this.snapshot = snapshot;
     this.activatedAt = at.activatedAt;
+  }
+
+  /** No per-fire map holds anything (made or not). */
+  noFireState(): boolean {
+    const maps: readonly ({ readonly size: number } | undefined)[] = [
+      this.#kinds,
+      this.#keys,
+      this.#backfillIds,
+      this.#runs,
+      this.#waiters,
+      this.#runErrors,
+    ];
+    return maps.every((map) => map === undefined || map.size === 0);
   }
 
   get kinds(): Map<string, FireKind> {
@@ -231,11 +244,42 @@ export const stateOf = (live: Live): TriggerStateValue => triggerStateOf(live.sn
  */
 export function serial<T>(live: Live, task: () => Promise<T>): Promise<T> {
   const result = live.chain.then(task);
-  live.chain = result.then(
-    () => undefined,
-    () => undefined,
-  );
+  // Once the last task queued has settled, the chain is the shared settled promise again:
+  // an idle trigger keeps no promise of its own, and `untouched` can tell it is idle.
+  const settle = () => {
+    if (live.chain === chain) live.chain = SETTLED;
+  };
+  const chain: Promise<void> = result.then(settle, settle);
+  live.chain = chain;
   return result;
+}
+
+/**
+ * Whether a `Live` holds nothing but what its stored row says: no step queued, no tick
+ * owed or polled, no fire, run or caller of this process's in it, not given up, not
+ * broken, not mirrored by an inspector. Such a `Live` equals the one a restore from an
+ * unchanged row would build (see `TriggerLoader.loadFrom`).
+ *
+ * @example
+ * ```ts
+ * if (untouched(live)) keep(live);
+ * ```
+ */
+export function untouched(live: Live): boolean {
+  return (
+    live instanceof LiveState &&
+    live.chain === SETTLED &&
+    !live.lost &&
+    live.broken === undefined &&
+    live.inspector === undefined &&
+    live.backlog.length === 0 &&
+    !live.draining &&
+    !live.polling &&
+    !live.dueWhilePolling &&
+    live.tickedUpTo === Number.NEGATIVE_INFINITY &&
+    live.owedAgainFrom === Number.POSITIVE_INFINITY &&
+    live.noFireState()
+  );
 }
 
 /**

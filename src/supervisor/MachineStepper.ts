@@ -1,5 +1,6 @@
 import { type AnyActorScope, createActor, type ExecutableActionObject } from "xstate";
 import {
+  initialTriggerContext,
   type TriggerEvent,
   type TriggerInput,
   type TriggerSnapshot,
@@ -49,10 +50,17 @@ export class MachineStepper {
     } as unknown as AnyActorScope;
   }
 
-  /** The machine's initial snapshot for a trigger (like XState's `initialTransition`). */
+  /**
+   * The machine's initial snapshot for a trigger (like XState's `initialTransition`):
+   * the `inactive` state with the input's context, resolved directly. The initial state
+   * has no entry actions, so this is the same snapshot (checked by the tests) for a tenth
+   * of the allocation of a full initial transition (~14 KB each, 10,000 at a boot).
+   */
   initial(input: TriggerInput): TriggerSnapshot {
-    this.#actions = [];
-    return triggerMachine.getInitialSnapshot(this.#scope, input) as TriggerSnapshot;
+    return triggerMachine.resolveState({
+      value: "inactive",
+      context: initialTriggerContext(input),
+    }) as TriggerSnapshot;
   }
 
   /**

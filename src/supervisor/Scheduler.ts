@@ -2,11 +2,19 @@ import { randomUUID } from "node:crypto";
 import type { TriggerEvent } from "../../machines/trigger.machine.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import { ticksBetween } from "../schedule/Schedule.js";
-import { sameSchedule } from "../schedule/scheduleConfig.js";
+import { sameSchedule, scheduleConfig } from "../schedule/scheduleConfig.js";
 import type { StoredActivation } from "../trigger/records.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
 import { storeUnreachable } from "./errorCauses.js";
-import { type BacklogEntry, firesExhausted, type Live, serial, stateOf, tickKind } from "./Live.js";
+import {
+  type BacklogEntry,
+  firesExhausted,
+  type Live,
+  SETTLED,
+  serial,
+  stateOf,
+  tickKind,
+} from "./Live.js";
 import { configOf, missedRow, skippedRow } from "./ledgerRows.js";
 import type { CursorStep, PolledTick, PollOutcome } from "./Poller.js";
 import { planOwedTicks } from "./planOwedTicks.js";
@@ -371,10 +379,17 @@ export class Scheduler {
       const live = core.live.get(stored.record.name);
       const definition = live?.definition;
       if (live === undefined || definition === undefined) continue;
-      await serial(live, () => core.fires.adoptPolicy(live, definition));
+      // Nothing queued and the policy as defined: no step to wait for (10,000 awaits at
+      // a start otherwise, each leaving its promises to the old generation).
+      if (live.chain !== SETTLED || !core.fires.keepsPolicy(live, definition)) {
+        await serial(live, () => core.fires.adoptPolicy(live, definition));
+      }
+      // Compared without building the whole configuration (10,000 of them at a start):
+      // only the schedule's keys and `maxFires` matter here.
+      const sameLimit = (stored.record.config.maxFires ?? null) === (definition.maxFires ?? null);
+      const schedule = scheduleConfig(definition.schedule);
+      if (sameLimit && sameSchedule(stored.record.config, schedule)) continue;
       const config = configOf(definition);
-      const sameLimit = (stored.record.config.maxFires ?? null) === (config.maxFires ?? null);
-      if (sameLimit && sameSchedule(stored.record.config, config)) continue;
       const at = from ?? live.since;
       live.activatedAt = at;
       const record = {

@@ -1,12 +1,20 @@
 import { TriggerNotFound } from "../namespace/errors.js";
 import { nearest } from "../namespace/nearest.js";
+import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { TriggerWrite } from "../trigger/TriggerWrite.js";
+import { Admission } from "./Admission.js";
 import { dagOfTrigger } from "./dagOfTrigger.js";
 import { NotLeader, NotOwner } from "./errors.js";
 import { type Live, serial, stateOf, tickKind } from "./Live.js";
 import { configOf, machineInput, missedRow } from "./ledgerRows.js";
 import type { StatusChangeOptions } from "./ManagerOptions.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
+
+/**
+ * Activations stepped at once: each batch shares a group commit, and 10,000 activations
+ * issued together never hold their snapshots and writes in memory all at the same time.
+ */
+const ACTIVATIONS_AT_ONCE = 100;
 
 /**
  * Activating and deactivating triggers (`manager.activate`, `manager.deactivate`, and
@@ -18,6 +26,8 @@ import type { SupervisorCore } from "./SupervisorCore.js";
  * ```
  */
 export class TriggerActivation {
+  readonly #admission = new Admission(ACTIVATIONS_AT_ONCE);
+
   constructor(readonly core: SupervisorCore) {}
 
   /** A standby (not the leader) changes nothing: `NotLeader` naming the holder. */
@@ -50,6 +60,17 @@ export class TriggerActivation {
       await core.store.requestCommand(name, "activate", notePayload(options), core.clock.now());
       return;
     }
+    // Admitted a bounded number at a time (see `Admission`): memory, not order.
+    await this.#admission.run(() => this.#activateOwned(name, definition, options));
+  }
+
+  /** The activation itself, for a trigger this manager may change. */
+  async #activateOwned(
+    name: string,
+    definition: TriggerDefinition,
+    options: StatusChangeOptions,
+  ): Promise<void> {
+    const core = this.core;
     const now = core.clock.now();
     let live = core.live.get(name);
     if (live === undefined) {

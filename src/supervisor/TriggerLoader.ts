@@ -8,7 +8,7 @@ import { migrateTriggerSnapshot } from "../../machines/trigger.migrations.js";
 import type { TriggerDefinition } from "../namespace/TriggerDefinition.js";
 import type { StoredActivation } from "../trigger/records.js";
 import { SnapshotIncompatible } from "./errors.js";
-import { type Live, newLive } from "./Live.js";
+import { type Live, newLive, untouched } from "./Live.js";
 import { machineInput } from "./ledgerRows.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
 
@@ -66,12 +66,36 @@ export class TriggerLoader {
     await this.#loading;
   }
 
-  loadFrom(all: readonly StoredActivation[]): void {
+  /**
+   * Restores every stored activation into `core.live`. A `Live` of `previous` (what this
+   * process held before it read the rows again) is kept instead when its row is exactly
+   * what this process last wrote and it holds nothing else (`untouched`): restoring it
+   * would build an equal one, and 10,000 of them cost a start ~25 MB of short-lived heap
+   * beside the old ones (see docs/performance.md, "Memory per trigger").
+   */
+  loadFrom(
+    all: readonly StoredActivation[],
+    previous: ReadonlyMap<string, Live> = new Map(),
+  ): void {
     this.#loaded = true;
     for (const stored of all) {
-      const live = this.restore(stored, this.#definitionOf(stored.record.name));
+      const name = stored.record.name;
+      const definition = this.#definitionOf(name);
+      const kept = previous.get(name);
+      const live =
+        kept !== undefined && sameAsStored(kept, stored)
+          ? this.#keep(kept, definition)
+          : this.restore(stored, definition);
       this.core.live.set(live.name, live);
     }
+  }
+
+  /** A kept `Live` under this supervisor's current lease, start instant and definition. */
+  #keep(live: Live, definition: TriggerDefinition | undefined): Live {
+    live.definition = definition;
+    live.since = this.core.startedAt;
+    live.epoch = this.core.owned.get(live.name);
+    return live;
   }
 
   #definitionOf(name: string): TriggerDefinition | undefined {
@@ -132,4 +156,22 @@ export class TriggerLoader {
     }
     return live;
   }
+}
+
+/**
+ * Whether restoring `stored` would give `live` back: `live` holds nothing of its own
+ * (`untouched`), and the row holds its snapshot (at this machine version), cursor, fire
+ * count and activation instant as this process last wrote them. The snapshot is compared
+ * as the text the store writes; a store that writes it otherwise (PostgreSQL's `jsonb`
+ * orders keys its own way) only makes every trigger restored, as before.
+ */
+function sameAsStored(live: Live, stored: StoredActivation): boolean {
+  if (!untouched(live) || stored.machineVersion !== TRIGGER_MACHINE_VERSION) return false;
+  if (live.firesUsed !== stored.record.firesUsed) return false;
+  if (live.activatedAt !== (stored.activatedAt ?? stored.record.createdAt.getTime())) return false;
+  if (JSON.stringify(live.cursor) !== JSON.stringify(stored.record.cursor)) return false;
+  return (
+    stored.snapshotJson !== undefined &&
+    JSON.stringify(triggerMachine.getPersistedSnapshot(live.snapshot)) === stored.snapshotJson
+  );
 }

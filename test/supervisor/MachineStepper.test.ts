@@ -51,11 +51,29 @@ describe("MachineStepper", () => {
 
   it("its initial snapshot equals XState's initialTransition for the same input", () => {
     const stepper = new MachineStepper();
-    for (const input of [{ name: "a" }, { name: "b", overlap: "bufferOne" as const }]) {
+    const inputs = [
+      { name: "a" },
+      { name: "b", overlap: "bufferOne" as const },
+      { name: "c", overlap: "allowAll" as const, maxConcurrent: 3 },
+    ];
+    for (const input of inputs) {
       const [expected] = initialTransition(triggerMachine, input);
-      expect(triggerMachine.getPersistedSnapshot(stepper.initial(input))).toEqual(
+      const initial = stepper.initial(input);
+      expect(triggerMachine.getPersistedSnapshot(initial)).toEqual(
         triggerMachine.getPersistedSnapshot(expected),
       );
+      expect([initial.status, initial.value, [...initial.tags]]).toEqual([
+        expected.status,
+        expected.value,
+        [...expected.tags],
+      ]);
+      // Resolved directly (no initial transition), it steps as XState's own does.
+      const [a, actionsA] = transition(triggerMachine, expected, { type: "ACTIVATE" });
+      const [b, actionsB] = stepper.step(initial, { type: "ACTIVATE" });
+      expect(triggerMachine.getPersistedSnapshot(b)).toEqual(
+        triggerMachine.getPersistedSnapshot(a),
+      );
+      expect(actionsB).toEqual(actionsA);
     }
   });
 
