@@ -59,7 +59,12 @@ const c = (x: number) => x + 1;
  * run's start and end ride in the fire path's commits; else two files, each committing
  * on its own (before issue 15's one-connection commit structure).
  */
-async function tickflowSystem(dir: string, lanes: number, oneFile: boolean): Promise<System> {
+async function tickflowSystem(
+  dir: string,
+  lanes: number,
+  oneFile: boolean,
+  name: string,
+): Promise<System> {
   const ns = new Namespace();
   const dag = new Dag();
   dag
@@ -70,7 +75,6 @@ async function tickflowSystem(dir: string, lanes: number, oneFile: boolean): Pro
   for (let k = 0; k < lanes; k++) {
     ns.registerTrigger({ name: `push${k}`, dagNsref: "bench:chain", triggerType: "push" });
   }
-  const name = oneFile ? "tickflow" : "tickflow-two-files";
   const store = new TriggerStore(path.join(dir, `${name}.db`));
   const provenance = oneFile
     ? new DagProvenance(store.store)
@@ -294,14 +298,17 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
   try {
     // The main figures: one file (the trigger store and the run history on one
     // connection, as the CLI's `--db FILE` opens them); two files beside them.
-    const tickflow = await tickflowSystem(dir, lanes, true);
-    const twoFiles = await tickflowSystem(dir, lanes, false);
+    // Each on its own database, so that each one's history grows alike (a fire's cost
+    // grows with the size of the indexes it writes).
+    const tickflow = await tickflowSystem(dir, lanes, true, "tickflow");
+    const twoFiles = await tickflowSystem(dir, lanes, false, "tickflow-two-files");
+    const otel = await tickflowSystem(dir, lanes, true, "tickflow-otel");
     systems.push({ key: "tickflow", system: tickflow, lanes: 1 });
     systems.push({ key: "tickflow_16", system: tickflow, lanes });
     systems.push({ key: "tickflow_two_files", system: twoFiles, lanes: 1 });
     systems.push({ key: "tickflow_two_files_16", system: twoFiles, lanes });
-    systems.push({ key: "tickflow_otel", system: tickflow, lanes: 1, otel: true });
-    systems.push({ key: "tickflow_otel_16", system: tickflow, lanes, otel: true });
+    systems.push({ key: "tickflow_otel", system: otel, lanes: 1, otel: true });
+    systems.push({ key: "tickflow_otel_16", system: otel, lanes, otel: true });
     if (redis === undefined) {
       systems.push({ key: "bullmq", system: await bullmqSystem(1), lanes: 1 });
       systems.push({ key: "bullmq_16", system: await bullmqSystem(lanes), lanes });
