@@ -76,7 +76,7 @@ export class DatabaseLease {
   async #lead(): Promise<void> {
     const core = this.core;
     core.startedAt = core.clock.now();
-    const inFlight = [...core.live.values()].some((live) => live.runs.size > 0);
+    const inFlight = [...core.live.values()].some((live) => live.runCount > 0);
     // The Lives held so far: one whose row is still what this process wrote is kept.
     let previous: Map<string, Live> | undefined;
     if (!inFlight) {

@@ -75,6 +75,8 @@ export interface Live {
   /** The backfill of each backfill fire being stepped, by event id: for its ledger row. */
   readonly backfillIds: Map<string, string>;
   readonly runs: Map<string, RunInFlight>;
+  /** How many runs are in flight: `runs.size`, without making the map of an idle trigger. */
+  readonly runCount: number;
   readonly waiters: Map<
     string,
     { readonly resolve: (r: DagRunResult) => void; readonly reject: (e: unknown) => void }
@@ -175,6 +177,10 @@ class LiveState implements Live {
   get backfillIds(): Map<string, string> {
     this.#backfillIds ??= new Map();
     return this.#backfillIds;
+  }
+
+  get runCount(): number {
+    return this.#runs?.size ?? 0;
   }
 
   get runs(): Map<string, RunInFlight> {

@@ -162,8 +162,8 @@ export class TriggerLoader {
  * Whether restoring `stored` would give `live` back: `live` holds nothing of its own
  * (`untouched`), and the row holds its snapshot (at this machine version), cursor, fire
  * count and activation instant as this process last wrote them. The snapshot is compared
- * as the text the store writes; a store that writes it otherwise (PostgreSQL's `jsonb`
- * orders keys its own way) only makes every trigger restored, as before.
+ * as the text the store writes (`JSON.stringify` of the persisted snapshot, as text in
+ * both SQLite and PostgreSQL); a row that differs in any way is restored, as before.
  */
 function sameAsStored(live: Live, stored: StoredActivation): boolean {
   if (!untouched(live) || stored.machineVersion !== TRIGGER_MACHINE_VERSION) return false;

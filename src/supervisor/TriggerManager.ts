@@ -326,7 +326,7 @@ export class TriggerManager {
     // trigger whose run (fired by hand before start) is still going: it is kept as is,
     // or the first heartbeat would resume that run a second time.
     const busy = [...core.live.values()].filter(
-      (live) => live.runs.size > 0 && !live.lost && live.epoch !== undefined,
+      (live) => live.runCount > 0 && !live.lost && live.epoch !== undefined,
     );
     core.live.clear();
     core.owned.clear();

@@ -33,7 +33,7 @@ export async function supervisorHealth(
   let oldestDue: number | undefined;
   let runsInFlight = 0;
   for (const live of core.live.values()) {
-    runsInFlight += live.runs.size;
+    runsInFlight += live.runCount;
     const last = live.snapshot.context.lastScheduledAt;
     if (last !== null && last !== undefined && (lastTick === undefined || last > lastTick)) {
       lastTick = last;

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { triggerMachine } from "../../machines/trigger.machine.js";
 import { harnessPerTest } from "./harness.js";
 
 const harness = harnessPerTest();
@@ -47,5 +48,36 @@ describe("TriggerLoader: activations issued together", () => {
     await manager.activate("a");
     expect(reads).toHaveBeenCalledTimes(2);
     expect(manager.states().a).toBe("active");
+  });
+});
+
+describe("TriggerLoader: start() after activations", () => {
+  it("keeps the triggers whose rows it wrote and restores one another process changed", async () => {
+    const h = harness();
+    const dag = h.dag("d", () => 1);
+    for (const name of ["a", "b", "c"]) h.poll(name, dag, "0 * * * *");
+    const manager = h.manager();
+    await Promise.all(["a", "b", "c"].map((name) => manager.activate(name)));
+    // Another process (the CLI, say) deactivates b before this manager starts.
+    await h.manager().deactivate("b", { note: "paused elsewhere" });
+    const restored = vi.spyOn(triggerMachine, "resolveState");
+    await manager.start();
+    // Only b's stored snapshot was restored: a and c were kept as they were.
+    expect(restored).toHaveBeenCalledTimes(1);
+    expect(manager.states()).toEqual({ a: "active", b: "disabled", c: "active" });
+    expect(manager.nextFireAt("a")).toBeDefined();
+    expect(manager.nextFireAt("b")).toBeUndefined();
+    expect(h.errors).toEqual([]);
+  });
+
+  it("read the data definitions once for activations issued together", async () => {
+    const h = harness();
+    const dag = h.dag("d", () => 1);
+    for (let k = 0; k < 20; k++) h.poll(`t${k}`, dag, "0 * * * *");
+    const manager = h.manager();
+    const reads = vi.spyOn(h.store, "definitionsSince");
+    await Promise.all(Array.from({ length: 20 }, (_, k) => manager.activate(`t${k}`)));
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(Object.values(manager.states())).toEqual(Array(20).fill("active"));
   });
 });
