@@ -266,7 +266,8 @@ async function drive(system: System, fires: number, lanes: number): Promise<numb
  * trigger store and the run history in one file (the `*_two_files` figures: in two),
  * against BullMQ (Redis) and pg-boss (PostgreSQL) adding and processing one job per
  * fire, and against the raw single-row commit rate of SQLite on the same disk, measured
- * in the same rounds. Contenders alternate within each round; figures are medians.
+ * in the same rounds. Contenders alternate within each round (rotated, backwards every
+ * other round), each turn after an unmeasured lead-in of its own; figures are medians.
  */
 export async function fireThroughput(options: FireThroughputOptions): Promise<Metrics> {
   const dir = tempDir(options.dir, "fire");
@@ -332,20 +333,34 @@ export async function fireThroughput(options: FireThroughputOptions): Promise<Me
     // servers are elsewhere, so only tickflow's figure means anything) per fire.
     const cpu = new Map<string, number[]>();
     const limit: number[] = [];
+    const slots = systems.length + 1;
+    const leadIn = Math.max(32, Math.round(options.fires / 4));
     for (let r = 0; r < options.rounds; r++) {
-      for (let k = 0; k <= systems.length; k++) {
-        const at = (r + k) % (systems.length + 1);
+      for (let k = 0; k < slots; k++) {
+        // Rotated each round, and backwards every other round: with 2 rounds a plain
+        // rotation kept the one-file contender in the first slots both times (right after
+        // the warm-up, the peers and the raw commits), two files always after it.
+        const at = (r + (r % 2 === 0 ? k : slots - 1 - k)) % slots;
         const entry = systems[at];
         if (entry === undefined) {
           // The raw commit limit takes its turn in the rotation like a contender.
           limit.push(raw.measure(1000));
           continue;
         }
-        const before = entry.system.commits();
-        const msBefore = entry.system.commitMs();
-        const t0 = performance.now();
-        const cpu0 = process.cpuUsage();
+        let before = 0;
+        let msBefore = 0;
+        let t0 = 0;
+        let cpu0 = process.cpuUsage();
         await turn(entry, async () => {
+          // An unmeasured lead-in of the same contender: the collection of the garbage
+          // the previous turn left, and its code warming up again, fall in it, not in
+          // the measured fires (the turn right after the warm-up paid 600–1,800 µs of
+          // collection per fire; a turn early in round 0 ran colder than the rest).
+          await drive(entry.system, leadIn, entry.lanes);
+          before = entry.system.commits();
+          msBefore = entry.system.commitMs();
+          t0 = performance.now();
+          cpu0 = process.cpuUsage();
           rates.get(entry.key)?.push(await drive(entry.system, options.fires, entry.lanes));
         });
         const used = process.cpuUsage(cpu0);
