@@ -365,6 +365,22 @@ export class Scheduler {
   }
 
   /**
+   * Whether `adoptEditedSchedules` may act on `stored`: a start keeps only such rows (few)
+   * and lets the others go as they are read. False when the trigger's `Live` has nothing
+   * queued, its policy and the row's schedule and `maxFires` are the definition's.
+   */
+  mayAdopt(stored: StoredActivation): boolean {
+    const live = this.core.live.get(stored.record.name);
+    const definition = live?.definition;
+    if (live === undefined || definition === undefined) return true;
+    return (
+      live.chain !== SETTLED ||
+      !this.core.fires.keepsPolicy(live, definition) ||
+      !storedAsDefined(stored, definition)
+    );
+  }
+
+  /**
    * A definition whose schedule changed since it was stored moves on from now with the
    * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
    * A changed overlap policy is adopted by the machine (a journaled CONFIGURE). `from`
@@ -384,11 +400,7 @@ export class Scheduler {
       if (live.chain !== SETTLED || !core.fires.keepsPolicy(live, definition)) {
         await serial(live, () => core.fires.adoptPolicy(live, definition));
       }
-      // Compared without building the whole configuration (10,000 of them at a start):
-      // only the schedule's keys and `maxFires` matter here.
-      const sameLimit = (stored.record.config.maxFires ?? null) === (definition.maxFires ?? null);
-      const schedule = scheduleConfig(definition.schedule);
-      if (sameLimit && sameSchedule(stored.record.config, schedule)) continue;
+      if (storedAsDefined(stored, definition)) continue;
       const config = configOf(definition);
       const at = from ?? live.since;
       live.activatedAt = at;
@@ -409,4 +421,13 @@ export class Scheduler {
 /** The write of a cursor step, if the poll asked for one. */
 function cursorWrites(name: string, step: CursorStep | undefined): TriggerWrite[] {
   return step === undefined ? [] : [{ kind: "cursor", name, cursor: step.value }];
+}
+
+/**
+ * Whether a stored row's schedule and `maxFires` are the definition's, compared without
+ * building the whole configuration (10,000 of them at a start).
+ */
+function storedAsDefined(stored: StoredActivation, definition: TriggerDefinition): boolean {
+  const sameLimit = (stored.record.config.maxFires ?? null) === (definition.maxFires ?? null);
+  return sameLimit && sameSchedule(stored.record.config, scheduleConfig(definition.schedule));
 }
