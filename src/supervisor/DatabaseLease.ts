@@ -92,6 +92,8 @@ export class DatabaseLease {
     // The rows are read a page at a time and each restored as it comes (all of them in
     // one synchronous step): only those the steps below act on are kept.
     const kept: StoredActivation[] = [];
+    // The next run of each row left as it is stored: not written again if unchanged.
+    const storedNext = new Map<string, number | null>();
     let load: ((stored: StoredActivation) => void) | undefined;
     let first = true;
     const visit = (stored: StoredActivation) => {
@@ -103,7 +105,10 @@ export class DatabaseLease {
       load?.(stored);
       if (core.scheduler.mayAdopt(stored) || !core.namespace.hasTrigger(stored.record.name)) {
         kept.push(stored);
+        return;
       }
+      const live = core.live.get(stored.record.name);
+      if (live !== undefined) storedNext.set(live.name, stored.record.nextRunAt?.getTime() ?? null);
     };
     await core.store.eachActivation(visit);
     if (first && !core.loader.loaded && core.leading) core.loader.loadFrom([], previous);
@@ -111,9 +116,14 @@ export class DatabaseLease {
     if (!core.leading) return;
     for (const live of core.live.values()) live.since = core.startedAt;
     this.#heartbeat();
-    await core.scheduler.adoptEditedSchedules(kept);
-    if (!core.leading) return;
-    for (const live of core.live.values()) core.scheduler.resumeAndSchedule(live);
+    core.scheduler.storedNextRuns(storedNext);
+    try {
+      await core.scheduler.adoptEditedSchedules(kept);
+      if (!core.leading) return;
+      for (const live of core.live.values()) core.scheduler.resumeAndSchedule(live);
+    } finally {
+      core.scheduler.storedNextRuns(undefined);
+    }
     core.scheduler.arm();
     core.commands.watch();
     core.pruner.start();

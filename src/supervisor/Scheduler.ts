@@ -37,6 +37,12 @@ const MAX_OWED_TICKS = 700_000;
 export class Scheduler {
   #cancelTimer: (() => void) | undefined;
   #armedAt: number | undefined;
+  /**
+   * At a start, until its triggers are scheduled: the next run each stored row holds (ms,
+   * `null` for none), by trigger. A next run equal to the stored one is not written again
+   * (10,000 writes queued at once at every restart otherwise); any write forgets it.
+   */
+  #storedNext: Map<string, number | null> | undefined;
 
   constructor(readonly core: SupervisorCore) {}
 
@@ -62,9 +68,23 @@ export class Scheduler {
     const finite = Number.isFinite(due) && !firesExhausted(live);
     if (finite) this.core.timers.set(live.name, due);
     else this.core.timers.delete(live.name);
-    void this.core.fires.commitQuietly(live, [
-      { kind: "nextRun", name: live.name, nextRunAt: finite ? due : null },
-    ]);
+    const nextRunAt = finite ? due : null;
+    if (this.#storedNext?.get(live.name) === nextRunAt) return;
+    this.forgetStoredNext(live.name);
+    void this.core.fires.commitQuietly(live, [{ kind: "nextRun", name: live.name, nextRunAt }]);
+  }
+
+  /** A next run of `name` is written: the stored one read at the start is stale. */
+  forgetStoredNext(name: string): void {
+    this.#storedNext?.delete(name);
+  }
+
+  /**
+   * A start: `next` holds the next run stored for triggers just restored (see
+   * `#storedNext`), until `storedNextRuns(undefined)` once they are scheduled.
+   */
+  storedNextRuns(next: Map<string, number | null> | undefined): void {
+    this.#storedNext = next;
   }
 
   /** Arms the one timer for the earliest due tick across all triggers. */
