@@ -1,4 +1,5 @@
 import { LeaseLost } from "../trigger/LeaseLost.js";
+import type { StoredActivation } from "../trigger/records.js";
 import { storeUnreachable } from "./errorCauses.js";
 import type { Live } from "./Live.js";
 import type { SupervisorCore } from "./SupervisorCore.js";
@@ -85,22 +86,50 @@ export class DatabaseLease {
       core.live.clear();
       core.runs.forgetAll();
     }
-    const stored = await core.store.loadActivations();
     // Data triggers are read before the triggers are restored, so each gets its definition.
     await core.data.read();
     if (!core.leading) return;
-    if (!core.loader.loaded) core.loader.loadFrom(stored, previous);
+    // The rows are read a page at a time and each restored as it comes (all of them in
+    // one synchronous step): only those the steps below act on are kept.
+    const kept: StoredActivation[] = [];
+    // The next run of each row left as it is stored: not written again if unchanged.
+    const storedNext = new Map<string, number | null>();
+    let load: ((stored: StoredActivation) => void) | undefined;
+    let first = true;
+    const visit = (stored: StoredActivation) => {
+      if (first) {
+        first = false;
+        // As the one read did: loaded by nobody else meanwhile, and still leading.
+        if (!core.loader.loaded && core.leading) load = core.loader.loader(previous);
+      }
+      load?.(stored);
+      if (core.scheduler.mayAdopt(stored) || !core.namespace.hasTrigger(stored.record.name)) {
+        kept.push(stored);
+        return;
+      }
+      const live = core.live.get(stored.record.name);
+      if (live !== undefined) storedNext.set(live.name, stored.record.nextRunAt?.getTime() ?? null);
+    };
+    await core.store.eachActivation(visit);
+    if (first && !core.loader.loaded && core.leading) core.loader.loadFrom([], previous);
     previous = undefined;
+    if (!core.leading) return;
     for (const live of core.live.values()) live.since = core.startedAt;
     this.#heartbeat();
-    await core.scheduler.adoptEditedSchedules(stored);
-    if (!core.leading) return;
-    for (const live of core.live.values()) core.scheduler.resumeAndSchedule(live);
+    core.scheduler.storedNextRuns(storedNext);
+    try {
+      await core.scheduler.adoptEditedSchedules(kept);
+      if (!core.leading) return;
+      for (const live of core.live.values()) core.scheduler.resumeAndSchedule(live);
+    } finally {
+      core.scheduler.storedNextRuns(undefined);
+    }
     core.scheduler.arm();
     core.commands.watch();
     core.pruner.start();
-    // Data triggers created or removed while no supervisor ran.
-    await core.data.settle(stored).catch((error: unknown) => core.onError(error, undefined));
+    // Data triggers created or removed while no supervisor ran: `kept` holds every row that
+    // is not a code trigger's, all that `settle` reads.
+    await core.data.settle(kept).catch((error: unknown) => core.onError(error, undefined));
   }
 
   #heartbeat(): void {

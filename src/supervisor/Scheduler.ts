@@ -37,6 +37,12 @@ const MAX_OWED_TICKS = 700_000;
 export class Scheduler {
   #cancelTimer: (() => void) | undefined;
   #armedAt: number | undefined;
+  /**
+   * At a start, until its triggers are scheduled: the next run each stored row holds (ms,
+   * `null` for none), by trigger. A next run equal to the stored one is not written again
+   * (10,000 writes queued at once at every restart otherwise); any write forgets it.
+   */
+  #storedNext: Map<string, number | null> | undefined;
 
   constructor(readonly core: SupervisorCore) {}
 
@@ -62,9 +68,23 @@ export class Scheduler {
     const finite = Number.isFinite(due) && !firesExhausted(live);
     if (finite) this.core.timers.set(live.name, due);
     else this.core.timers.delete(live.name);
-    void this.core.fires.commitQuietly(live, [
-      { kind: "nextRun", name: live.name, nextRunAt: finite ? due : null },
-    ]);
+    const nextRunAt = finite ? due : null;
+    if (this.#storedNext?.get(live.name) === nextRunAt) return;
+    this.forgetStoredNext(live.name);
+    void this.core.fires.commitQuietly(live, [{ kind: "nextRun", name: live.name, nextRunAt }]);
+  }
+
+  /** A next run of `name` is written: the stored one read at the start is stale. */
+  forgetStoredNext(name: string): void {
+    this.#storedNext?.delete(name);
+  }
+
+  /**
+   * A start: `next` holds the next run stored for triggers just restored (see
+   * `#storedNext`), until `storedNextRuns(undefined)` once they are scheduled.
+   */
+  storedNextRuns(next: Map<string, number | null> | undefined): void {
+    this.#storedNext = next;
   }
 
   /** Arms the one timer for the earliest due tick across all triggers. */
@@ -365,6 +385,22 @@ export class Scheduler {
   }
 
   /**
+   * Whether `adoptEditedSchedules` may act on `stored`: a start keeps only such rows (few)
+   * and lets the others go as they are read. False when the trigger's `Live` has nothing
+   * queued, its policy and the row's schedule and `maxFires` are the definition's.
+   */
+  mayAdopt(stored: StoredActivation): boolean {
+    const live = this.core.live.get(stored.record.name);
+    const definition = live?.definition;
+    if (live === undefined || definition === undefined) return true;
+    return (
+      live.chain !== SETTLED ||
+      !this.core.fires.keepsPolicy(live, definition) ||
+      !storedAsDefined(stored, definition)
+    );
+  }
+
+  /**
    * A definition whose schedule changed since it was stored moves on from now with the
    * new schedule: ticks the old schedule never had are not "owed", so no surprise fire.
    * A changed overlap policy is adopted by the machine (a journaled CONFIGURE). `from`
@@ -384,11 +420,7 @@ export class Scheduler {
       if (live.chain !== SETTLED || !core.fires.keepsPolicy(live, definition)) {
         await serial(live, () => core.fires.adoptPolicy(live, definition));
       }
-      // Compared without building the whole configuration (10,000 of them at a start):
-      // only the schedule's keys and `maxFires` matter here.
-      const sameLimit = (stored.record.config.maxFires ?? null) === (definition.maxFires ?? null);
-      const schedule = scheduleConfig(definition.schedule);
-      if (sameLimit && sameSchedule(stored.record.config, schedule)) continue;
+      if (storedAsDefined(stored, definition)) continue;
       const config = configOf(definition);
       const at = from ?? live.since;
       live.activatedAt = at;
@@ -409,4 +441,13 @@ export class Scheduler {
 /** The write of a cursor step, if the poll asked for one. */
 function cursorWrites(name: string, step: CursorStep | undefined): TriggerWrite[] {
   return step === undefined ? [] : [{ kind: "cursor", name, cursor: step.value }];
+}
+
+/**
+ * Whether a stored row's schedule and `maxFires` are the definition's, compared without
+ * building the whole configuration (10,000 of them at a start).
+ */
+function storedAsDefined(stored: StoredActivation, definition: TriggerDefinition): boolean {
+  const sameLimit = (stored.record.config.maxFires ?? null) === (definition.maxFires ?? null);
+  return sameLimit && sameSchedule(stored.record.config, scheduleConfig(definition.schedule));
 }

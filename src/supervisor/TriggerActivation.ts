@@ -154,6 +154,7 @@ export class TriggerActivation {
     const dropped = live.backlog.splice(0).map((entry) => entry.tick);
     live.draining = false;
     const changes = stateOf(live) !== "disabled";
+    core.scheduler.forgetStoredNext(name);
     await core.fires.step(live, { type: "DEACTIVATE", ...notePayload(options) }, [
       { kind: "setStatus", name, status: "disabled" },
       ...noteWrites(name, options, changes, now),

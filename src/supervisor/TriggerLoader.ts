@@ -77,8 +77,17 @@ export class TriggerLoader {
     all: readonly StoredActivation[],
     previous: ReadonlyMap<string, Live> = new Map(),
   ): void {
+    const load = this.loader(previous);
+    for (const stored of all) load(stored);
+  }
+
+  /**
+   * `loadFrom` one stored activation at a time (for `store.eachActivation`): marks the
+   * triggers loaded, and returns what restores (or keeps) each row into `core.live`.
+   */
+  loader(previous: ReadonlyMap<string, Live> = new Map()): (stored: StoredActivation) => void {
     this.#loaded = true;
-    for (const stored of all) {
+    return (stored) => {
       const name = stored.record.name;
       const definition = this.#definitionOf(name);
       const kept = previous.get(name);
@@ -87,7 +96,7 @@ export class TriggerLoader {
           ? this.#keep(kept, definition)
           : this.restore(stored, definition);
       this.core.live.set(live.name, live);
-    }
+    };
   }
 
   /** A kept `Live` under this supervisor's current lease, start instant and definition. */

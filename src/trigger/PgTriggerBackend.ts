@@ -170,6 +170,11 @@ export class PgTriggerBackend implements TriggerBackend {
     return rows.map(toStoredActivation);
   }
 
+  /** One query, as `loadActivations` (the rows arrive together from the server). */
+  async eachActivation(visit: (stored: StoredActivation) => void): Promise<void> {
+    for (const stored of await this.loadActivations()) visit(stored);
+  }
+
   async loadEvent(eventId: string): Promise<TriggerEventRecord | undefined> {
     const [row] = await this.store.query<EventRow>("load event", sql.selectEvent, [eventId]);
     return row === undefined ? undefined : toEvent(row);

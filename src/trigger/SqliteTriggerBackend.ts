@@ -59,6 +59,9 @@ const iso = isoTime;
 const retention = retentionSql.sqlite;
 const defs = definitionSql.sqlite;
 
+/** Activation rows per read of `eachActivation`. */
+const ACTIVATION_PAGE = 250;
+
 /**
  * The SQLite form of {@link TriggerBackend}: synchronous better-sqlite3 underneath (one
  * writer at a time, so every transaction is serial), wrapped in promises that are
@@ -181,6 +184,27 @@ export class SqliteTriggerBackend implements TriggerBackend {
       return rows
         .filter((row) => wanted === undefined || wanted.has(row.name))
         .map(toStoredActivation);
+    });
+  }
+
+  /**
+   * Read a page at a time (`ACTIVATION_PAGE` rows, keyed on the name), the pages back to
+   * back in one queued step: a page's rows are garbage before the next is read, where all
+   * 10,000 rows at once outlived several collections (~14 MB promoted at a start).
+   */
+  eachActivation(visit: (stored: StoredActivation) => void): Promise<void> {
+    return this.#now(() => {
+      let after = "";
+      for (;;) {
+        const rows = this.store.all<ActivationRow>("load activations", sql.selectActivationPage, [
+          after,
+          ACTIVATION_PAGE,
+        ]);
+        for (const row of rows) visit(toStoredActivation(row));
+        const last = rows[rows.length - 1];
+        if (last === undefined || rows.length < ACTIVATION_PAGE) return;
+        after = last.name;
+      }
     });
   }
 

@@ -135,6 +135,12 @@ export interface TriggerBackend {
   countAllEvents(): Promise<ReadonlyMap<string, Readonly<Record<string, number>>>>;
   /** Activations with their snapshots: all of them, or only `names`. */
   loadActivations(names?: readonly string[]): Promise<readonly StoredActivation[]>;
+  /**
+   * Every activation with its snapshot, handed to `visit` one at a time, in name order
+   * and all in one synchronous step (no other work of this process runs in between): a
+   * start restores 10,000 triggers without holding all their rows at once.
+   */
+  eachActivation(visit: (stored: StoredActivation) => void): Promise<void>;
   loadEvent(eventId: string): Promise<TriggerEventRecord | undefined>;
   /** The ledger row of a trigger's fire with `key` (an idempotent push), if any. */
   loadEventByKey(name: string, key: string): Promise<TriggerEventRecord | undefined>;

@@ -210,6 +210,11 @@ export class TriggerStore {
     return this.#promise("load activations", () => this.backend.loadActivations(names));
   }
 
+  /** @internal Every activation, handed to `visit` one at a time (see the backend). */
+  eachActivation(visit: (stored: StoredActivation) => void): Promise<void> {
+    return this.#promise("load activations", () => this.backend.eachActivation(visit));
+  }
+
   /** @internal One ledger row by id. */
   loadEvent(eventId: string): Promise<TriggerEventRecord | undefined> {
     return this.#promise("load event", () => this.backend.loadEvent(eventId));

@@ -33,6 +33,8 @@ export const triggerSql = {
     WHERE event_id = @eventId`,
   selectActivation: `SELECT * FROM trigger_activations WHERE name = ?`,
   selectActivations: `SELECT * FROM trigger_activations ORDER BY name`,
+  /** The page of activations after a name (`eachActivation`): ?1 after, ?2 limit. */
+  selectActivationPage: `SELECT * FROM trigger_activations WHERE name > ? ORDER BY name LIMIT ?`,
   // Paging by (fired_at, rowid): rows of one catch-up share a fired_at, so an instant alone
   // would skip rows; the cursor is the last row of the previous page.
   selectEvents: `SELECT * FROM trigger_events WHERE trigger_name = @name

@@ -70,6 +70,38 @@ describe("TriggerLoader: start() after activations", () => {
     expect(h.errors).toEqual([]);
   });
 
+  it("a restart writes no next run the stored row holds already, and rewrites one that differs", async () => {
+    const h = harness();
+    const dag = h.dag("d", () => 1);
+    for (const name of ["a", "b", "c"]) h.poll(name, dag, "0 * * * *");
+    const turns = async () => {
+      // The next-run writes are queued without waiting: let the group commit land.
+      for (let turn = 0; turn < 10; turn++) await new Promise((r) => setImmediate(r));
+    };
+    const first = h.manager();
+    await Promise.all(["a", "b", "c"].map((name) => first.activate(name)));
+    await first.start();
+    await turns();
+    await first.stop();
+    // Another process moved b's stored next run: the restart writes it back.
+    await h.store.backend.commit("elsewhere", [{ kind: "nextRun", name: "b", nextRunAt: 1 }], {});
+    const commits = vi.spyOn(h.store.backend, "commit");
+    const second = h.manager();
+    await second.start();
+    await turns();
+    const nextRuns = commits.mock.calls.flatMap(([, writes]) =>
+      writes.filter((w) => w.kind === "nextRun").map((w) => w.name),
+    );
+    expect(nextRuns).toEqual(["b"]);
+    for (const name of ["a", "b", "c"]) {
+      const stored = (await h.store.getActivation(name))?.nextRunAt;
+      expect(stored).toEqual(second.nextFireAt(name));
+      expect(stored).toBeDefined();
+    }
+    await second.stop();
+    expect(h.errors).toEqual([]);
+  });
+
   it("read the data definitions once for activations issued together", async () => {
     const h = harness();
     const dag = h.dag("d", () => 1);

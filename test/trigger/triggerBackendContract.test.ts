@@ -215,6 +215,27 @@ describe.each([sqliteFactory, postgresFactory])("TriggerBackend contract: $name"
     expect((await b.getActivation("alpha"))?.nextRunAt).toBeUndefined();
   });
 
+  it("hands every activation to eachActivation once, in name order, across pages", async () => {
+    // More rows than one page of the SQLite backend (250), names out of insertion order.
+    const names = Array.from(
+      { length: 620 },
+      (_, i) => `t${String((i * 7) % 620).padStart(4, "0")}`,
+    );
+    const writes: TriggerWrite[] = names.flatMap((name, i) => [
+      activation(name),
+      { kind: "snapshot", name, snapshot: { i }, machineVersion: 2, state: "active" },
+    ]);
+    await b.commit("many", writes, {});
+    const seen: string[] = [];
+    await b.eachActivation((stored) => {
+      seen.push(stored.record.name);
+      expect(stored.snapshotJson).toBe(JSON.stringify({ i: names.indexOf(stored.record.name) }));
+    });
+    expect(seen).toEqual([...names].sort());
+    const all = await b.loadActivations();
+    expect(seen).toEqual(all.map((a) => a.record.name));
+  });
+
   it("applies writes to one row in order, however many a commit holds", async () => {
     const writes: TriggerWrite[] = [activation("t")];
     for (let i = 1; i <= 300; i++) {
